@@ -1,0 +1,412 @@
+"""One pass over the record, in time order, that settles everything the status
+and the timeline need: which acts count, when the entry-into-force conditions
+were met, when each party became bound or withdrew.
+
+The pass sorts the acts (O(n log n)) and applies each once; the entry-into-force
+rule is evaluated once per distinct day until it holds. The result is cached
+per (treaty, record) so that `status` queries at many dates cost little.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
+
+import pycountry
+
+from .errors import Diagnostic
+from .record import Act, Record
+from .rules import ReferendumResult, holds, join_words
+from .spec.model import Treaty
+from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, WITHDRAWAL_KINDS
+
+__all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate"]
+
+_RANK = {
+    FACT_KIND: 0,
+    "signature": 1,
+    "initialling": 1,
+    "provisional_application": 2,
+    **dict.fromkeys(CONSENT_KINDS, 3),
+    "referendum": 4,
+    **dict.fromkeys(WITHDRAWAL_KINDS, 5),
+    "termination": 6,
+}
+"""Order of acts within one day: a signature and a ratification on the same day
+are both valid, in that order."""
+
+
+@dataclass
+class PartyHistory:
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    declared: bool = True
+    signature: Act | None = None
+    consent: Act | None = None
+    provisional: Act | None = None
+    notice: Act | None = None
+    withdrawn_since: date | None = None
+    bound_since: date | None = None
+    provisional_since: date | None = None
+
+    @property
+    def is_definitive_signatory(self) -> bool:
+        return self.consent is not None and self.consent.kind == "signature"
+
+
+@dataclass
+class Evaluation:
+    treaty: Treaty
+    record: Record
+    histories: dict[str, PartyHistory]
+    first: dict[str, dict[str, date]] = field(default_factory=lambda: defaultdict(dict))
+    """act kind (and 'consent') → party → the first day it made a valid act of that kind"""
+    referendums: dict[str, list[ReferendumResult]] = field(default_factory=dict)
+    facts: dict[str, date] = field(default_factory=dict)
+    joins: dict[str, dict[str, date]] = field(default_factory=lambda: defaultdict(dict))
+    counted: list[Act] = field(default_factory=list)
+    rejected: list[tuple[Act, Diagnostic]] = field(default_factory=list)
+    conditions_met_on: date | None = None
+    completing_acts: tuple[Act, ...] = ()
+    in_force_since: date | None = None
+    provisional_met_on: date | None = None
+    terminated_since: date | None = None
+    termination_act: Act | None = None
+
+    def party_name(self, code: str) -> str:
+        history = self.histories.get(code)
+        return history.name if history else _state_name(code)
+
+    def bound_since_for(self, consent_day: date) -> date | None:
+        """When an instrument of consent deposited on `consent_day` binds its party."""
+        if self.conditions_met_on is None or self.in_force_since is None:
+            return None
+        if consent_day <= self.conditions_met_on:
+            return self.in_force_since
+        late = self.treaty.entry_into_force.late_instruments.after(consent_day)
+        return max(self.in_force_since, late)
+
+    def snapshot(self, day: date) -> DaySnapshot:
+        return DaySnapshot.at(self, day)
+
+
+def _state_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+class DaySnapshot:
+    """What the rules see on one day; built incrementally in the pass, or at a date."""
+
+    def __init__(self, evaluation: Evaluation, day: date) -> None:
+        self.evaluation = evaluation
+        self.day = day
+        treaty = evaluation.treaty
+        self._with: dict[str, set[str]] = defaultdict(set)
+        self._joined: dict[str, set[str]] = defaultdict(set)
+        self._referendum: dict[str, ReferendumResult] = {}
+        self._facts: dict[str, date] = {}
+        self._bound: set[str] = set()
+        self._declared = frozenset(p.code for p in treaty.parties)
+        self._states = frozenset(p.code for p in treaty.parties if p.kind == "state")
+        self._static: dict[str, frozenset[str]] = {}
+        for name, group in treaty.groups.items():
+            by_role = {p.code for p in treaty.parties if set(p.roles) & set(group.roles)}
+            self._static[name] = frozenset(group.members) | by_role
+        consent_kinds = [k for k in treaty.procedure if k in CONSENT_KINDS]
+        if treaty.procedure.get("signature") and treaty.procedure["signature"].definitive:
+            consent_kinds.insert(0, "definitive signature")
+        self._consent_words = " or ".join(consent_kinds) or "consent to be bound"
+
+    @classmethod
+    def at(cls, evaluation: Evaluation, day: date) -> DaySnapshot:
+        snap = cls(evaluation, day)
+        for kind, parties in evaluation.first.items():
+            snap._with[kind] = {p for p, d in parties.items() if d <= day}
+        for group, parties in evaluation.joins.items():
+            snap._joined[group] = {p for p, d in parties.items() if d <= day}
+        for party, results in evaluation.referendums.items():
+            best = _best_referendum([r for r in results if r.day <= day])
+            if best is not None:
+                snap._referendum[party] = best
+        snap._facts = {f: d for f, d in evaluation.facts.items() if d <= day}
+        snap._bound = {
+            code
+            for code, h in evaluation.histories.items()
+            if h.bound_since is not None
+            and h.bound_since <= day
+            and (h.withdrawn_since is None or h.withdrawn_since > day)
+        }
+        return snap
+
+    # --- incremental updates during the pass -------------------------------------------
+
+    def note_act(self, kind: str, party: str) -> None:
+        self._with[kind].add(party)
+
+    def note_join(self, group: str, party: str) -> None:
+        self._joined[group].add(party)
+
+    def note_referendum(self, party: str, result: ReferendumResult) -> None:
+        current = self._referendum.get(party)
+        self._referendum[party] = _best_referendum([r for r in (current, result) if r]) or result
+
+    def note_fact(self, fact: str, day: date) -> None:
+        self._facts.setdefault(fact, day)
+
+    # --- the Snapshot protocol ------------------------------------------------------------
+
+    def parties_with(self, kinds: Sequence[str]) -> frozenset[str]:
+        if len(kinds) == 1:
+            return frozenset(self._with.get(kinds[0], ()))
+        found: set[str] = set()
+        for kind in kinds:
+            found |= self._with.get(kind, set())
+        return frozenset(found)
+
+    def members(self, group: str) -> frozenset[str]:
+        if group in self._static:
+            return self._static[group] | frozenset(self._joined.get(group, ()))
+        if group == "parties":
+            return self._declared | frozenset(self._with.get("accession", ()))
+        if group == "states":
+            return self._states | frozenset(self._with.get("accession", ()))
+        if group == "signatories":
+            return frozenset(self._with.get("signature", ()))
+        if group == "consenting":
+            return frozenset(self._with.get(CONSENT, ()))
+        if group == "bound":
+            return frozenset(self._bound)
+        return frozenset()
+
+    def is_group(self, name: str) -> bool:
+        return name in self._static or name in {"parties", "states", "signatories",
+                                                 "consenting", "bound"}
+
+    def weight(self, party: str, key: str) -> float:
+        found = self.evaluation.treaty.party(party)
+        return found.weights.get(key, 0.0) if found else 0.0
+
+    def referendum(self, party: str) -> ReferendumResult | None:
+        return self._referendum.get(party)
+
+    def fact_day(self, fact: str) -> date | None:
+        return self._facts.get(fact)
+
+    def name(self, party: str) -> str:
+        return self.evaluation.party_name(party)
+
+    def fact_text(self, fact: str) -> str:
+        declared = self.evaluation.treaty.facts.get(fact)
+        return declared.description if declared else fact
+
+    def kind_words(self, kinds: Sequence[str]) -> str:
+        words = [self._consent_words if k == CONSENT else k.replace("_", " ") for k in kinds]
+        return " or ".join(words)
+
+    def group_words(self, group: str) -> str:
+        return group.replace("_", " ")
+
+
+def _best_referendum(results: Iterable[ReferendumResult]) -> ReferendumResult | None:
+    """The first approving referendum that counts; failing that, the latest one."""
+    ordered = sorted(results, key=lambda r: r.day)
+    for result in ordered:
+        if result.approved and result.counts:
+            return result
+    return ordered[-1] if ordered else None
+
+
+# --- the pass --------------------------------------------------------------------------------
+
+_CACHE: weakref.WeakKeyDictionary[Record, dict[int, Evaluation]] = weakref.WeakKeyDictionary()
+
+
+def evaluate(treaty: Treaty, record: Record) -> Evaluation:
+    """Settle the record against the treaty (cached per treaty and record)."""
+    per_record = _CACHE.setdefault(record, {})
+    cached = per_record.get(id(treaty))
+    if cached is not None and cached.treaty is treaty:
+        return cached
+    evaluation = _Pass(treaty, record).run()
+    per_record[id(treaty)] = evaluation
+    return evaluation
+
+
+class _Pass:
+    def __init__(self, treaty: Treaty, record: Record) -> None:
+        self.treaty = treaty
+        histories = {
+            p.code: PartyHistory(p.code, p.name or _state_name(p.code), p.roles)
+            for p in treaty.parties
+        }
+        for code, name in record.new_parties.items():
+            histories.setdefault(code, PartyHistory(code, name, (), declared=False))
+        self.ev = Evaluation(treaty, record, histories)
+        self.snap = DaySnapshot(self.ev, date.min)
+
+    def run(self) -> Evaluation:
+        ev, eif = self.ev, self.treaty.entry_into_force
+        pa = self.treaty.provisional_application
+        for day, same_day in groupby(ev.record.acts, key=lambda a: a.day):
+            self.snap.day = day
+            todays = sorted(same_day, key=lambda a: (_RANK.get(a.kind, 9), a.sort_key))
+            accepted: list[Act] = []
+            for act in todays:
+                problem = self._apply(act)
+                if problem is None:
+                    ev.counted.append(act)
+                    accepted.append(act)
+                else:
+                    ev.rejected.append((act, Diagnostic(problem, act.position)))
+            if ev.conditions_met_on is None and holds(eif.when, self.snap):
+                ev.conditions_met_on = day
+                ev.in_force_since = eif.effective.after(day)
+                ev.completing_acts = tuple(
+                    a for a in accepted if a.kind in self.treaty.procedure or a.kind == FACT_KIND
+                )
+            if pa is not None and ev.provisional_met_on is None and holds(pa.when, self.snap):
+                ev.provisional_met_on = day
+        self._settle_parties()
+        return ev
+
+    def _apply(self, act: Act) -> str | None:
+        """Apply one act; return why it does not count, or None when it does."""
+        ev, treaty = self.ev, self.treaty
+        if act.kind == FACT_KIND and act.fact is not None:
+            ev.facts.setdefault(act.fact, act.day)
+            self.snap.note_fact(act.fact, act.day)
+            return None
+        step = treaty.procedure.get(act.kind)
+        if step is None:
+            return None  # negotiation, monitoring and custom acts do not change the status
+        if act.kind == "termination":
+            if ev.in_force_since is None or act.day < ev.in_force_since:
+                return f"termination on {act.day} does not count: the treaty is not in force"
+            if ev.terminated_since is None:
+                ev.terminated_since, ev.termination_act = act.day, act
+            return None
+        party = act.party
+        assert party is not None
+        history = ev.histories[party]
+        clause = f" ({step.article})" if step.article else ""
+        name = history.name
+        for needed in step.requires:
+            done = ev.first.get(needed, {}).get(party)
+            if done is None or done > act.day:
+                return (f"{act.kind} by {name} on {act.day} does not count: the procedure"
+                        f"{clause} requires {needed.replace('_', ' ')} by {name} first, and "
+                        "none is recorded on or before that day")
+        missing = [f for f in step.preconditions if ev.facts.get(f, date.max) > act.day]
+        if act.kind == "referendum":
+            return self._apply_referendum(act, party, missing)
+        if missing:
+            texts = join_words(treaty.facts[f].description for f in missing)
+            return (f"{act.kind} by {name} on {act.day} does not count: its precondition"
+                    f"{clause} was not established by then: {texts}")
+        if act.kind in WITHDRAWAL_KINDS:
+            return self._apply_withdrawal(act, history, clause)
+        if history.withdrawn_since is not None or history.notice is not None:
+            return f"{act.kind} by {name} on {act.day} does not count: {name} has withdrawn"
+        if act.kind == "accession" and step.open_to not in (None, "any_state"):
+            if party not in self.snap.members(step.open_to):
+                return (f"accession by {name} on {act.day} does not count: accession{clause} "
+                        f"is open only to {step.open_to.replace('_', ' ')}")
+        self._note(act.kind, party, act.day)
+        if act.kind == "signature" and history.signature is None:
+            history.signature = act
+        if act.kind == "provisional_application" and history.provisional is None:
+            history.provisional = act
+        is_consent = act.kind in CONSENT_KINDS or (act.kind == "signature" and step.definitive)
+        if is_consent and history.consent is None:
+            history.consent = act
+            self._note(CONSENT, party, act.day)
+        if act.kind == "accession":
+            for group in step.joins:
+                ev.joins[group].setdefault(party, act.day)
+                self.snap.note_join(group, party)
+        return None
+
+    def _note(self, kind: str, party: str, day: date) -> None:
+        self.ev.first[kind].setdefault(party, day)
+        self.snap.note_act(kind, party)
+
+    def _apply_referendum(self, act: Act, party: str, missing: list[str]) -> str | None:
+        step = self.treaty.procedure["referendum"]
+        approval = step.approval
+        yes = act.yes_share or 0.0
+        if approval is None:
+            approved = yes > 0.5
+        else:
+            approved = (yes > approval.yes_share_at_least if approval.yes_share_strictly_more
+                        else yes >= approval.yes_share_at_least)
+            if approval.turnout_at_least is not None:
+                approved = approved and (act.turnout or 0.0) >= approval.turnout_at_least
+        result = ReferendumResult(act.day, approved, yes, act.turnout, not missing, act.label)
+        self.ev.referendums.setdefault(party, []).append(result)
+        self.snap.note_referendum(party, result)
+        self._note("referendum", party, act.day)
+        if missing:
+            texts = join_words(self.treaty.facts[f].description for f in missing)
+            return (f"the referendum of {act.day} does not count: it was held before its "
+                    f"precondition was established: {texts}")
+        return None
+
+    def _apply_withdrawal(self, act: Act, history: PartyHistory, clause: str) -> str | None:
+        step = self.treaty.procedure[act.kind]
+        ev, name = self.ev, history.name
+        bound = (
+            ev.bound_since_for(history.consent.day) if history.consent is not None else None
+        )
+        if bound is None or bound > act.day:
+            return f"{act.kind} by {name} on {act.day} does not count: {name} is not bound"
+        if history.notice is not None:
+            return f"{act.kind} by {name} on {act.day} does not count: notice was already given"
+        if step.not_before is not None and ev.in_force_since is not None:
+            earliest = step.not_before.after(ev.in_force_since)
+            if act.day < earliest:
+                return (f"{act.kind} by {name} on {act.day} does not count: notice may be given "
+                        f"only from {earliest}{clause}, {step.not_before.describe()} entry into "
+                        "force")
+        history.notice = act
+        history.withdrawn_since = step.notice.after(act.day) if step.notice else act.day
+        self._note(act.kind, history.code, act.day)
+        return None
+
+    def _settle_parties(self) -> None:
+        ev = self.ev
+        for history in ev.histories.values():
+            if history.consent is not None:
+                history.bound_since = ev.bound_since_for(history.consent.day)
+            if history.bound_since is not None and history.withdrawn_since is not None:
+                if history.withdrawn_since <= history.bound_since:
+                    history.bound_since = None
+            starts = [history.provisional.day] if history.provisional else []
+            pa = self.treaty.provisional_application
+            if (pa is not None and ev.provisional_met_on is not None
+                    and history.code in _members_at(ev, pa.applies_to, date.max)):
+                joined = ev.first.get("signature", {}).get(history.code, ev.provisional_met_on)
+                if pa.applies_to != "signatories":
+                    joined = ev.provisional_met_on
+                starts.append(max(ev.provisional_met_on, joined))
+            history.provisional_since = min(starts) if starts else None
+        if ev.in_force_since is not None and ev.terminated_since is None:
+            ever_bound = [h for h in ev.histories.values() if h.bound_since is not None]
+            if ever_bound and all(h.withdrawn_since is not None for h in ever_bound):
+                ev.terminated_since = max(h.withdrawn_since for h in ever_bound
+                                          if h.withdrawn_since is not None)
+
+
+def _members_at(ev: Evaluation, group: str, day: date) -> frozenset[str]:
+    return DaySnapshot.at(ev, day).members(group)
+
+
+def acts_on(record: Record, day: date) -> Iterator[Act]:
+    return (a for a in record.acts if a.day == day)

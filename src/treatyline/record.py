@@ -1,0 +1,380 @@
+"""The record: dated acts (instruments, negotiation, facts), each with a source.
+
+Acts are immutable and kept in time order whatever order the files list them
+in. Each act has two times: `date`, when it happened, and `recorded`, when it
+became known (defaults to `date`). An act that cannot be accepted is rejected
+with the reason and its place (file:line:column); the other acts are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .calendar import DayOrTime, day_of
+from .errors import Diagnostic, Position, RecordError, did_you_mean
+from .sourcemap import SourceMap, SyntaxProblem, load_yaml
+from .spec.model import DayOrTimeField, Treaty
+from .spec.vocabulary import (
+    FACT_KIND,
+    MONITORING_KINDS,
+    NEGOTIATION_KINDS,
+)
+
+__all__ = ["Act", "Delegation", "Record", "load_record", "record_from_rows"]
+
+
+class Delegation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    head: str | None = None
+    members: tuple[str, ...] = ()
+
+
+class Act(BaseModel):
+    """One dated act or fact, with its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str | None = None
+    date: DayOrTimeField
+    recorded: DayOrTimeField | None = Field(
+        None, description="When the act became known or was recorded; defaults to date."
+    )
+    kind: str
+    party: str | None = None
+    parties: tuple[str, ...] = Field((), description="Participants (talks, meetings).")
+    fact: str | None = None
+    organ: str | None = Field(None, description="The organ that acted, e.g. 'Verkhovna Rada'.")
+    person: str | None = None
+    place: str | None = None
+    host: str | None = None
+    delegations: dict[str, Delegation] = Field(default_factory=dict)
+    yes_share: float | None = Field(None, ge=0, le=1)
+    turnout: float | None = Field(None, ge=0, le=1)
+    text: str | None = None
+    source: str = Field(min_length=1, description="Citation or URL.")
+    hypothetical: bool = False
+    note: str | None = None
+
+    # where the act was read from; set by the loader, not part of the file format
+    ref: str = Field("", exclude=True)
+    position: Position | None = Field(None, exclude=True)
+    sequence: int = Field(0, exclude=True)
+
+    @model_validator(mode="after")
+    def _recorded_not_before_date(self) -> Act:
+        if self.recorded is not None and _day_time(self.recorded) < _day_time(self.date):
+            raise ValueError("recorded is earlier than the date of the act")
+        return self
+
+    @property
+    def day(self) -> date:
+        return day_of(self.date)
+
+    @property
+    def sort_key(self) -> tuple[date, datetime | time, int]:
+        moment = self.date
+        return (self.day, moment if isinstance(moment, datetime) else time.max, self.sequence)
+
+    @property
+    def label(self) -> str:
+        return self.id or self.ref
+
+    def actors(self) -> tuple[str, ...]:
+        if self.party:
+            return (self.party, *self.parties)
+        return self.parties
+
+
+def _day_time(moment: DayOrTime) -> tuple[date, int]:
+    if isinstance(moment, datetime):
+        return (moment.date(), 1)
+    return (moment, 0)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The accepted acts in time order, and the rejected ones with their reasons."""
+
+    acts: tuple[Act, ...]
+    rejected: tuple[Diagnostic, ...] = ()
+    files: tuple[str, ...] = ()
+    new_parties: Mapping[str, str] = field(default_factory=dict)
+    """States not declared in the treaty that acceded (code → name)."""
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.acts, key=lambda a: a.sort_key))
+        object.__setattr__(self, "acts", ordered)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    @property
+    def is_hypothetical(self) -> bool:
+        return any(a.hypothetical for a in self.acts)
+
+    def merged(self, other: Record) -> Record:
+        return Record(
+            self.acts + other.acts,
+            self.rejected + other.rejected,
+            self.files + other.files,
+            {**self.new_parties, **other.new_parties},
+        )
+
+
+EMPTY_RECORD = Record(())
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Record:
+    """Read record files (YAML or CSV) and check each act against the treaty."""
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    record = Record((), files=())
+    sequence = 0
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_file():
+            raise RecordError(f"{path}: no such record file")
+        rows, hypothetical = _read_rows(path)
+        part = record_from_rows(rows, treaty, hypothetical=hypothetical, first_sequence=sequence)
+        sequence += len(rows)
+        record = record.merged(Record(part.acts, part.rejected, (str(path),), part.new_parties))
+    return record
+
+
+Row = tuple[dict[str, Any], str, Position, "RowLocator"]
+
+
+class RowLocator:
+    """Finds the position of a field of one row (for error messages)."""
+
+    def __init__(self, source: SourceMap | None, base: tuple[str | int, ...],
+                 csv_columns: dict[str, Position] | None = None) -> None:
+        self.source, self.base, self.csv_columns = source, base, csv_columns
+
+    def at(self, field_name: str | None, row_position: Position) -> Position:
+        if field_name is None:
+            return row_position
+        if self.source is not None:
+            return self.source.at((*self.base, field_name))
+        if self.csv_columns is not None and field_name in self.csv_columns:
+            return self.csv_columns[field_name]
+        return row_position
+
+
+def _read_rows(path: Path) -> tuple[list[Row], bool]:
+    if path.suffix.lower() == ".csv":
+        return _read_csv(path), False
+    if path.suffix.lower() not in {".yaml", ".yml"}:
+        raise RecordError(f"{path}: a record is a .yaml, .yml or .csv file")
+    try:
+        loaded = load_yaml(path)
+    except SyntaxProblem as problem:
+        raise RecordError([problem.diagnostic]) from None
+    data, source = loaded.data, loaded.source
+    hypothetical = False
+    base: tuple[str | int, ...] = ()
+    if isinstance(data, dict):
+        unknown = set(data) - {"acts", "hypothetical", "title", "note", "source"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise RecordError([Diagnostic(
+                f"unknown field {name!r} in a record file; expected acts, hypothetical, "
+                "title, note, source", source.at((name,), key=True),
+                did_you_mean(name, ["acts", "hypothetical", "title", "note", "source"]))])
+        hypothetical = bool(data.get("hypothetical", False))
+        default_source = data.get("source")
+        acts = data.get("acts", [])
+        base = ("acts",)
+    else:
+        default_source = None
+        acts = data if data is not None else []
+    if not isinstance(acts, list):
+        raise RecordError([Diagnostic("acts must be a list", source.at(base))])
+    rows: list[Row] = []
+    for index, item in enumerate(acts):
+        at = source.at((*base, index))
+        if not isinstance(item, dict):
+            rows.append(({"__not_a_mapping__": item}, f"{path.name}:{at.line}", at,
+                         RowLocator(source, (*base, index))))
+            continue
+        if default_source and "source" not in item:
+            item = {**item, "source": default_source}
+        rows.append((item, f"{path.name}:{at.line}", at, RowLocator(source, (*base, index))))
+    return rows, hypothetical
+
+
+_CSV_LIST_FIELDS = {"parties"}
+
+
+def _read_csv(path: Path) -> list[Row]:
+    text = path.read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    rows: list[Row] = []
+    previous_end = 1
+    for item in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        raw_line = lines[start - 1] if start - 1 < len(lines) else ""
+        starts = _field_starts(raw_line)
+        columns = {
+            name: Position(path.name, start, starts[i] + 1 if i < len(starts) else None)
+            for i, name in enumerate(header)
+        }
+        cleaned: dict[str, Any] = {}
+        for key, value in item.items():
+            if key is None or value is None or value == "":
+                continue
+            if key in _CSV_LIST_FIELDS:
+                cleaned[key] = [v.strip() for v in value.split(";") if v.strip()]
+            elif key in {"yes_share", "turnout"}:
+                cleaned[key] = value
+            elif key == "hypothetical":
+                cleaned[key] = value.strip().lower() in {"true", "yes", "1"}
+            else:
+                cleaned[key] = value
+        position = Position(path.name, start, 1)
+        rows.append((cleaned, f"{path.name}:{start}", position, RowLocator(None, (), columns)))
+    return rows
+
+
+def _field_starts(line: str) -> list[int]:
+    """Character offsets where each CSV field of a one-line row starts."""
+    starts, quoted = [0], False
+    for offset, char in enumerate(line):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            starts.append(offset + 1)
+    return starts
+
+
+def record_from_rows(
+    rows: Sequence[Row], treaty: Treaty, *, hypothetical: bool = False, first_sequence: int = 0
+) -> Record:
+    """Validate rows into acts; a bad row is rejected with its reason, the rest kept."""
+    acts: list[Act] = []
+    rejected: list[Diagnostic] = []
+    new_parties: dict[str, str] = {}
+    checker = _ActChecker(treaty)
+    for offset, (data, ref, position, locator) in enumerate(rows):
+        if "__not_a_mapping__" in data:
+            rejected.append(Diagnostic("an act is a mapping (date, kind, party, source...)",
+                                       position))
+            continue
+        payload = {**data, "ref": ref, "position": position, "sequence": first_sequence + offset}
+        if hypothetical:
+            payload["hypothetical"] = True
+        try:
+            act = Act.model_validate(payload)
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error["loc"] else None
+                message = error["msg"].removeprefix("Value error, ")
+                if error["type"] == "extra_forbidden":
+                    rejected.append(Diagnostic(
+                        f"act {ref}: unknown field {name!r}", locator.at(name, position),
+                        did_you_mean(name or "", Act.model_fields)))
+                elif error["type"] == "missing":
+                    rejected.append(Diagnostic(f"act {ref}: missing required field {name!r}",
+                                               position))
+                else:
+                    rejected.append(Diagnostic(f"act {ref}: {name}: {message}",
+                                               locator.at(name, position)))
+            continue
+        problems = list(checker.check(act, locator, position))
+        if problems:
+            rejected.extend(problems)
+            continue
+        if act.party and treaty.party(act.party) is None and act.kind == "accession":
+            country = pycountry.countries.get(alpha_2=act.party)
+            new_parties[act.party] = country.name if country else act.party
+        acts.append(act)
+    return Record(tuple(acts), tuple(rejected), (), new_parties)
+
+
+class _ActChecker:
+    """Checks that an act fits the treaty: known kind, known party, declared fact."""
+
+    def __init__(self, treaty: Treaty) -> None:
+        self.treaty = treaty
+        self.codes = {p.code for p in treaty.parties}
+        self.kinds = (
+            set(treaty.procedure) | set(treaty.act_kinds) | NEGOTIATION_KINDS | MONITORING_KINDS
+            | {FACT_KIND}
+        )
+
+    def check(self, act: Act, locator: RowLocator, position: Position) -> Iterator[Diagnostic]:
+        ref = act.ref
+
+        def at(name: str) -> Position:
+            return locator.at(name, position)
+
+        if act.kind not in self.kinds:
+            yield Diagnostic(
+                f"act {ref}: act kind {act.kind!r} is not defined by this treaty's procedure "
+                "and is not a negotiation act", at("kind"), did_you_mean(act.kind, self.kinds))
+            return
+        is_procedure = act.kind in self.treaty.procedure
+        if act.kind == FACT_KIND:
+            if act.fact is None:
+                yield Diagnostic(f"act {ref}: a fact act names the fact (fact: ...)",
+                                 at("kind"))
+            elif act.fact not in self.treaty.facts:
+                yield Diagnostic(f"act {ref}: unknown fact {act.fact!r}", at("fact"),
+                                 did_you_mean(act.fact, self.treaty.facts))
+        if is_procedure and act.party is None and act.kind != "termination":
+            yield Diagnostic(f"act {ref}: a {act.kind} needs the party that made it",
+                             at("kind"))
+        if act.party is not None and act.party not in self.codes:
+            if not self._may_accede(act):
+                yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
+                                 at("party"), did_you_mean(act.party, self.codes))
+        for i, participant in enumerate(act.parties):
+            if participant not in self.codes and not _is_state(participant):
+                yield Diagnostic(f"act {ref}: unknown participant {participant!r}",
+                                 at("parties"), did_you_mean(participant, self.codes))
+                del i
+        for code in act.delegations:
+            if code not in self.codes and not _is_state(code):
+                yield Diagnostic(f"act {ref}: delegation of unknown party {code!r}",
+                                 at("delegations"), did_you_mean(code, self.codes))
+        if act.kind == "referendum":
+            step = self.treaty.procedure["referendum"]
+            if act.party is not None and act.party != step.held_by:
+                yield Diagnostic(f"act {ref}: the referendum is held by {step.held_by}, "
+                                 f"not {act.party}", at("party"))
+            if act.yes_share is None:
+                yield Diagnostic(f"act {ref}: a referendum result needs yes_share (0 to 1)",
+                                 at("kind"))
+
+    def _may_accede(self, act: Act) -> bool:
+        if act.kind != "accession" or act.party is None:
+            return False
+        step = self.treaty.procedure.get("accession")
+        return step is not None and step.open_to == "any_state" and _is_state(act.party)
+
+
+def _is_state(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
+def acts_of_kind(acts: Iterable[Act], kinds: Iterable[str]) -> list[Act]:
+    wanted = set(kinds)
+    return [a for a in acts if a.kind in wanted]

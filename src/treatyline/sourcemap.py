@@ -1,0 +1,122 @@
+"""YAML with positions: the loaded data plus a map from each node's path to its
+line and column, so that validation errors can name file:line:column.
+
+PyYAML (libyaml when present) builds the node graph; we convert it ourselves
+because its constructors lose the marks, and because its timestamp resolver
+raises a bare ValueError on an impossible date such as 2022-02-30. Timestamps
+stay strings here and are parsed, with a message, by the models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, Position
+
+__all__ = ["LoadedYaml", "SourceMap", "load_yaml"]
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) stands in its file."""
+
+    file: str
+    values: dict[PathKey, Position] = field(default_factory=dict)
+    keys: dict[PathKey, Position] = field(default_factory=dict)
+
+    def at(self, path: Sequence[str | int], *, key: bool = False) -> Position:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        current: PathKey = tuple(path)
+        while True:
+            if key and current in self.keys:
+                return self.keys[current]
+            if current in self.values:
+                return self.values[current]
+            if not current:
+                return Position(self.file)
+            current = current[:-1]
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    source: SourceMap
+
+
+class _StringTimestampLoader(yaml.SafeLoader):
+    """Leaves dates and times as strings; the models parse them with clear messages."""
+
+
+_StringTimestampLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _position(file: str, node: yaml.Node) -> Position:
+    return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def load_yaml(path: Path, label: str | None = None) -> LoadedYaml:
+    """Parse a YAML file, keeping positions; raises Diagnostic-carrying ValueError on syntax."""
+    file = label or str(path)
+    text = path.read_text(encoding="utf-8")
+    source = SourceMap(file)
+    loader = _StringTimestampLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
+        raise _SyntaxProblem(Diagnostic(f"YAML syntax: {exc.problem or exc}", where)) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return LoadedYaml(None, source)
+    constructor = _StringTimestampLoader("")
+    return LoadedYaml(_convert(node, (), file, source, constructor), source)
+
+
+class _SyntaxProblem(ValueError):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(str(diagnostic))
+
+
+def _convert(
+    node: yaml.Node, path: PathKey, file: str, source: SourceMap, loader: yaml.SafeLoader
+) -> Any:
+    source.values[path] = _position(file, node)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                raise _SyntaxProblem(
+                    Diagnostic("a mapping key must be a plain value", _position(file, key_node))
+                )
+            key = key if isinstance(key, str | int) else str(key)
+            if key in result:
+                raise _SyntaxProblem(
+                    Diagnostic(f"duplicate key {key!r}", _position(file, key_node))
+                )
+            source.keys[(*path, key)] = _position(file, key_node)
+            result[key] = _convert(value_node, (*path, key), file, source, loader)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(item, (*path, index), file, source, loader)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
+
+
+SyntaxProblem = _SyntaxProblem

@@ -1,0 +1,362 @@
+"""Loading a treaty file: YAML → models → cross-reference checks, every problem
+reported with file:line:column and, for a misspelt name, a suggestion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Diagnostic, SpecError, did_you_mean
+from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
+from .model import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Count,
+    FactHolds,
+    Including,
+    NotOf,
+    Referendum,
+    Share,
+    Treaty,
+    Weight,
+)
+from .vocabulary import (
+    COMPUTED_GROUPS,
+    CONSENT,
+    INSTRUMENT_KINDS,
+    MONITORING_KINDS,
+    NEGOTIATION_KINDS,
+)
+
+__all__ = ["load_treaty", "treaty_from_data"]
+
+PathKey = tuple[str | int, ...]
+
+
+def load_treaty(path: str | Path) -> Treaty:
+    """Load and validate a treaty file; raises SpecError listing every problem found."""
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(f"{file}: no such treaty file")
+    try:
+        loaded = load_yaml(file)
+    except SyntaxProblem as problem:
+        raise SpecError([problem.diagnostic]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{file}: cannot read: {exc}") from None
+    return treaty_from_data(loaded.data, loaded.source, base_dir=file.parent)
+
+
+def treaty_from_data(data: Any, source: SourceMap, base_dir: Path | None = None) -> Treaty:
+    if not isinstance(data, dict):
+        raise SpecError([Diagnostic("a treaty file is a mapping (id, title, parties, ...)",
+                                    source.at(()))])
+    try:
+        treaty = Treaty.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_diagnostics(exc, data, source)) from None
+    treaty._source = source
+    treaty._base_dir = str(base_dir) if base_dir else None
+    problems = list(_check_references(treaty, source, base_dir))
+    if problems:
+        raise SpecError(problems)
+    return treaty
+
+
+# --- pydantic errors → positions ------------------------------------------------------
+
+
+def _all_field_names() -> set[str]:
+    names: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+
+    def visit(model: type[BaseModel]) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+        for info in model.model_fields.values():
+            for candidate in _models_in(info.annotation):
+                visit(candidate)
+
+    visit(Treaty)
+    return names
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        yield from _models_in(arg)
+    origin = getattr(annotation, "__origin__", None)
+    if origin is not None and origin is not annotation:
+        yield from _models_in(origin)
+    for meta in getattr(annotation, "__metadata__", ()) or ():
+        yield from _models_in(meta)
+
+
+_FIELD_NAMES = _all_field_names()
+
+
+def _data_path(loc: Sequence[str | int], data: Any) -> PathKey:
+    """Pydantic's location with union tags and validator names removed."""
+    path: list[str | int] = []
+    current = data
+    for step in loc:
+        if isinstance(current, dict) and step in current:
+            current = current[step]
+            path.append(step)
+        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
+            current = current[step]
+            path.append(step)
+        elif isinstance(current, dict | list):
+            # a tag, or a key the data does not have (a missing field): stop at the parent
+            if isinstance(step, str) and step not in _TAGS and isinstance(current, dict):
+                path.append(step)
+                break
+    return tuple(path)
+
+
+_TAGS = {"all", "any", "not", "count", "including", "weight", "referendum", "fact"}
+
+
+def _pydantic_diagnostics(
+    exc: ValidationError, data: Any, source: SourceMap
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    errors = [(error, _data_path(error["loc"], data)) for error in exc.errors()]
+    for error, path in errors:
+        kind = error["type"]
+        if kind == "too_short" and any(
+            len(other) > len(path) and other[: len(path)] == path for _, other in errors
+        ):
+            continue  # a list emptied by its own items' errors: those errors say it all
+        if kind == "extra_forbidden":
+            name = str(path[-1]) if path else "?"
+            out.append(
+                Diagnostic(
+                    f"unknown field {name!r}",
+                    source.at(path, key=True),
+                    did_you_mean(name, _FIELD_NAMES),
+                )
+            )
+        elif kind == "missing":
+            field = str(path[-1]) if path else str(error["loc"][-1])
+            out.append(Diagnostic(f"missing required field {field!r}", source.at(path[:-1])))
+        elif kind == "condition":
+            got = error.get("input")
+            keys = list(got) if isinstance(got, dict) else []
+            hint = did_you_mean(str(keys[0]), _TAGS) if len(keys) == 1 else None
+            found = f"; found keys {keys}" if keys else f"; found {got!r}"
+            out.append(Diagnostic(error["msg"] + found, source.at(path), hint))
+        else:
+            message = error["msg"]
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            where = ".".join(str(p) for p in path)
+            out.append(Diagnostic(f"{where}: {message}", source.at(path)))
+    return out
+
+
+# --- cross-references -------------------------------------------------------------------
+
+
+def _check_references(
+    treaty: Treaty, source: SourceMap, base_dir: Path | None
+) -> Iterator[Diagnostic]:
+    codes: dict[str, int] = {}
+    for index, party in enumerate(treaty.parties):
+        at = source.at(("parties", index, "code"))
+        if party.code in codes:
+            yield Diagnostic(f"party {party.code!r} is declared twice", at)
+        codes[party.code] = index
+        if party.kind == "state" and pycountry.countries.get(alpha_2=party.code) is None:
+            yield Diagnostic(
+                f"{party.code!r} is not an ISO 3166-1 alpha-2 state code; for a non-state "
+                "participant set kind: organisation or entity",
+                at,
+            )
+    groups = set(treaty.groups)
+    for name in groups & COMPUTED_GROUPS:
+        yield Diagnostic(
+            f"group {name!r} is computed from the record and cannot be declared",
+            source.at(("groups", name), key=True),
+        )
+    roles = {role for party in treaty.parties for role in party.roles}
+    for name, group in treaty.groups.items():
+        for i, member in enumerate(group.members):
+            if member not in codes:
+                yield _unknown("party", member, codes, source.at(("groups", name, "members", i)))
+        for i, role in enumerate(group.roles):
+            if role not in roles:
+                yield _unknown("role", role, roles, source.at(("groups", name, "roles", i)))
+
+    party_or_group = set(codes) | groups | COMPUTED_GROUPS
+    all_groups = groups | COMPUTED_GROUPS
+    kinds = set(treaty.procedure)
+    for kind in kinds - INSTRUMENT_KINDS:
+        yield _unknown("procedure act kind", kind, INSTRUMENT_KINDS,
+                       source.at(("procedure", kind), key=True))
+    known_acts = kinds | set(treaty.act_kinds) | NEGOTIATION_KINDS | MONITORING_KINDS
+
+    for kind, step in treaty.procedure.items():
+        base: PathKey = ("procedure", kind)
+        for i, needed in enumerate(step.requires):
+            if needed not in kinds:
+                yield _unknown("act kind", needed, kinds, source.at((*base, "requires", i)),
+                               " (not defined in the procedure)")
+        for i, fact in enumerate(step.preconditions):
+            if fact not in treaty.facts:
+                yield _unknown("fact", fact, treaty.facts, source.at((*base, "preconditions", i)))
+        if step.held_by is not None and step.held_by not in codes:
+            yield _unknown("party", step.held_by, codes, source.at((*base, "held_by")))
+        if kind == "referendum" and step.held_by is None:
+            yield Diagnostic("a referendum step needs held_by: the party that holds it",
+                             source.at(base, key=True))
+        if step.open_to not in (None, "any_state") and step.open_to not in all_groups:
+            yield _unknown("group", step.open_to, all_groups | {"any_state"},
+                           source.at((*base, "open_to")))
+        for i, group in enumerate(step.joins):
+            if group not in groups:
+                yield _unknown("group", group, groups, source.at((*base, "joins", i)))
+        if step.definitive and kind != "signature":
+            yield Diagnostic("only a signature can be definitive", source.at((*base, "definitive")))
+
+    if treaty.entry_into_force is not None:
+        yield from _check_condition(
+            treaty.entry_into_force.when, ("entry_into_force", "when"), treaty, source,
+            party_or_group, all_groups, kinds,
+        )
+    if treaty.provisional_application is not None:
+        pa = treaty.provisional_application
+        yield from _check_condition(pa.when, ("provisional_application", "when"), treaty, source,
+                                    party_or_group, all_groups, kinds)
+        if pa.applies_to not in all_groups:
+            yield _unknown("group", pa.applies_to, all_groups,
+                           source.at(("provisional_application", "applies_to")))
+
+    areas = set(treaty.areas)
+    for name, area in treaty.areas.items():
+        for field in ("union", "minus", "intersect"):
+            for i, ref in enumerate(getattr(area, field)):
+                if ref not in areas:
+                    yield _unknown("area", ref, areas, source.at(("areas", name, field, i)))
+                elif ref == name:
+                    yield Diagnostic(f"area {name!r} refers to itself",
+                                     source.at(("areas", name, field, i)))
+        files = [(("areas", name, "geojson"), area.geojson)] + [
+            (("areas", name, "readings", r, "geojson"), reading.geojson)
+            for r, reading in area.readings.items()
+        ]
+        for at_path, file in files:
+            if file and base_dir is not None and not (base_dir / file).is_file():
+                yield Diagnostic(f"GeoJSON file {file!r} not found next to the treaty file",
+                                 source.at(at_path))
+        for r, reading in area.readings.items():
+            if reading.held_by not in codes:
+                yield _unknown("party", reading.held_by, codes,
+                               source.at(("areas", name, "readings", r, "held_by")))
+
+    ids: dict[str, int] = {}
+    for index, provision in enumerate(treaty.provisions):
+        base = ("provisions", index)
+        if provision.id in ids:
+            yield Diagnostic(f"provision id {provision.id!r} is used twice",
+                             source.at((*base, "id")))
+        ids[provision.id] = index
+    for index, provision in enumerate(treaty.provisions):
+        base = ("provisions", index)
+        for i, bearer in enumerate(provision.bearers):
+            if bearer not in party_or_group:
+                yield _unknown("party or group", bearer, party_or_group,
+                               source.at((*base, "bearers", i)))
+        if provision.beneficiary and provision.beneficiary not in party_or_group:
+            yield _unknown("party or group", provision.beneficiary, party_or_group,
+                           source.at((*base, "beneficiary")))
+        for i, area_ref in enumerate(provision.areas):
+            if area_ref not in areas:
+                yield _unknown("area", area_ref, areas, source.at((*base, "areas", i)))
+        for i, act in enumerate(provision.forbids):
+            if act not in known_acts:
+                yield _unknown("act kind", act, known_acts, source.at((*base, "forbids", i)))
+        if provision.after and provision.after not in ids:
+            yield _unknown("provision", provision.after, ids, source.at((*base, "after")))
+
+
+def _check_condition(
+    condition: Condition,
+    path: PathKey,
+    treaty: Treaty,
+    source: SourceMap,
+    party_or_group: set[str],
+    groups: set[str],
+    kinds: set[str],
+) -> Iterator[Diagnostic]:
+    def recurse(child: Condition, child_path: PathKey) -> Iterator[Diagnostic]:
+        return _check_condition(child, child_path, treaty, source, party_or_group, groups, kinds)
+
+    def instruments(names: Sequence[str], at: PathKey) -> Iterator[Diagnostic]:
+        for i, name in enumerate(names):
+            if name != CONSENT and name not in kinds:
+                yield _unknown("act kind", name, kinds | {CONSENT}, source.at((*at, i)),
+                               " (the procedure does not define it)")
+
+    def group(name: str, at: PathKey) -> Iterator[Diagnostic]:
+        if name not in groups:
+            yield _unknown("group", name, groups, source.at(at))
+
+    if isinstance(condition, AllOf):
+        for i, child in enumerate(condition.all):
+            yield from recurse(child, (*path, "all", i))
+    elif isinstance(condition, AnyOf):
+        for i, child in enumerate(condition.any):
+            yield from recurse(child, (*path, "any", i))
+    elif isinstance(condition, NotOf):
+        yield from recurse(condition.not_, (*path, "not"))
+    elif isinstance(condition, Count):
+        spec = condition.count
+        base = (*path, "count")
+        yield from instruments(spec.instruments, (*base, "instruments"))
+        yield from group(spec.by, (*base, "by"))
+        for field in ("at_least", "more_than"):
+            threshold = getattr(spec, field)
+            if isinstance(threshold, Share):
+                yield from group(threshold.of, (*base, field, "of"))
+    elif isinstance(condition, Including):
+        base = (*path, "including")
+        yield from instruments(condition.including.instruments, (*base, "instruments"))
+        for i, name in enumerate(condition.including.parties):
+            if name not in party_or_group:
+                yield _unknown("party or group", name, party_or_group,
+                               source.at((*base, "parties", i)))
+    elif isinstance(condition, Weight):
+        base = (*path, "weight")
+        yield from instruments(condition.weight.instruments, (*base, "instruments"))
+        yield from group(condition.weight.by, (*base, "by"))
+        if not any(condition.weight.key in p.weights for p in treaty.parties):
+            yield Diagnostic(f"no party declares a weight named {condition.weight.key!r}",
+                             source.at((*base, "key")))
+    elif isinstance(condition, Referendum):
+        party = condition.referendum.party
+        step = treaty.procedure.get("referendum")
+        at = source.at((*path, "referendum"))
+        if step is None:
+            yield Diagnostic("the rule names a referendum but the procedure defines none", at)
+        elif step.held_by != party:
+            yield Diagnostic(
+                f"the procedure's referendum is held by {step.held_by!r}, not {party!r}", at
+            )
+    elif isinstance(condition, FactHolds) and condition.fact not in treaty.facts:
+        yield _unknown("fact", condition.fact, treaty.facts, source.at((*path, "fact")))
+
+
+def _unknown(
+    what: str, name: str, known: Any, at: Any, extra: str = ""
+) -> Diagnostic:
+    return Diagnostic(f"unknown {what} {name!r}{extra}", at, did_you_mean(name, list(known)))

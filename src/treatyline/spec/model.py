@@ -1,0 +1,469 @@
+"""The treaty language as typed, immutable models (validated by pydantic).
+
+A treaty file is YAML; `treatyline schema` exports the JSON Schema of `Treaty`.
+Every clause may carry `article` and `text` (the treaty's own words) so that
+reports can show the law beside the logic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
+
+from ..calendar import DayOrTime, Offset, parse_day, parse_day_or_time
+from ..sourcemap import SourceMap
+from .vocabulary import CONSENT
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "Approval",
+    "Area",
+    "AreaReading",
+    "Clause",
+    "Condition",
+    "Count",
+    "CountSpec",
+    "CustomActKind",
+    "Day",
+    "EntryIntoForce",
+    "Fact",
+    "FactHolds",
+    "Group",
+    "Including",
+    "IncludingSpec",
+    "NotOf",
+    "OffsetField",
+    "Party",
+    "ProcedureStep",
+    "Provision",
+    "ProvisionalApplication",
+    "Referendum",
+    "ReferendumSpec",
+    "Share",
+    "Treaty",
+    "Weight",
+    "WeightSpec",
+]
+
+
+def _day(value: Any) -> Any:
+    return parse_day(value) if isinstance(value, str) else value
+
+
+def _day_or_time(value: Any) -> Any:
+    return parse_day_or_time(value) if isinstance(value, str) else value
+
+
+def _offset(value: Any) -> Any:
+    if isinstance(value, str):
+        return Offset.parse(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Offset(days=value)
+    if isinstance(value, dict):
+        unknown = set(value) - {"days", "months", "years", "then", "month_overflow"}
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {sorted(unknown)} in a period; expected days, months, "
+                "years, then, month_overflow"
+            )
+        return Offset(**value)
+    return value
+
+
+Day = Annotated[
+    date,
+    BeforeValidator(_day),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+"""A calendar day written YYYY-MM-DD."""
+
+DayOrTimeField = Annotated[
+    DayOrTime,
+    BeforeValidator(_day_or_time),
+    WithJsonSchema(
+        {"type": "string", "description": "YYYY-MM-DD or an ISO 8601 time with timezone"}
+    ),
+]
+
+OffsetField = Annotated[
+    Offset,
+    BeforeValidator(_offset),
+    PlainSerializer(lambda o: o.describe(), return_type=str),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "description": "e.g. '30 days', '1 year', "
+                    "'first day of the month following 90 days'",
+                },
+                {"type": "integer", "minimum": 0, "description": "days"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "days": {"type": "integer", "minimum": 0},
+                        "months": {"type": "integer", "minimum": 0},
+                        "years": {"type": "integer", "minimum": 0},
+                        "then": {"enum": ["first_day_of_next_month", "first_day_of_month"]},
+                        "month_overflow": {"enum": ["clip", "roll_over"]},
+                    },
+                },
+            ]
+        }
+    ),
+]
+"""A period: '30 days', '1 year', {months: 6, then: first_day_of_month}, ..."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Clause(_Model):
+    """Provenance of a clause: where it stands in the treaty and what it says."""
+
+    article: str | None = Field(None, description="Article or paragraph, e.g. 'Article 11'.")
+    text: str | None = Field(None, description="The treaty's own words for this clause.")
+
+
+# --- parties and groups -------------------------------------------------------
+
+
+class Party(_Model):
+    code: str = Field(
+        description="ISO 3166-1 alpha-2 code for a state (e.g. UA); an id for a non-state "
+        "participant (e.g. osce)."
+    )
+    name: str | None = Field(None, description="Defaults to the ISO 3166-1 short name.")
+    kind: Literal["state", "organisation", "entity"] = "state"
+    roles: tuple[str, ...] = Field(
+        (), description="e.g. guaranteed_state, guarantor, depositary, mediator."
+    )
+    weights: dict[str, float] = Field(
+        default_factory=dict, description="Named weights for weighted thresholds."
+    )
+    note: str | None = None
+
+
+def _group_shorthand(value: Any) -> Any:
+    return {"members": value} if isinstance(value, list) else value
+
+
+class _GroupBody(Clause):
+    members: tuple[str, ...] = ()
+    roles: tuple[str, ...] = Field((), description="Every party holding one of these roles.")
+
+
+Group = Annotated[_GroupBody, BeforeValidator(_group_shorthand)]
+
+
+# --- areas (declared here; evaluated by the territory engine) -----------------
+
+
+class AreaReading(Clause):
+    """One party's understanding of an area whose borders were not agreed."""
+
+    held_by: str = Field(description="The party whose reading this is.")
+    iso: tuple[str, ...] = ()
+    geojson: str | None = None
+    note: str | None = None
+
+
+class Area(Clause):
+    iso: tuple[str, ...] = Field((), description="ISO 3166-1 or 3166-2 codes (UA, UA-43).")
+    geojson: str | None = Field(None, description="A GeoJSON file, relative to the treaty file.")
+    union: tuple[str, ...] = Field((), description="Other areas added to this one.")
+    minus: tuple[str, ...] = Field((), description="Other areas taken out of this one.")
+    intersect: tuple[str, ...] = ()
+    readings: dict[str, AreaReading] = Field(
+        default_factory=dict, description="Named readings of an area with no agreed border."
+    )
+    note: str | None = None
+
+
+# --- facts and custom act kinds -------------------------------------------------
+
+
+class Fact(Clause):
+    """A state of affairs recorded with a date (e.g. a pull-back of forces)."""
+
+    description: str
+
+
+class CustomActKind(Clause):
+    description: str | None = None
+
+
+# --- the rule language ------------------------------------------------------------
+
+
+class Share(_Model):
+    fraction: float = Field(gt=0, le=1)
+    of: str = Field(description="A group; its size at the date in question.")
+
+
+Threshold = int | Share
+
+
+class CountSpec(_Model):
+    instruments: tuple[str, ...] = Field(
+        (CONSENT,), description="Act kinds that count; 'consent' = any consent instrument."
+    )
+    by: str = Field("parties", description="Only instruments of members of this group count.")
+    at_least: Threshold | None = None
+    more_than: Threshold | None = None
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> CountSpec:
+        if (self.at_least is None) == (self.more_than is None):
+            raise ValueError("give exactly one of at_least or more_than")
+        return self
+
+
+class Count(_Model):
+    """At least / more than N instruments (or a fraction of a group)."""
+
+    count: CountSpec
+
+
+class IncludingSpec(_Model):
+    instruments: tuple[str, ...] = (CONSENT,)
+    parties: tuple[str, ...] = Field(description="Party codes or group names; all must act.")
+
+
+class Including(_Model):
+    """Every named party (or every member of a group) has deposited."""
+
+    including: IncludingSpec
+
+
+class WeightSpec(_Model):
+    instruments: tuple[str, ...] = (CONSENT,)
+    key: str = Field(description="Which of the parties' weights to add up.")
+    by: str = "parties"
+    at_least: float
+
+
+class Weight(_Model):
+    """Parties with instruments together hold at least this weight."""
+
+    weight: WeightSpec
+
+
+class ReferendumSpec(_Model):
+    party: str
+
+
+def _referendum_shorthand(value: Any) -> Any:
+    return {"party": value} if isinstance(value, str) else value
+
+
+class Referendum(_Model):
+    """The referendum held by this party approved the treaty."""
+
+    referendum: Annotated[ReferendumSpec, BeforeValidator(_referendum_shorthand)]
+
+
+class FactHolds(_Model):
+    """A declared fact has been recorded as established."""
+
+    fact: str
+
+
+class AllOf(_Model):
+    all: tuple[Condition, ...] = Field(min_length=1)
+
+
+class AnyOf(_Model):
+    any: tuple[Condition, ...] = Field(min_length=1)
+
+
+class NotOf(_Model):
+    not_: Condition = Field(alias="not")
+    model_config = ConfigDict(populate_by_name=True)
+
+
+CONDITION_KEYS = {
+    "all": "all",
+    "any": "any",
+    "not": "not",
+    "count": "count",
+    "including": "including",
+    "weight": "weight",
+    "referendum": "referendum",
+    "fact": "fact",
+}
+
+
+def _condition_tag(value: Any) -> str | None:
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return CONDITION_KEYS.get(key)
+    if isinstance(value, BaseModel):
+        for tag, cls in _CONDITION_CLASSES.items():
+            if isinstance(value, cls):
+                return tag
+    return None
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")]
+    | Annotated[Count, Tag("count")]
+    | Annotated[Including, Tag("including")]
+    | Annotated[Weight, Tag("weight")]
+    | Annotated[Referendum, Tag("referendum")]
+    | Annotated[FactHolds, Tag("fact")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message="a condition is a mapping with exactly one of the keys "
+        "all, any, not, count, including, weight, referendum, fact",
+    ),
+]
+
+_CONDITION_CLASSES: dict[str, type[BaseModel]] = {
+    "all": AllOf,
+    "any": AnyOf,
+    "not": NotOf,
+    "count": Count,
+    "including": Including,
+    "weight": Weight,
+    "referendum": Referendum,
+    "fact": FactHolds,
+}
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+# --- procedure -----------------------------------------------------------------------
+
+
+class Approval(_Model):
+    """When a referendum counts as approving the treaty."""
+
+    yes_share_at_least: float = Field(0.5, gt=0, le=1)
+    yes_share_strictly_more: bool = Field(
+        True, description="True: more than the share (a majority); False: at least it."
+    )
+    turnout_at_least: float | None = Field(None, gt=0, le=1)
+
+
+class ProcedureStep(Clause):
+    """What one act kind means in this treaty."""
+
+    requires: tuple[str, ...] = Field(
+        (), description="Act kinds the same party must have made on or before this act."
+    )
+    definitive: bool = Field(
+        False, description="signature only: binds without ratification (definitive signature)."
+    )
+    open_to: str | None = Field(
+        None, description="accession only: 'any_state', or a group; default: declared parties."
+    )
+    joins: tuple[str, ...] = Field((), description="accession only: groups the new party joins.")
+    held_by: str | None = Field(None, description="referendum only: the party holding it.")
+    approval: Approval | None = None
+    preconditions: tuple[str, ...] = Field(
+        (), description="Facts that must be established before this act counts."
+    )
+    notice: OffsetField | None = Field(
+        None, description="denunciation/withdrawal: how long after notice it takes effect."
+    )
+    not_before: OffsetField | None = Field(
+        None, description="denunciation/withdrawal: minimum time in force before notice."
+    )
+
+
+class EntryIntoForce(Clause):
+    when: Condition
+    effective: OffsetField = Field(
+        Offset(), description="When, after the conditions are met, the treaty enters into force."
+    )
+    late_instruments: OffsetField = Field(
+        Offset(),
+        description="For a consent instrument deposited after the conditions were met: when "
+        "the treaty enters into force for that party, counted from its deposit.",
+    )
+
+
+class ProvisionalApplication(Clause):
+    when: Condition
+    applies_to: str = Field("signatories", description="Group that applies it provisionally.")
+
+
+# --- provisions (evaluated by the norms engine) -------------------------------------
+
+
+class Provision(Clause):
+    id: str
+    kind: Literal["obligation", "prohibition", "commitment", "condition", "assurance"]
+    title: str | None = None
+    bearers: tuple[str, ...] = Field((), description="Party codes or group names.")
+    beneficiary: str | None = None
+    areas: tuple[str, ...] = Field((), description="Areas the provision applies to.")
+    forbids: tuple[str, ...] = Field((), description="prohibition: act kinds forbidden.")
+    deadline: OffsetField | None = None
+    after: str | None = Field(None, description="Another provision this one follows.")
+    decision_rule: Literal["individual", "unanimous"] | None = None
+    start: DayOrTimeField | None = None
+    note: str | None = None
+
+
+# --- the treaty ----------------------------------------------------------------------
+
+
+class Treaty(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    title: str
+    short_title: str | None = None
+    adopted: Day | None = Field(None, description="Date the text was adopted or opened.")
+    place: str | None = None
+    depositary: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    source: str | None = None
+    hypothetical: bool = Field(False, description="True for a treaty that was never concluded.")
+    note: str | None = None
+    parties: tuple[Party, ...] = Field(min_length=1)
+    groups: dict[str, Group] = Field(default_factory=dict)
+    areas: dict[str, Area] = Field(default_factory=dict)
+    facts: dict[str, Fact] = Field(default_factory=dict)
+    act_kinds: dict[str, CustomActKind] = Field(
+        default_factory=dict, description="Treaty-specific act kinds beyond the vocabulary."
+    )
+    procedure: dict[str, ProcedureStep]
+    entry_into_force: EntryIntoForce
+    provisional_application: ProvisionalApplication | None = None
+    provisions: tuple[Provision, ...] = ()
+
+    _source: SourceMap | None = PrivateAttr(None)
+    _base_dir: str | None = PrivateAttr(None)
+
+    @property
+    def source_map(self) -> SourceMap | None:
+        return self._source
+
+    @property
+    def base_dir(self) -> str | None:
+        return self._base_dir
+
+    def party(self, code: str) -> Party | None:
+        return next((p for p in self.parties if p.code == code), None)

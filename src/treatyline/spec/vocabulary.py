@@ -1,0 +1,50 @@
+"""The field's vocabulary: the act kinds every treaty file may use."""
+
+from __future__ import annotations
+
+__all__ = [
+    "COMPUTED_GROUPS",
+    "CONSENT",
+    "CONSENT_KINDS",
+    "FACT_KIND",
+    "INSTRUMENT_KINDS",
+    "MONITORING_KINDS",
+    "NEGOTIATION_KINDS",
+    "WITHDRAWAL_KINDS",
+]
+
+CONSENT = "consent"
+"""Pseudo-kind in rules: any instrument that expresses consent to be bound."""
+
+CONSENT_KINDS = frozenset({"ratification", "acceptance", "approval", "accession"})
+"""Instruments of consent to be bound (a definitive signature counts too)."""
+
+WITHDRAWAL_KINDS = frozenset({"denunciation", "withdrawal"})
+
+INSTRUMENT_KINDS = frozenset(
+    {
+        "signature",
+        "initialling",
+        *CONSENT_KINDS,
+        "referendum",
+        "provisional_application",
+        *WITHDRAWAL_KINDS,
+        "reservation",
+        "declaration",
+        "depositary_notification",
+        "termination",
+    }
+)
+"""Acts of the treaty procedure; a treaty file declares which of them it uses."""
+
+NEGOTIATION_KINDS = frozenset({"talks_round", "proposal", "statement", "meeting"})
+"""Acts of the negotiation, always allowed: they shape the timeline, not the status."""
+
+MONITORING_KINDS = frozenset({"consultation", "assistance"})
+"""Acts that fulfil obligations (evaluated by the norms engine)."""
+
+FACT_KIND = "fact"
+"""A recorded fact that a condition or a precondition names."""
+
+COMPUTED_GROUPS = frozenset({"parties", "signatories", "consenting", "bound", "states"})
+"""Groups computed from the record at the date in question."""

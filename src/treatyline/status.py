@@ -1,0 +1,337 @@
+"""`status(treaty, record, as_of)`: who is bound, since when, and what is still
+missing, with the reasons. A pure function of its three inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from .calendar import DayOrTime, day_of
+from .errors import Diagnostic
+from .evaluation import Evaluation, PartyHistory, evaluate
+from .record import Act, Record
+from .rules import describe, join_words, shortfalls
+from .spec.model import Treaty
+
+__all__ = ["PartyStatus", "Reason", "Standing", "Status", "status"]
+
+Standing = Literal[
+    "none",
+    "signatory",
+    "provisionally_applying",
+    "consented",
+    "bound",
+    "withdrawing",
+    "withdrawn",
+]
+"""A party's standing on a day, from none to withdrawn.
+
+consented: it has deposited its instrument of consent but the treaty is not yet
+in force for it; withdrawing: bound, with notice of withdrawal given."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One step of a `because` trace: a conclusion, the clause and the acts behind it."""
+
+    statement: str
+    clause: str | None = None
+    acts: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"statement": self.statement, "clause": self.clause, "acts": list(self.acts)}
+
+    def __str__(self) -> str:
+        clause = f" [{self.clause}]" if self.clause else ""
+        acts = f" ← {', '.join(self.acts)}" if self.acts else ""
+        return f"{self.statement}{clause}{acts}"
+
+
+@dataclass(frozen=True)
+class PartyStatus:
+    code: str
+    name: str
+    roles: tuple[str, ...]
+    standing: Standing
+    signed_on: date | None = None
+    consent: tuple[str, date] | None = None
+    """The instrument of consent (kind, date) deposited on or before the day asked about."""
+    bound_since: date | None = None
+    provisionally_applying_since: date | None = None
+    notice_given_on: date | None = None
+    withdrawn_since: date | None = None
+    declared: bool = True
+
+    @property
+    def is_bound(self) -> bool:
+        return self.standing in ("bound", "withdrawing")
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(day: date | None) -> str | None:
+            return day.isoformat() if day else None
+
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "standing": self.standing,
+            "signed_on": iso(self.signed_on),
+            "consent": (
+                {"kind": self.consent[0], "date": self.consent[1].isoformat()}
+                if self.consent else None
+            ),
+            "bound_since": iso(self.bound_since),
+            "provisionally_applying_since": iso(self.provisionally_applying_since),
+            "notice_given_on": iso(self.notice_given_on),
+            "withdrawn_since": iso(self.withdrawn_since),
+            "declared_in_treaty": self.declared,
+        }
+
+
+@dataclass(frozen=True)
+class Status:
+    treaty: str
+    title: str
+    as_of: date
+    state: Literal["not_in_force", "in_force", "terminated"]
+    in_force_since: date | None
+    conditions_met_on: date | None
+    terminated_since: date | None
+    provisionally_applied_since: date | None
+    parties: dict[str, PartyStatus]
+    pending: tuple[str, ...]
+    because: tuple[Reason, ...]
+    rejected: tuple[Diagnostic, ...] = ()
+    hypothetical: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def in_force(self) -> bool:
+        return self.state == "in_force"
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(day: date | None) -> str | None:
+            return day.isoformat() if day else None
+
+        return {
+            "treaty": self.treaty,
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "state": self.state,
+            "in_force": self.in_force,
+            "in_force_since": iso(self.in_force_since),
+            "conditions_met_on": iso(self.conditions_met_on),
+            "terminated_since": iso(self.terminated_since),
+            "provisionally_applied_since": iso(self.provisionally_applied_since),
+            "hypothetical": self.hypothetical,
+            "parties": {code: p.to_json() for code, p in self.parties.items()},
+            "pending": list(self.pending),
+            "because": [r.to_json() for r in self.because],
+            "rejected": [
+                {"position": str(d.position) if d.position else None, "message": d.message}
+                for d in self.rejected
+            ],
+        }
+
+
+def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
+    """The treaty's state and every party's standing at the end of `as_of`."""
+    day = day_of(as_of)
+    ev = evaluate(treaty, record)
+    snapshot = ev.snapshot(day)
+    eif = treaty.entry_into_force
+    clause = eif.article
+    in_force_since = ev.in_force_since if ev.in_force_since and ev.in_force_since <= day else None
+    terminated = ev.terminated_since if ev.terminated_since and ev.terminated_since <= day else None
+    state: Literal["not_in_force", "in_force", "terminated"]
+    state = "terminated" if terminated else "in_force" if in_force_since else "not_in_force"
+
+    because: list[Reason] = []
+    pending: list[str] = []
+    met = ev.conditions_met_on if ev.conditions_met_on and ev.conditions_met_on <= day else None
+    if met is None:
+        because.append(Reason(
+            f"not in force on {day}: the conditions for entry into force are not met "
+            f"({describe(eif.when, snapshot)})", clause))
+        pending.extend(shortfalls(eif.when, snapshot))
+        pending.extend(_precondition_gaps(treaty, ev, day))
+    else:
+        completing = tuple(a.label for a in ev.completing_acts)
+        because.append(Reason(
+            f"the conditions for entry into force were met on {met} "
+            f"({describe(eif.when, ev.snapshot(met))}), completed by "
+            f"{join_words(_act_words(ev, a) for a in ev.completing_acts)}",
+            clause, completing))
+        assert ev.in_force_since is not None
+        effect = eif.effective
+        when = "on that day" if effect.is_zero else effect.describe()
+        if in_force_since is None:
+            pending.append(
+                f"the conditions were met on {met}; it enters into force on "
+                f"{ev.in_force_since} ({when})")
+            because.append(Reason(f"it enters into force {when}: on {ev.in_force_since}", clause))
+        else:
+            because.append(Reason(f"in force since {in_force_since} ({when})", clause))
+    if terminated and ev.terminated_since:
+        acts = (ev.termination_act.label,) if ev.termination_act else ()
+        how = ("by a recorded act of termination" if ev.termination_act
+               else "every party that was bound has withdrawn")
+        because.append(Reason(f"terminated since {terminated}: {how}", None, acts))
+
+    parties: dict[str, PartyStatus] = {}
+    for code, history in ev.histories.items():
+        party = _party_status(history, day)
+        if not history.declared and party.standing == "none":
+            continue
+        parties[code] = party
+        because.extend(_party_reasons(ev, history, party, day))
+        if state == "in_force":
+            pending.extend(_party_gaps(ev, history, party, snapshot.kind_words(["consent"])))
+
+    if ev.provisional_met_on and ev.provisional_met_on <= day and state == "not_in_force":
+        pa = treaty.provisional_application
+        assert pa is not None
+        because.append(Reason(
+            f"applied provisionally since {ev.provisional_met_on}: "
+            f"{describe(pa.when, ev.snapshot(ev.provisional_met_on))}", pa.article))
+
+    rejected = [d for a, d in ev.rejected if a.day <= day]
+    for act, diagnostic in ev.rejected:
+        if act.day <= day:
+            because.append(Reason(diagnostic.message, None, (act.label,)))
+    used = [a for a in ev.counted if a.day <= day]
+    return Status(
+        treaty=treaty.id,
+        title=treaty.title,
+        as_of=day,
+        state=state,
+        in_force_since=in_force_since,
+        conditions_met_on=met,
+        terminated_since=terminated,
+        provisionally_applied_since=(
+            ev.provisional_met_on if ev.provisional_met_on and ev.provisional_met_on <= day
+            else None),
+        parties=parties,
+        pending=tuple(pending),
+        because=tuple(because),
+        rejected=tuple(record.rejected) + tuple(rejected),
+        hypothetical=treaty.hypothetical or any(a.hypothetical for a in used),
+    )
+
+
+def _act_words(ev: Evaluation, act: Act) -> str:
+    if act.kind == "fact" and act.fact:
+        return f"the fact that {ev.treaty.facts[act.fact].description[:1].lower()}" \
+               f"{ev.treaty.facts[act.fact].description[1:]}"
+    who = ev.party_name(act.party) if act.party else "the parties"
+    return f"the {act.kind.replace('_', ' ')} of {who}"
+
+
+def _party_status(history: PartyHistory, day: date) -> PartyStatus:
+    def upto(d: date | None) -> date | None:
+        return d if d is not None and d <= day else None
+
+    signed = upto(history.signature.day) if history.signature else None
+    consent = history.consent if history.consent and history.consent.day <= day else None
+    bound = upto(history.bound_since)
+    provisional = upto(history.provisional_since)
+    notice = upto(history.notice.day) if history.notice else None
+    withdrawn = upto(history.withdrawn_since)
+    standing: Standing
+    if withdrawn:
+        standing = "withdrawn"
+    elif bound and notice:
+        standing = "withdrawing"
+    elif bound:
+        standing = "bound"
+    elif consent and consent.kind != "signature":
+        standing = "consented"
+    elif provisional:
+        standing = "provisionally_applying"
+    elif consent or signed:
+        standing = "consented" if consent else "signatory"
+    else:
+        standing = "none"
+    return PartyStatus(
+        code=history.code,
+        name=history.name,
+        roles=history.roles,
+        standing=standing,
+        signed_on=signed,
+        consent=(consent.kind, consent.day) if consent else None,
+        bound_since=bound,
+        provisionally_applying_since=provisional if not bound else None,
+        notice_given_on=notice,
+        withdrawn_since=withdrawn,
+        declared=history.declared,
+    )
+
+
+def _party_reasons(
+    ev: Evaluation, history: PartyHistory, party: PartyStatus, day: date
+) -> list[Reason]:
+    clause = ev.treaty.entry_into_force.article
+    name = history.name
+    consent = history.consent
+    reasons: list[Reason] = []
+    if party.bound_since and consent is not None:
+        assert ev.conditions_met_on is not None
+        if consent.day <= ev.conditions_met_on:
+            why = (f"its {consent.kind} of {consent.day} was deposited by the day the "
+                   "conditions were met, so it is bound from entry into force")
+        else:
+            late = ev.treaty.entry_into_force.late_instruments
+            when = "on the day of its deposit" if late.is_zero else late.describe() + " deposit"
+            why = (f"its {consent.kind} of {consent.day} came after the conditions were met; "
+                   f"for such instruments the treaty enters into force {when}")
+        reasons.append(Reason(f"{name} bound since {party.bound_since}: {why}", clause,
+                              (consent.label,)))
+    elif party.standing == "consented" and consent is not None:
+        # the date it will be bound is stated only when already determined on `day`
+        future = (f"; it will be bound from {history.bound_since}"
+                  if history.bound_since and ev.conditions_met_on
+                  and ev.conditions_met_on <= day else "")
+        reasons.append(Reason(
+            f"{name} deposited its {consent.kind} on {consent.day} but the treaty is not yet "
+            f"in force for it{future}", clause, (consent.label,)))
+    if party.notice_given_on and history.notice is not None:
+        step = ev.treaty.procedure[history.notice.kind]
+        effect = (f"takes effect on {history.withdrawn_since}" if party.withdrawn_since is None
+                  else f"took effect on {party.withdrawn_since}")
+        reasons.append(Reason(
+            f"{name} gave notice of {history.notice.kind} on {party.notice_given_on}; it "
+            f"{effect}" + (f" ({step.notice.describe()} notice)" if step.notice else ""),
+            step.article, (history.notice.label,)))
+    return reasons
+
+
+def _party_gaps(
+    ev: Evaluation, history: PartyHistory, party: PartyStatus, consent_words: str
+) -> list[str]:
+    name = history.name
+    if party.standing == "signatory" and party.signed_on:
+        return [f"{name} signed on {party.signed_on} but has not deposited an instrument of "
+                f"{consent_words}: it is not bound"]
+    if party.standing == "consented" and history.bound_since:
+        return [f"{name} is bound from {history.bound_since}"]
+    return []
+
+
+def _precondition_gaps(treaty: Treaty, ev: Evaluation, day: date) -> list[str]:
+    gaps = []
+    for kind, step in treaty.procedure.items():
+        if not step.preconditions:
+            continue
+        missing = [f for f in step.preconditions if ev.facts.get(f, date.max) > day]
+        done = any(d <= day for d in ev.first.get(kind, {}).values())
+        if missing and not done:
+            what = "the referendum" if kind == "referendum" else kind.replace("_", " ")
+            if step.held_by:
+                what += f" in {ev.party_name(step.held_by)}"
+            gaps.append(f"{what} may take place only once this is established: "
+                        + join_words(treaty.facts[f].description for f in missing))
+    return gaps
+
+
+def describe_record(record: Record) -> str:
+    return f"{len(record.acts)} acts from {', '.join(record.files) or 'no file'}"
