@@ -315,10 +315,10 @@ class _Pass:
             return self._apply_withdrawal(act, history, clause)
         if history.withdrawn_since is not None or history.notice is not None:
             return f"{act.kind} by {name} on {act.day} does not count: {name} has withdrawn"
-        if act.kind == "accession" and step.open_to not in (None, "any_state"):
-            if party not in self.snap.members(step.open_to):
-                return (f"accession by {name} on {act.day} does not count: accession{clause} "
-                        f"is open only to {step.open_to.replace('_', ' ')}")
+        open_to = step.open_to if act.kind == "accession" else None
+        if open_to not in (None, "any_state") and party not in self.snap.members(str(open_to)):
+            return (f"accession by {name} on {act.day} does not count: accession{clause} "
+                    f"is open only to {str(open_to).replace('_', ' ')}")
         self._note(act.kind, party, act.day)
         if act.kind == "signature" and history.signature is None:
             history.signature = act
@@ -385,9 +385,9 @@ class _Pass:
         for history in ev.histories.values():
             if history.consent is not None:
                 history.bound_since = ev.bound_since_for(history.consent.day)
-            if history.bound_since is not None and history.withdrawn_since is not None:
-                if history.withdrawn_since <= history.bound_since:
-                    history.bound_since = None
+            withdrawn, bound = history.withdrawn_since, history.bound_since
+            if bound is not None and withdrawn is not None and withdrawn <= bound:
+                history.bound_since = None  # withdrew before the treaty bound it
             starts = [history.provisional.day] if history.provisional else []
             pa = self.treaty.provisional_application
             if (pa is not None and ev.provisional_met_on is not None

@@ -9,10 +9,10 @@ with the reason and its place (file:line:column); the other acts are kept.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +76,16 @@ class Act(BaseModel):
         return self
 
     @property
-    def day(self) -> date:
+    def day(self) -> dt.date:
         return day_of(self.date)
 
     @property
-    def sort_key(self) -> tuple[date, datetime | time, int]:
+    def sort_key(self) -> tuple[dt.date, int, dt.datetime | None, int]:
+        # within a day, timed acts in time order come before untimed ones
         moment = self.date
-        return (self.day, moment if isinstance(moment, datetime) else time.max, self.sequence)
+        if isinstance(moment, dt.datetime):
+            return (self.day, 0, moment, self.sequence)
+        return (self.day, 1, None, self.sequence)
 
     @property
     def label(self) -> str:
@@ -94,8 +97,8 @@ class Act(BaseModel):
         return self.parties
 
 
-def _day_time(moment: DayOrTime) -> tuple[date, int]:
-    if isinstance(moment, datetime):
+def _day_time(moment: DayOrTime) -> tuple[dt.date, int]:
+    if isinstance(moment, dt.datetime):
         return (moment.date(), 1)
     return (moment, 0)
 
@@ -342,15 +345,13 @@ class _ActChecker:
         if is_procedure and act.party is None and act.kind != "termination":
             yield Diagnostic(f"act {ref}: a {act.kind} needs the party that made it",
                              at("kind"))
-        if act.party is not None and act.party not in self.codes:
-            if not self._may_accede(act):
-                yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
-                                 at("party"), did_you_mean(act.party, self.codes))
-        for i, participant in enumerate(act.parties):
+        if act.party is not None and act.party not in self.codes and not self._may_accede(act):
+            yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
+                             at("party"), did_you_mean(act.party, self.codes))
+        for participant in act.parties:
             if participant not in self.codes and not _is_state(participant):
                 yield Diagnostic(f"act {ref}: unknown participant {participant!r}",
                                  at("parties"), did_you_mean(participant, self.codes))
-                del i
         for code in act.delegations:
             if code not in self.codes and not _is_state(code):
                 yield Diagnostic(f"act {ref}: delegation of unknown party {code!r}",

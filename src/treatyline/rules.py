@@ -143,11 +143,11 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
         words = snapshot.kind_words(condition.including.instruments)
         return [f"needs {words} by {join_words([snapshot.name(p) for p in missing])}"]
     if isinstance(condition, Weight):
-        spec = condition.weight
+        weighted = condition.weight
         total = _weight_total(condition, snapshot)
         return [
-            f"needs parties holding {spec.at_least - total:g} more of {spec.key!r} "
-            f"({total:g} of the required {spec.at_least:g})"
+            f"needs parties holding {weighted.at_least - total:g} more of {weighted.key!r} "
+            f"({total:g} of the required {weighted.at_least:g})"
         ]
     if isinstance(condition, Referendum):
         party = condition.referendum.party
@@ -220,8 +220,9 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
             ]
         return f"{kinds(condition.including.instruments)} by {join_words(names)}"
     if isinstance(condition, Weight):
-        spec = condition.weight
-        return f"instruments of parties holding at least {spec.at_least:g} of {spec.key!r}"
+        weighted = condition.weight
+        return (f"instruments of parties holding at least {weighted.at_least:g} "
+                f"of {weighted.key!r}")
     if isinstance(condition, Referendum):
         party = condition.referendum.party
         name = snapshot.name(party) if snapshot is not None else party

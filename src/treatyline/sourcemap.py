@@ -75,7 +75,7 @@ def load_yaml(path: Path, label: str | None = None) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
-        raise _SyntaxProblem(Diagnostic(f"YAML syntax: {exc.problem or exc}", where)) from None
+        raise SyntaxProblemError(Diagnostic(f"YAML syntax: {exc.problem or exc}", where)) from None
     finally:
         loader.dispose()
     if node is None:
@@ -84,7 +84,7 @@ def load_yaml(path: Path, label: str | None = None) -> LoadedYaml:
     return LoadedYaml(_convert(node, (), file, source, constructor), source)
 
 
-class _SyntaxProblem(ValueError):
+class SyntaxProblemError(ValueError):
     def __init__(self, diagnostic: Diagnostic) -> None:
         self.diagnostic = diagnostic
         super().__init__(str(diagnostic))
@@ -100,12 +100,12 @@ def _convert(
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, list | dict):
-                raise _SyntaxProblem(
+                raise SyntaxProblemError(
                     Diagnostic("a mapping key must be a plain value", _position(file, key_node))
                 )
             key = key if isinstance(key, str | int) else str(key)
             if key in result:
-                raise _SyntaxProblem(
+                raise SyntaxProblemError(
                     Diagnostic(f"duplicate key {key!r}", _position(file, key_node))
                 )
             source.keys[(*path, key)] = _position(file, key_node)
@@ -119,4 +119,4 @@ def _convert(
     return loader.construct_object(node, deep=True)
 
 
-SyntaxProblem = _SyntaxProblem
+SyntaxProblem = SyntaxProblemError

@@ -109,17 +109,15 @@ def _data_path(loc: Sequence[str | int], data: Any) -> PathKey:
     path: list[str | int] = []
     current = data
     for step in loc:
-        if isinstance(current, dict) and step in current:
+        in_dict = isinstance(current, dict) and step in current
+        in_list = isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current)
+        if in_dict or in_list:
             current = current[step]
             path.append(step)
-        elif isinstance(current, list) and isinstance(step, int) and 0 <= step < len(current):
-            current = current[step]
+        elif isinstance(current, dict) and isinstance(step, str) and step not in _TAGS:
+            # a key the data does not have (a missing field): stop at the parent
             path.append(step)
-        elif isinstance(current, dict | list):
-            # a tag, or a key the data does not have (a missing field): stop at the parent
-            if isinstance(step, str) and step not in _TAGS and isinstance(current, dict):
-                path.append(step)
-                break
+            break
     return tuple(path)
 
 
@@ -189,11 +187,11 @@ def _check_references(
             source.at(("groups", name), key=True),
         )
     roles = {role for party in treaty.parties for role in party.roles}
-    for name, group in treaty.groups.items():
-        for i, member in enumerate(group.members):
+    for name, declared in treaty.groups.items():
+        for i, member in enumerate(declared.members):
             if member not in codes:
                 yield _unknown("party", member, codes, source.at(("groups", name, "members", i)))
-        for i, role in enumerate(group.roles):
+        for i, role in enumerate(declared.roles):
             if role not in roles:
                 yield _unknown("role", role, roles, source.at(("groups", name, "roles", i)))
 
@@ -222,9 +220,9 @@ def _check_references(
         if step.open_to not in (None, "any_state") and step.open_to not in all_groups:
             yield _unknown("group", step.open_to, all_groups | {"any_state"},
                            source.at((*base, "open_to")))
-        for i, group in enumerate(step.joins):
-            if group not in groups:
-                yield _unknown("group", group, groups, source.at((*base, "joins", i)))
+        for i, joined in enumerate(step.joins):
+            if joined not in groups:
+                yield _unknown("group", joined, groups, source.at((*base, "joins", i)))
         if step.definitive and kind != "signature":
             yield Diagnostic("only a signature can be definitive", source.at((*base, "definitive")))
 

@@ -1,0 +1,177 @@
+"""The `treatyline` command: a thin shell over the core.
+
+Exit codes: 0 success; 1 invalid input (the messages name file:line:column);
+2 bad command-line usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from .bundle import Bundle, bundled_example, load_bundle
+from .calendar import DayOrTime, parse_day_or_time
+from .console import print_diagnostics, status_view, timeline_table
+from .errors import TreatylineError, UsageError
+from .schema import treaty_schema
+from .status import status as compute_status
+from .timeline import timeline as compute_timeline
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="treatyline",
+    help="Treaties as executable specifications: who is bound, since when, and why.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Piped output is laid out for a 120-column page rather than rich's 80.
+stdout = Console(width=None if sys.stdout.isatty() else 120)
+stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+SpecArg = Annotated[
+    Path, typer.Argument(help="A treaty file, or an example folder with treaty.yaml and record.*")
+]
+RecordOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--record", "-r", help="A record file (YAML or CSV); may be repeated."),
+]
+ScenarioOpt = Annotated[
+    bool, typer.Option("--scenario", help="Also read the folder's hypothetical scenario.yaml.")
+]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The date asked about, YYYY-MM-DD (default: today)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _as_of(text: str | None) -> DayOrTime:
+    if text is None:
+        return date.today()  # the shell reads the clock; the core never does
+    try:
+        return parse_day_or_time(text)
+    except ValueError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+
+
+def _load(spec: Path, records: list[Path] | None, scenario: bool) -> Bundle:
+    return load_bundle(spec, records or (), scenario=scenario)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False) -> None:
+    """Validate a treaty (and its record); exit 1 with every problem found."""
+    bundle = _load(spec, record, scenario)
+    from .evaluation import evaluate
+
+    evaluation = evaluate(bundle.treaty, bundle.record)
+    problems = list(bundle.record.rejected) + [d for _, d in evaluation.rejected]
+    if problems:
+        print_diagnostics(stderr, problems)
+        stderr.print(f"{len(problems)} problem(s); {len(bundle.record.acts)} acts read, "
+                     f"{len(evaluation.counted)} count.")
+        raise typer.Exit(1)
+    files = ", ".join(str(p) for p in bundle.record_paths) or "no record"
+    stdout.print(f"[green]ok[/green]: {bundle.treaty_path} ({bundle.treaty.title}); "
+                 f"{len(bundle.record.acts)} acts in {files}")
+
+
+@app.command()
+def status(
+    spec: SpecArg,
+    record: RecordOpt = None,
+    as_of: AsOfOpt = None,
+    json_output: JsonOpt = False,
+    scenario: ScenarioOpt = False,
+) -> None:
+    """Who is bound and since when, what is pending, and why — as of a date."""
+    bundle = _load(spec, record, scenario)
+    result = compute_status(bundle.treaty, bundle.record, _as_of(as_of))
+    if json_output:
+        _print_json(result.to_json())
+    else:
+        stdout.print(status_view(result))
+    if result.rejected:
+        stderr.print(f"[red]{len(result.rejected)} act(s) rejected[/red] (listed above); "
+                     "the status counts only the valid acts.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def timeline(
+    spec: SpecArg,
+    record: RecordOpt = None,
+    json_output: JsonOpt = False,
+    scenario: ScenarioOpt = False,
+) -> None:
+    """Every date on which anything changed, in order."""
+    bundle = _load(spec, record, scenario)
+    entries = compute_timeline(bundle.treaty, bundle.record)
+    if json_output:
+        _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries]})
+    else:
+        stdout.print(timeline_table(entries, title=bundle.treaty.title))
+    if bundle.record.rejected:
+        print_diagnostics(stderr, bundle.record.rejected)
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the treaty language (for editors)."""
+    text = json.dumps(treaty_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        stdout.print(f"wrote {output}")
+
+
+@app.command()
+def demo(
+    example: Annotated[
+        str, typer.Option(help="Which bundled example to run.")
+    ] = "istanbul-2022",
+) -> None:
+    """Run the bundled Istanbul 2022 reference scenario and tell its story."""
+    from .demo import run_demo
+
+    folder = bundled_example(example)
+    bundle = load_bundle(folder, scenario=(folder / "scenario.yaml").is_file())
+    run_demo(stdout, bundle, folder)
+
+
+def main() -> None:
+    """Entry point: user errors become messages on stderr and exit 1, never tracebacks."""
+    try:
+        app()  # standalone: usage errors print their message and exit 2
+    except TreatylineError as error:
+        print_diagnostics(stderr, error.diagnostics)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        stderr.print("interrupted")
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("TREATYLINE_DEBUG"):
+            raise
+        stderr.print(f"[red]internal error:[/red] {type(error).__name__}: {error} "
+                     "(set TREATYLINE_DEBUG=1 for the traceback)")
+        sys.exit(70)

@@ -1,0 +1,153 @@
+"""`timeline(treaty, record)`: every day on which anything changed, in order —
+the negotiation, the instruments, and the consequences the engine derives
+(conditions met, entry into force, a late party bound, a withdrawal taking effect)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from .evaluation import Evaluation, evaluate
+from .record import Act, Record
+from .spec.model import Treaty
+from .spec.vocabulary import NEGOTIATION_KINDS
+
+__all__ = ["TimelineEntry", "describe_act", "timeline"]
+
+EntryKind = Literal["negotiation", "instrument", "fact", "other", "rejected", "derived"]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    day: date
+    kind: EntryKind
+    what: str
+    """Act kind, or for derived entries: conditions_met, entry_into_force, bound,
+    provisional_application, withdrawal_effective, terminated."""
+    description: str
+    party: str | None = None
+    act: str | None = None
+    hypothetical: bool = False
+    clause: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "kind": self.kind,
+            "what": self.what,
+            "description": self.description,
+            "party": self.party,
+            "act": self.act,
+            "hypothetical": self.hypothetical,
+            "clause": self.clause,
+        }
+
+
+def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
+    """All changes in date order; on one day, acts before what they cause."""
+    ev = evaluate(treaty, record)
+    entries: list[tuple[date, int, int, TimelineEntry]] = []
+    rejected = {id(act): diagnostic for act, diagnostic in ev.rejected}
+    for act in record.acts:
+        diagnostic = rejected.get(id(act))
+        if diagnostic is not None:
+            entry = _act_entry(ev, act, "rejected", f"{describe_act(ev, act)} — does not count: "
+                               f"{diagnostic.message}")
+        else:
+            entry = _act_entry(ev, act, _entry_kind(treaty, act), describe_act(ev, act))
+        entries.append((act.day, 0, act.sequence, entry))
+    for order, entry in enumerate(_derived(ev)):
+        entries.append((entry.day, 1, order, entry))
+    entries.sort(key=lambda item: item[:3])
+    return [entry for *_, entry in entries]
+
+
+def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
+    if act.kind in NEGOTIATION_KINDS:
+        return "negotiation"
+    if act.kind in treaty.procedure:
+        return "instrument"
+    if act.kind == "fact":
+        return "fact"
+    return "other"
+
+
+def _act_entry(ev: Evaluation, act: Act, kind: EntryKind, description: str) -> TimelineEntry:
+    return TimelineEntry(act.day, kind, act.kind, description, act.party, act.label,
+                         act.hypothetical)
+
+
+def describe_act(ev: Evaluation, act: Act) -> str:
+    """One line saying what the act was, in plain words."""
+    treaty = ev.treaty
+    name = ev.party_name(act.party) if act.party else None
+    kind = act.kind.replace("_", " ")
+    organ = f" ({act.organ})" if act.organ else ""
+    if act.kind == "fact" and act.fact:
+        return f"Established: {treaty.facts[act.fact].description}"
+    if act.kind == "referendum":
+        turnout = f", turnout {act.turnout:.1%}" if act.turnout is not None else ""
+        results = ev.referendums.get(act.party or "", [])
+        outcome = next((r for r in results if r.act_label == act.label), None)
+        verdict = ""
+        if outcome is not None:
+            verdict = " — approved" if outcome.approved else " — not approved"
+        return f"Referendum in {name}: yes {act.yes_share or 0:.1%}{turnout}{verdict}"
+    if act.kind in ("talks_round", "meeting"):
+        sides = []
+        for code, delegation in act.delegations.items():
+            head = f" (head: {delegation.head})" if delegation.head else ""
+            sides.append(f"{ev.party_name(code)}{head}")
+        if not sides:
+            sides = [ev.party_name(p) for p in act.actors()]
+        place = f" in {act.place}" if act.place else ""
+        host = f", hosted by {ev.party_name(act.host)}" if act.host else ""
+        label = "Talks" if act.kind == "talks_round" else "Meeting"
+        text = f": {act.text}" if act.text else ""
+        return f"{label}{place}{host} — {', '.join(sides)}{text}"
+    if act.kind in ("statement", "proposal"):
+        person = f" ({act.person})" if act.person else ""
+        text = f": {act.text}" if act.text else ""
+        return f"{kind.capitalize()} by {name or 'the parties'}{person}{organ}{text}"
+    if act.kind in treaty.procedure:
+        return f"{kind.capitalize()} by {name}{organ}"
+    text = f": {act.text}" if act.text else ""
+    return f"{kind.capitalize()}{' by ' + name if name else ''}{organ}{text}"
+
+
+def _derived(ev: Evaluation) -> list[TimelineEntry]:
+    treaty = ev.treaty
+    clause = treaty.entry_into_force.article
+    out: list[TimelineEntry] = []
+    if ev.provisional_met_on is not None:
+        pa = treaty.provisional_application
+        out.append(TimelineEntry(ev.provisional_met_on, "derived", "provisional_application",
+                                 "The treaty is applied provisionally",
+                                 clause=pa.article if pa else None))
+    if ev.conditions_met_on is not None and ev.in_force_since is not None:
+        hypothetical = any(a.hypothetical for a in ev.completing_acts)
+        if ev.in_force_since != ev.conditions_met_on:
+            out.append(TimelineEntry(ev.conditions_met_on, "derived", "conditions_met",
+                                     "The conditions for entry into force are met",
+                                     hypothetical=hypothetical, clause=clause))
+        bound = sorted(h.name for h in ev.histories.values()
+                       if h.bound_since == ev.in_force_since)
+        out.append(TimelineEntry(ev.in_force_since, "derived", "entry_into_force",
+                                 f"Entry into force for {', '.join(bound)}",
+                                 hypothetical=hypothetical, clause=clause))
+    for history in sorted(ev.histories.values(), key=lambda h: (h.bound_since or date.max)):
+        hypothetical = bool(history.consent and history.consent.hypothetical)
+        if history.bound_since is not None and history.bound_since != ev.in_force_since:
+            out.append(TimelineEntry(history.bound_since, "derived", "bound",
+                                     f"Entry into force for {history.name}", history.code,
+                                     hypothetical=hypothetical, clause=clause))
+        if history.withdrawn_since is not None and history.notice is not None:
+            out.append(TimelineEntry(history.withdrawn_since, "derived", "withdrawal_effective",
+                                     f"{history.name} ceases to be a party", history.code,
+                                     hypothetical=history.notice.hypothetical,
+                                     clause=treaty.procedure[history.notice.kind].article))
+    if ev.terminated_since is not None:
+        out.append(TimelineEntry(ev.terminated_since, "derived", "terminated",
+                                 "The treaty is terminated"))
+    return out
