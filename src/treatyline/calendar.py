@@ -69,6 +69,10 @@ class Offset:
     def __post_init__(self) -> None:
         if min(self.days, self.months, self.years) < 0:
             raise ValueError("an offset counts forward: days, months and years must be >= 0")
+        if self.then == "first_day_of_month" and (self.days or not (self.months or self.years)):
+            # "the first day of the Nth month after the month in which D falls": whole months
+            # only, at least one, so that the result never falls before D
+            raise ValueError("first_day_of_month takes whole months (at least one) and no days")
 
     @property
     def is_zero(self) -> bool:

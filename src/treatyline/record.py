@@ -169,11 +169,11 @@ class RowLocator:
                  csv_columns: dict[str, Position] | None = None) -> None:
         self.source, self.base, self.csv_columns = source, base, csv_columns
 
-    def at(self, field_name: str | None, row_position: Position) -> Position:
+    def at(self, field_name: str | None, row_position: Position, *, key: bool = False) -> Position:
         if field_name is None:
             return row_position
         if self.source is not None:
-            return self.source.at((*self.base, field_name))
+            return self.source.at((*self.base, field_name), key=key)
         if self.csv_columns is not None and field_name in self.csv_columns:
             return self.csv_columns[field_name]
         return row_position
@@ -292,13 +292,14 @@ def record_from_rows(
                 message = error["msg"].removeprefix("Value error, ")
                 if error["type"] == "extra_forbidden":
                     rejected.append(Diagnostic(
-                        f"act {ref}: unknown field {name!r}", locator.at(name, position),
+                        f"act {ref}: unknown field {name!r}", locator.at(name, position, key=True),
                         did_you_mean(name or "", Act.model_fields)))
                 elif error["type"] == "missing":
                     rejected.append(Diagnostic(f"act {ref}: missing required field {name!r}",
                                                position))
                 else:
-                    rejected.append(Diagnostic(f"act {ref}: {name}: {message}",
+                    where = f"{name}: " if name else ""
+                    rejected.append(Diagnostic(f"act {ref}: {where}{message}",
                                                locator.at(name, position)))
             continue
         problems = list(checker.check(act, locator, position))
