@@ -25,14 +25,25 @@ from treatyline.calendar import (
 DAYS = st.dates(min_value=date(1800, 1, 1), max_value=date(2200, 12, 31))
 SETTINGS = settings(max_examples=300, deadline=None)
 
-OFFSETS = st.builds(
-    Offset,
-    days=st.integers(0, 400),
-    months=st.integers(0, 60),
-    years=st.integers(0, 30),
-    then=st.sampled_from([None, "first_day_of_next_month", "first_day_of_month"]),
-    month_overflow=st.sampled_from(["clip", "roll_over"]),
-)
+
+
+@st.composite
+def offsets(draw: st.DrawFn) -> Offset:
+    """Any valid offset. `then: first_day_of_month` takes whole months only (at least one)."""
+    then = draw(st.sampled_from([None, "first_day_of_next_month", "first_day_of_month"]))
+    months = draw(st.integers(0, 60))
+    years = draw(st.integers(0, 30))
+    days = draw(st.integers(0, 400))
+    if then == "first_day_of_month":
+        days = 0
+        if not (months or years):
+            months = draw(st.integers(1, 60))
+    overflow = draw(st.sampled_from(["clip", "roll_over"]))
+    return Offset(days=days, months=months, years=years, then=then,  # type: ignore[arg-type]
+                  month_overflow=overflow)  # type: ignore[arg-type]
+
+
+OFFSETS = offsets()
 
 
 def d(text: str) -> date:
@@ -158,15 +169,15 @@ def test_offset_is_zero() -> None:
     assert not Offset(then="first_day_of_next_month").is_zero
 
 
-def test_offset_first_day_of_month_never_goes_back_in_time() -> None:
-    """An offset counts forward: the day it leads to is never before the day it
-    is counted from. `then: first_day_of_month` with no whole month to move
-    (months = years = 0) currently returns the first day of D's own month,
-    i.e. a day *before* D, so a treaty with that `effective` period would enter
-    into force before its conditions were met. (src bug, see report)"""
+def test_first_day_of_month_takes_whole_months_only() -> None:
+    """"The first day of the Nth month after the month in which D falls" needs
+    N >= 1 and no days: otherwise the day reached could fall before D."""
+    for kwargs in ({}, {"days": 3}, {"days": 3, "months": 1}, {"years": 1, "days": 1}):
+        with pytest.raises(ValueError, match="whole months"):
+            Offset(then="first_day_of_month", **kwargs)  # type: ignore[arg-type]
     start = d("2020-05-15")
-    assert Offset(then="first_day_of_month").after(start) >= start
-    assert Offset(days=3, then="first_day_of_month").after(start) >= start
+    assert Offset(months=1, then="first_day_of_month").after(start) == d("2020-06-01")
+    assert Offset(years=1, then="first_day_of_month").after(start) == d("2021-05-01")
 
 
 def test_offset_describe() -> None:
@@ -177,6 +188,10 @@ def test_offset_describe() -> None:
     assert (
         Offset(days=90, then="first_day_of_next_month").describe()
         == "the first day of the month following 90 days"
+    )
+    assert (
+        Offset(months=6, then="first_day_of_month").describe()
+        == "the first day of the month reached after 6 months"
     )
 
 

@@ -17,9 +17,22 @@ from .console import parties_table, status_headline, timeline_table
 from .evaluation import evaluate
 from .rules import describe
 from .status import status
-from .timeline import timeline
+from .timeline import TimelineEntry, timeline
 
 __all__ = ["run_demo"]
+
+
+def _summarise(entries: list[TimelineEntry]) -> str:
+    """One line per kind of act on a day; many parties doing the same are listed by code."""
+    lines: list[str] = []
+    for what, group in groupby(entries, key=lambda e: e.what):
+        items = list(group)
+        if len(items) > 3 and all(e.party for e in items):
+            codes = ", ".join(str(e.party) for e in items)
+            lines.append(f"{what.replace('_', ' ').capitalize()} by {len(items)} parties: {codes}")
+        else:
+            lines.extend(dict.fromkeys(e.description for e in items))
+    return "; ".join(lines)
 
 
 def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
@@ -68,15 +81,10 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
         for column, wrap in (("date", False), ("what happened", True), ("treaty", False),
                              ("bound", False), ("still needed", True)):
             table.add_column(column, no_wrap=not wrap, overflow="fold")
-        previous: tuple[object, ...] | None = None
         for day, same_day in groupby(moving, key=lambda e: e.day):
-            happened = "; ".join(dict.fromkeys(e.description for e in same_day))
+            happened = _summarise(list(same_day))
             result = status(treaty, record, day)
             bound = sorted(c for c, p in result.parties.items() if p.is_bound)
-            key = (result.state, tuple(bound), result.pending)
-            if key == previous and len(happened) > 200:
-                continue
-            previous = key
             table.add_row(str(day), happened, status_headline(result).plain.replace(
                 "  [hypothetical scenario]", ""), str(len(bound)),
                 "\n".join(result.pending[:3]) + ("\n…" if len(result.pending) > 3 else ""))

@@ -13,18 +13,18 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import groupby
 
 import pycountry
 
 from .errors import Diagnostic
 from .record import Act, Record
-from .rules import ReferendumResult, holds, join_words
+from .rules import ReferendumResult, holds, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, WITHDRAWAL_KINDS
 
-__all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate"]
+__all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence"]
 
 _RANK = {
     FACT_KIND: 0,
@@ -38,6 +38,13 @@ _RANK = {
 }
 """Order of acts within one day: a signature and a ratification on the same day
 are both valid, in that order."""
+
+
+def _within_day(act: Act) -> tuple[int, str, str, str, str]:
+    moment = act.date
+    # timed acts in UTC order, then untimed ones ("~" sorts after any digit)
+    when = moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else "~"
+    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "")
 
 
 @dataclass
@@ -93,6 +100,21 @@ class Evaluation:
 
     def snapshot(self, day: date) -> DaySnapshot:
         return DaySnapshot.at(self, day)
+
+
+_DEFINITE_ARTICLE = frozenset({
+    "United Kingdom", "United States", "Netherlands", "Russian Federation", "Czech Republic",
+    "Dominican Republic", "Philippines", "Bahamas", "Gambia", "United Arab Emirates",
+    "Central African Republic", "Holy See", "Comoros", "Maldives", "Marshall Islands",
+    "Solomon Islands", "Seychelles", "Sudan", "Democratic Republic of the Congo",
+})
+
+
+def in_sentence(name: str, *, start: bool = False) -> str:
+    """A country name as running text needs it: 'the United Kingdom', 'France'."""
+    if name in _DEFINITE_ARTICLE:
+        return ("The " if start else "the ") + name
+    return name
 
 
 def _state_name(code: str) -> str:
@@ -201,7 +223,7 @@ class DaySnapshot:
         return self._facts.get(fact)
 
     def name(self, party: str) -> str:
-        return self.evaluation.party_name(party)
+        return in_sentence(self.evaluation.party_name(party))
 
     def fact_text(self, fact: str) -> str:
         declared = self.evaluation.treaty.facts.get(fact)
@@ -212,6 +234,9 @@ class DaySnapshot:
         return " or ".join(words)
 
     def group_words(self, group: str) -> str:
+        declared = self.evaluation.treaty.groups.get(group)
+        if declared is not None and declared.title:
+            return declared.title
         return group.replace("_", " ")
 
 
@@ -257,7 +282,8 @@ class _Pass:
         pa = self.treaty.provisional_application
         for day, same_day in groupby(ev.record.acts, key=lambda a: a.day):
             self.snap.day = day
-            todays = sorted(same_day, key=lambda a: (_RANK.get(a.kind, 9), a.sort_key))
+            # same-day acts are simultaneous: order them by meaning, never by file position
+            todays = sorted(same_day, key=_within_day)
             accepted: list[Act] = []
             for act in todays:
                 problem = self._apply(act)
@@ -266,12 +292,14 @@ class _Pass:
                     accepted.append(act)
                 else:
                     ev.rejected.append((act, Diagnostic(problem, act.position)))
+            procedural = [a for a in accepted
+                          if a.kind in self.treaty.procedure or a.kind == FACT_KIND]
+            if not procedural:
+                continue  # negotiation and other acts date nothing in the procedure
             if ev.conditions_met_on is None and holds(eif.when, self.snap):
                 ev.conditions_met_on = day
                 ev.in_force_since = eif.effective.after(day)
-                ev.completing_acts = tuple(
-                    a for a in accepted if a.kind in self.treaty.procedure or a.kind == FACT_KIND
-                )
+                ev.completing_acts = tuple(procedural)
             if pa is not None and ev.provisional_met_on is None and holds(pa.when, self.snap):
                 ev.provisional_met_on = day
         self._settle_parties()
@@ -297,18 +325,22 @@ class _Pass:
         assert party is not None
         history = ev.histories[party]
         clause = f" ({step.article})" if step.article else ""
-        name = history.name
+        name = in_sentence(history.name)
         for needed in step.requires:
             done = ev.first.get(needed, {}).get(party)
             if done is None or done > act.day:
                 return (f"{act.kind} by {name} on {act.day} does not count: the procedure"
                         f"{clause} requires {needed.replace('_', ' ')} by {name} first, and "
                         "none is recorded on or before that day")
+        if step.only_when is not None and not holds(step.only_when, self.snap):
+            gaps = "; ".join(shortfalls(step.only_when, self.snap))
+            return (f"{act.kind} by {name} on {act.day} does not count: the procedure{clause} "
+                    f"requires first: {gaps}")
         missing = [f for f in step.preconditions if ev.facts.get(f, date.max) > act.day]
         if act.kind == "referendum":
             return self._apply_referendum(act, party, missing)
         if missing:
-            texts = join_words(treaty.facts[f].description for f in missing)
+            texts = "; ".join(treaty.facts[f].description.rstrip(".") for f in missing)
             return (f"{act.kind} by {name} on {act.day} does not count: its precondition"
                     f"{clause} was not established by then: {texts}")
         if act.kind in WITHDRAWAL_KINDS:
@@ -349,19 +381,26 @@ class _Pass:
                         else yes >= approval.yes_share_at_least)
             if approval.turnout_at_least is not None:
                 approved = approved and (act.turnout or 0.0) >= approval.turnout_at_least
-        result = ReferendumResult(act.day, approved, yes, act.turnout, not missing, act.label)
+        required = "more than 50% yes"
+        if approval is not None:
+            relation = "more than" if approval.yes_share_strictly_more else "at least"
+            required = f"{relation} {approval.yes_share_at_least:.0%} yes"
+            if approval.turnout_at_least is not None:
+                required += f" and a turnout of at least {approval.turnout_at_least:.0%}"
+        result = ReferendumResult(act.day, approved, yes, act.turnout, not missing, act.label,
+                                  required)
         self.ev.referendums.setdefault(party, []).append(result)
         self.snap.note_referendum(party, result)
         self._note("referendum", party, act.day)
         if missing:
-            texts = join_words(self.treaty.facts[f].description for f in missing)
+            texts = "; ".join(self.treaty.facts[f].description.rstrip(".") for f in missing)
             return (f"the referendum of {act.day} does not count: it was held before its "
                     f"precondition was established: {texts}")
         return None
 
     def _apply_withdrawal(self, act: Act, history: PartyHistory, clause: str) -> str | None:
         step = self.treaty.procedure[act.kind]
-        ev, name = self.ev, history.name
+        ev, name = self.ev, in_sentence(history.name)
         bound = (
             ev.bound_since_for(history.consent.day) if history.consent is not None else None
         )

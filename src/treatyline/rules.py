@@ -42,6 +42,8 @@ class ReferendumResult:
     counts: bool
     """False when the referendum was held before its preconditions were established."""
     act_label: str
+    required: str = "more than 50% yes"
+    """The approval rule in words."""
 
 
 class Snapshot(Protocol):
@@ -160,13 +162,13 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
                 f"{where} of {result.day.isoformat()} does not count: it was held before "
                 "its preconditions were established"
             ]
-        turnout = f", turnout {result.turnout:.0%}" if result.turnout is not None else ""
+        turnout = f", turnout {result.turnout:.1%}" if result.turnout is not None else ""
         return [
             f"{where} of {result.day.isoformat()} did not approve it "
-            f"(yes {result.yes_share:.1%}{turnout})"
+            f"(yes {result.yes_share:.1%}{turnout}; required: {result.required})"
         ]
     if isinstance(condition, FactHolds):
-        return [f"not yet established: {snapshot.fact_text(condition.fact)}"]
+        return [f"not yet established: {snapshot.fact_text(condition.fact).rstrip('.')}"]
     raise TypeError(f"not a condition: {condition!r}")
 
 

@@ -3,13 +3,13 @@ missing, with the reasons. A pure function of its three inputs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from .calendar import DayOrTime, day_of
 from .errors import Diagnostic
-from .evaluation import Evaluation, PartyHistory, evaluate
+from .evaluation import Evaluation, PartyHistory, evaluate, in_sentence
 from .record import Act, Record
 from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
@@ -103,7 +103,7 @@ class Status:
     because: tuple[Reason, ...]
     rejected: tuple[Diagnostic, ...] = ()
     hypothetical: bool = False
-    notes: tuple[str, ...] = field(default=())
+    legal_form: str = "treaty"
 
     @property
     def in_force(self) -> bool:
@@ -124,6 +124,7 @@ class Status:
             "terminated_since": iso(self.terminated_since),
             "provisionally_applied_since": iso(self.provisionally_applied_since),
             "hypothetical": self.hypothetical,
+            "legal_form": self.legal_form,
             "parties": {code: p.to_json() for code, p in self.parties.items()},
             "pending": list(self.pending),
             "because": [r.to_json() for r in self.because],
@@ -172,6 +173,12 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
             because.append(Reason(f"it enters into force {when}: on {ev.in_force_since}", clause))
         else:
             because.append(Reason(f"in force since {in_force_since} ({when})", clause))
+    if treaty.legal_form != "treaty":
+        form = treaty.legal_form.replace("_", " ")
+        because.append(Reason(
+            f"legal form: {form}; 'bound' here means committed under the instrument's own "
+            "terms" + (f" ({' '.join(treaty.legal_form_note.split())})"
+                       if treaty.legal_form_note else "")))
     if terminated and ev.terminated_since:
         acts = (ev.termination_act.label,) if ev.termination_act else ()
         how = ("by a recorded act of termination" if ev.termination_act
@@ -216,15 +223,15 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         because=tuple(because),
         rejected=tuple(record.rejected) + tuple(rejected),
         hypothetical=treaty.hypothetical or any(a.hypothetical for a in used),
+        legal_form=treaty.legal_form,
     )
 
 
 def _act_words(ev: Evaluation, act: Act) -> str:
     if act.kind == "fact" and act.fact:
-        return f"the fact that {ev.treaty.facts[act.fact].description[:1].lower()}" \
-               f"{ev.treaty.facts[act.fact].description[1:]}"
-    who = ev.party_name(act.party) if act.party else "the parties"
-    return f"the {act.kind.replace('_', ' ')} of {who}"
+        return f"the fact established: {ev.treaty.facts[act.fact].description.rstrip('.')}"
+    who = in_sentence(ev.party_name(act.party)) if act.party else "the parties"
+    return f"the {act.kind.replace('_', ' ')} by {who}"
 
 
 def _party_status(history: PartyHistory, day: date) -> PartyStatus:
@@ -271,19 +278,20 @@ def _party_reasons(
     ev: Evaluation, history: PartyHistory, party: PartyStatus, day: date
 ) -> list[Reason]:
     clause = ev.treaty.entry_into_force.article
-    name = history.name
+    name = in_sentence(history.name, start=True)
     consent = history.consent
     reasons: list[Reason] = []
     if party.bound_since and consent is not None:
         assert ev.conditions_met_on is not None
+        act = _instrument_words(consent)
         if consent.day <= ev.conditions_met_on:
-            why = (f"its {consent.kind} of {consent.day} was deposited by the day the "
-                   "conditions were met, so it is bound from entry into force")
+            why = (f"{act} came by the day the conditions were met, so it is bound from "
+                   "entry into force")
         else:
             late = ev.treaty.entry_into_force.late_instruments
             when = "on the day of its deposit" if late.is_zero else late.describe() + " deposit"
-            why = (f"its {consent.kind} of {consent.day} came after the conditions were met; "
-                   f"for such instruments the treaty enters into force {when}")
+            why = (f"{act} came after the conditions were met; for such instruments the "
+                   f"treaty enters into force {when}")
         reasons.append(Reason(f"{name} bound since {party.bound_since}: {why}", clause,
                               (consent.label,)))
     elif party.standing == "consented" and consent is not None:
@@ -292,8 +300,8 @@ def _party_reasons(
                   if history.bound_since and ev.conditions_met_on
                   and ev.conditions_met_on <= day else "")
         reasons.append(Reason(
-            f"{name} deposited its {consent.kind} on {consent.day} but the treaty is not yet "
-            f"in force for it{future}", clause, (consent.label,)))
+            f"{name}: {_instrument_words(consent)}, but the treaty is not yet in force for "
+            f"it{future}", clause, (consent.label,)))
     if party.notice_given_on and history.notice is not None:
         step = ev.treaty.procedure[history.notice.kind]
         effect = (f"takes effect on {history.withdrawn_since}" if party.withdrawn_since is None
@@ -305,13 +313,21 @@ def _party_reasons(
     return reasons
 
 
+def _instrument_words(act: Act) -> str:
+    if act.kind == "signature":
+        return f"its definitive signature of {act.day}"
+    return f"its instrument of {act.kind} deposited on {act.day}"
+
+
 def _party_gaps(
     ev: Evaluation, history: PartyHistory, party: PartyStatus, consent_words: str
 ) -> list[str]:
-    name = history.name
-    if party.standing == "signatory" and party.signed_on:
-        return [f"{name} signed on {party.signed_on} but has not deposited an instrument of "
-                f"{consent_words}: it is not bound"]
+    name = in_sentence(history.name, start=True)
+    provisional = (f" and applies it provisionally since {party.provisionally_applying_since}"
+                   if party.standing == "provisionally_applying" else "")
+    if party.standing in ("signatory", "provisionally_applying") and party.signed_on:
+        return [f"{name} signed on {party.signed_on}{provisional} but has not deposited an "
+                f"instrument of {consent_words}: it is not bound"]
     if party.standing == "consented" and history.bound_since:
         return [f"{name} is bound from {history.bound_since}"]
     return []
@@ -327,9 +343,9 @@ def _precondition_gaps(treaty: Treaty, ev: Evaluation, day: date) -> list[str]:
         if missing and not done:
             what = "the referendum" if kind == "referendum" else kind.replace("_", " ")
             if step.held_by:
-                what += f" in {ev.party_name(step.held_by)}"
+                what += f" in {in_sentence(ev.party_name(step.held_by))}"
             gaps.append(f"{what} may take place only once this is established: "
-                        + join_words(treaty.facts[f].description for f in missing))
+                        + "; ".join(treaty.facts[f].description.rstrip(".") for f in missing))
     return gaps
 
 

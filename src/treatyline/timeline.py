@@ -96,11 +96,10 @@ def describe_act(ev: Evaluation, act: Act) -> str:
         return f"Referendum in {name}: yes {act.yes_share or 0:.1%}{turnout}{verdict}"
     if act.kind in ("talks_round", "meeting"):
         sides = []
-        for code, delegation in act.delegations.items():
-            head = f" (head: {delegation.head})" if delegation.head else ""
+        for code in dict.fromkeys([*act.actors(), *act.delegations]):
+            delegation = act.delegations.get(code)
+            head = f" (head: {delegation.head})" if delegation and delegation.head else ""
             sides.append(f"{ev.party_name(code)}{head}")
-        if not sides:
-            sides = [ev.party_name(p) for p in act.actors()]
         place = f" in {act.place}" if act.place else ""
         host = f", hosted by {ev.party_name(act.host)}" if act.host else ""
         label = "Talks" if act.kind == "talks_round" else "Meeting"

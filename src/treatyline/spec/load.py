@@ -223,6 +223,9 @@ def _check_references(
         for i, joined in enumerate(step.joins):
             if joined not in groups:
                 yield _unknown("group", joined, groups, source.at((*base, "joins", i)))
+        if step.only_when is not None:
+            yield from _check_condition(step.only_when, (*base, "only_when"), treaty, source,
+                                        party_or_group, all_groups, kinds)
         if step.definitive and kind != "signature":
             yield Diagnostic("only a signature can be definitive", source.at((*base, "definitive")))
 

@@ -61,11 +61,21 @@ __all__ = [
 
 
 def _day(value: Any) -> Any:
-    return parse_day(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_day(value)
+    if isinstance(value, date):
+        return value
+    # pydantic would read a number as a Unix timestamp: never what a treaty file means
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD")
 
 
 def _day_or_time(value: Any) -> Any:
-    return parse_day_or_time(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return parse_day_or_time(value)
+    if isinstance(value, date):
+        return value
+    raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD (or an ISO 8601 time "
+                     "with a timezone)")
 
 
 def _offset(value: Any) -> Any:
@@ -139,6 +149,9 @@ class Clause(_Model):
 
     article: str | None = Field(None, description="Article or paragraph, e.g. 'Article 11'.")
     text: str | None = Field(None, description="The treaty's own words for this clause.")
+    note: str | None = Field(
+        None, description="The encoder's remark: an assumption, a source, an uncertainty."
+    )
 
 
 # --- parties and groups -------------------------------------------------------
@@ -165,6 +178,7 @@ def _group_shorthand(value: Any) -> Any:
 
 
 class _GroupBody(Clause):
+    title: str | None = Field(None, description="How outputs name the group.")
     members: tuple[str, ...] = ()
     roles: tuple[str, ...] = Field((), description="Every party holding one of these roles.")
 
@@ -181,7 +195,6 @@ class AreaReading(Clause):
     held_by: str = Field(description="The party whose reading this is.")
     iso: tuple[str, ...] = ()
     geojson: str | None = None
-    note: str | None = None
 
 
 class Area(Clause):
@@ -193,7 +206,6 @@ class Area(Clause):
     readings: dict[str, AreaReading] = Field(
         default_factory=dict, description="Named readings of an area with no agreed border."
     )
-    note: str | None = None
 
 
 # --- facts and custom act kinds -------------------------------------------------
@@ -385,6 +397,9 @@ class ProcedureStep(Clause):
     preconditions: tuple[str, ...] = Field(
         (), description="Facts that must be established before this act counts."
     )
+    only_when: Condition | None = Field(
+        None, description="A condition that must hold on the day of the act for it to count."
+    )
     notice: OffsetField | None = Field(
         None, description="denunciation/withdrawal: how long after notice it takes effect."
     )
@@ -425,7 +440,6 @@ class Provision(Clause):
     after: str | None = Field(None, description="Another provision this one follows.")
     decision_rule: Literal["individual", "unanimous"] | None = None
     start: DayOrTimeField | None = None
-    note: str | None = None
 
 
 # --- the treaty ----------------------------------------------------------------------
@@ -441,6 +455,12 @@ class Treaty(_Model):
     languages: tuple[str, ...] = ()
     source: str | None = None
     hypothetical: bool = Field(False, description="True for a treaty that was never concluded.")
+    legal_form: Literal["treaty", "political_commitment", "disputed"] = Field(
+        "treaty",
+        description="What 'bound' means here: a treaty binds in law; for a political commitment "
+        "or a disputed form, 'bound' means committed under the instrument's own terms.",
+    )
+    legal_form_note: str | None = None
     note: str | None = None
     parties: tuple[Party, ...] = Field(min_length=1)
     groups: dict[str, Group] = Field(default_factory=dict)
