@@ -13,6 +13,7 @@ from .evaluation import Evaluation, PartyHistory, evaluate, in_sentence
 from .record import Act, Record
 from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
+from .spec.vocabulary import CONSENT_KINDS
 
 __all__ = ["PartyStatus", "Reason", "Standing", "Status", "status"]
 
@@ -185,6 +186,10 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
                else "every party that was bound has withdrawn")
         because.append(Reason(f"terminated since {terminated}: {how}", None, acts))
 
+    # what a signatory still has to deposit: any consent instrument but accession
+    signatory_words = " or ".join(
+        k for k in treaty.procedure if k in CONSENT_KINDS and k != "accession"
+    ) or "ratification"
     parties: dict[str, PartyStatus] = {}
     for code, history in ev.histories.items():
         party = _party_status(history, day)
@@ -193,7 +198,7 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         parties[code] = party
         because.extend(_party_reasons(ev, history, party, day))
         if state == "in_force":
-            pending.extend(_party_gaps(ev, history, party, snapshot.kind_words(["consent"])))
+            pending.extend(_party_gaps(ev, history, party, signatory_words))
 
     if ev.provisional_met_on and ev.provisional_met_on <= day and state == "not_in_force":
         pa = treaty.provisional_application
