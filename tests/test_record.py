@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,7 +125,7 @@ def test_timezone_aware_times_order_within_a_day(write: Write, nato: object) -> 
     first = record.acts[0].date
     assert isinstance(first, datetime)
     assert first.utcoffset() == timedelta(hours=-5)
-    assert first.astimezone(timezone.utc).hour == 14
+    assert first.astimezone(UTC).hour == 14
 
 
 def test_naive_time_is_rejected(write: Write, nato: object) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ISO_ALIASES",
     "Diagnostic",
     "Position",
     "RecordError",
@@ -79,14 +80,14 @@ class UsageError(TreatylineError):
     """A command-line argument or API argument is not acceptable."""
 
 
-_CODE_ALIASES = {"UK": "GB", "EL": "GR"}
+ISO_ALIASES = {"UK": "GB", "EL": "GR"}
 """Codes people write that ISO 3166-1 spells otherwise (UK is GB; EU usage EL is GR)."""
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """The closest known name to a misspelt one, if any is close enough."""
     candidates = list(candidates)
-    alias = _CODE_ALIASES.get(word)
+    alias = ISO_ALIASES.get(word)
     if alias is not None and alias in candidates:
         return alias
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)

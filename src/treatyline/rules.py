@@ -210,6 +210,9 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
             amount = f"{relation} {share} of the {group(threshold.of)}"
         else:
             amount = f"{relation} {threshold}"
+        if snapshot is not None:
+            have, need = _count_status(condition, snapshot)
+            amount += f" ({need} needed, {have} on {snapshot.day})"
         return f"instruments of {kinds(spec.instruments)}{among}: {amount}"
     if isinstance(condition, Including):
         names = list(condition.including.parties)

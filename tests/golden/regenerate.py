@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from test_examples import CASES, at, golden_path  # noqa: E402
+from test_examples import CASES, at, golden_path
 
 for name, scenario, day in CASES:
     path = golden_path(name, scenario, day)

@@ -10,7 +10,7 @@ from typing import Any
 import pycountry
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Diagnostic, SpecError, did_you_mean
+from ..errors import ISO_ALIASES, Diagnostic, SpecError, did_you_mean
 from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .model import (
     AllOf,
@@ -179,6 +179,7 @@ def _check_references(
                 f"{party.code!r} is not an ISO 3166-1 alpha-2 state code; for a non-state "
                 "participant set kind: organisation or entity",
                 at,
+                did_you_mean(party.code, ISO_ALIASES.values()),
             )
     groups = set(treaty.groups)
     for name in groups & COMPUTED_GROUPS:
