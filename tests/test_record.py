@@ -152,3 +152,14 @@ def test_accession_by_a_new_state(write: Write, nato: object) -> None:
     result = status(nato, record, date(1952, 2, 18))  # type: ignore[arg-type]
     assert result.parties["GR"].bound_since == date(1952, 2, 18)
     assert "FI" not in result.parties
+
+
+def test_norway_is_not_false(write: Write, nato: object) -> None:
+    # YAML 1.1 would read NO as a boolean; treaty files use YAML 1.2 booleans only
+    path = write("record.yaml", """
+        - {date: 1949-04-04, kind: signature, party: NO, source: t, hypothetical: false}
+        """)
+    record = load_record(path, nato)  # type: ignore[arg-type]
+    assert record.rejected == ()
+    assert record.acts[0].party == "NO"
+    assert record.acts[0].hypothetical is False

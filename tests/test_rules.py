@@ -556,10 +556,8 @@ def test_negotiation_acts_do_not_change_the_status(tmp_path: Path) -> None:
     """Negotiation acts "shape the timeline, not the status" (spec/vocabulary.py).
     With a rule that holds before any instrument (here: no hostilities), a mere
     statement must not make the treaty enter into force on the day of the
-    statement. (src bug: evaluation._Pass.run tests the rule only on days that
-    have acts, any acts; so the treaty enters into force on the day of the first
-    recorded act of any kind, here a statement, with "completed by" naming no
-    act, and before any act `status` says "not in force" with nothing pending.)"""
+    statement (regression: the pass used to test the rule on every day with an
+    act of any kind, so the first statement dated entry into force)."""
     treaty = simple_treaty(tmp_path, "{not: {fact: hostilities}}", extra=FACTS)
     quiet = write_record(tmp_path, treaty, """
         - {date: 2022-03-01, kind: ratification, party: FR}
@@ -570,6 +568,22 @@ def test_negotiation_acts_do_not_change_the_status(tmp_path: Path) -> None:
     """, name="talk.yaml")
     for day in ("2022-01-15", "2022-02-01", "2022-03-01", "2023-01-01"):
         assert substance(at(treaty, talk, day)) == substance(at(treaty, quiet, day)), day
+
+
+def test_not_in_force_says_what_is_still_missing(tmp_path: Path) -> None:
+    """Under a rule that already holds before any instrument (no hostilities),
+    entry into force still waits for a first instrument. Until then `status`
+    must not say "the conditions are not met" with nothing pending: whatever is
+    awaited has to appear in `pending`."""
+    treaty = simple_treaty(tmp_path, "{not: {fact: hostilities}}", extra=FACTS)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2022-03-01, kind: ratification, party: FR}
+    """)
+    before = at(treaty, record, "2022-02-01")
+    assert before.state == "not_in_force"
+    assert before.conditions_met_on is None
+    assert before.pending, [reason.statement for reason in before.because]
+    assert at(treaty, record, "2022-03-01").in_force_since == d("2022-03-01")
 
 
 # --- effective: when the treaty enters into force after the conditions ---------------------------
@@ -1014,10 +1028,9 @@ def test_acts_listed_out_of_order_give_the_same_status(tmp_path: Path) -> None:
 
 def test_acts_listed_out_of_order_give_the_same_because_trace(tmp_path: Path) -> None:
     """The explanation is part of the status: it must not depend on the order in
-    which a file lists acts of the same day. (src bug: evaluation._Pass.run
-    orders a day's acts by (rank, Act.sort_key), and sort_key ends with the
-    file position, so "completed by the ratification of France and the
-    ratification of Italy" flips when the file lists Italy first.)"""
+    which a file lists acts of the same day (regression: the pass used to break
+    same-day ties by file position, so "completed by ... France and ... Italy"
+    flipped when the file listed Italy first)."""
     treaty = order_treaty(tmp_path)
     ordered = write_record(tmp_path, treaty, "\n".join(ORDERED_ACTS), "ordered.yaml")
     reverse = write_record(tmp_path, treaty, "\n".join(reversed(ORDERED_ACTS)), "reverse.yaml")
@@ -1087,8 +1100,8 @@ def test_many_deposits_on_one_day(tmp_path: Path) -> None:
 
 def test_a_timed_fact_and_a_dated_act_on_one_day(tmp_path: Path) -> None:
     """A fact may carry a time with a timezone; an act on the same calendar day
-    without a time must not break loading. (src bug: record.Act.sort_key mixes a
-    datetime with datetime.time.max, so sorting the record raises TypeError.)"""
+    without a time must not break loading (regression: sorting compared a
+    datetime with datetime.time and raised TypeError)."""
     treaty = simple_treaty(tmp_path, "{all: [{count: {at_least: 2}}, {fact: withdrawal}]}",
                            extra=FACTS)
     record = write_record(tmp_path, treaty, """
@@ -1102,15 +1115,15 @@ def test_a_timed_fact_and_a_dated_act_on_one_day(tmp_path: Path) -> None:
 
 def test_a_date_written_as_a_number_is_rejected(tmp_path: Path) -> None:
     """YAML reads `date: 20200105` as an integer; the act must be rejected with a
-    message, not read as a Unix timestamp (1970-08-22T19:08:25Z). (src bug: the
-    DayOrTime/Day validators in spec/model.py let non-strings through to
-    pydantic's lax date/datetime parsing.)"""
+    message, not read as a Unix timestamp (regression: it used to become
+    1970-08-22T19:08:25Z through pydantic's lax datetime parsing)."""
     treaty = simple_treaty(tmp_path, "{count: {at_least: 1}}")
     record = write_record(tmp_path, treaty, """
         - {date: 20200105, kind: ratification, party: FR}
     """)
     assert not record.acts
     assert len(record.rejected) == 1
+    assert says([record.rejected[0].message], "20200105", "YYYY-MM-DD")
 
 
 # --- properties of the rule language (hypothesis) ------------------------------------------------

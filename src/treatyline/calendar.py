@@ -111,10 +111,12 @@ class Offset:
         if cleaned in {"0 days", "same day", "on the same day", "on the date", "immediately"}:
             return cls()
         then: Then | None = None
-        prefix = "first day of the month following "
-        if cleaned.startswith(prefix):
-            then = "first_day_of_next_month"
-            cleaned = cleaned[len(prefix) :]
+        for prefix in ("first day of the month following the expiry of ",
+                       "first day of the month following "):
+            if cleaned.startswith(prefix):
+                then = "first_day_of_next_month"
+                cleaned = cleaned[len(prefix) :]
+                break
         amounts = {"day": 0, "month": 0, "year": 0}
         tokens = re.findall(r"(\d+)\s+(day|month|year)s?", cleaned)
         rest = re.sub(r"(\d+)\s+(day|month|year)s?", "", cleaned).replace("and", "").strip(" ,")
@@ -129,6 +131,9 @@ class Offset:
 
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"
+)
 
 
 def parse_day(text: str) -> date:
@@ -147,6 +152,8 @@ def parse_day_or_time(text: str) -> DayOrTime:
     if _ISO_DAY.match(stripped):
         return parse_day(stripped)
     try:
+        if not _ISO_TIME.match(stripped):
+            raise ValueError(stripped)
         moment = datetime.fromisoformat(stripped)
     except ValueError:
         raise ValueError(

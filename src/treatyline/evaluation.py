@@ -78,6 +78,8 @@ class Evaluation:
     joins: dict[str, dict[str, date]] = field(default_factory=lambda: defaultdict(dict))
     counted: list[Act] = field(default_factory=list)
     rejected: list[tuple[Act, Diagnostic]] = field(default_factory=list)
+    first_hypothetical_day: date | None = None
+    """The first day on which an invented (scenario) act counts."""
     conditions_met_on: date | None = None
     completing_acts: tuple[Act, ...] = ()
     in_force_since: date | None = None
@@ -290,6 +292,8 @@ class _Pass:
                 if problem is None:
                     ev.counted.append(act)
                     accepted.append(act)
+                    if act.hypothetical and ev.first_hypothetical_day is None:
+                        ev.first_hypothetical_day = day
                 else:
                     ev.rejected.append((act, Diagnostic(problem, act.position)))
             procedural = [a for a in accepted

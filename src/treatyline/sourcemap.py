@@ -9,6 +9,7 @@ stay strings here and are parsed, with a message, by the models.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,17 +29,19 @@ class SourceMap:
     """Where each value (and each mapping key) stands in its file."""
 
     file: str
-    values: dict[PathKey, Position] = field(default_factory=dict)
-    keys: dict[PathKey, Position] = field(default_factory=dict)
+    # (line, column), 1-based; Position objects are made only when asked for
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
 
     def at(self, path: Sequence[str | int], *, key: bool = False) -> Position:
         """The position of `path`, or of its nearest ancestor that has one."""
         current: PathKey = tuple(path)
         while True:
-            if key and current in self.keys:
-                return self.keys[current]
-            if current in self.values:
-                return self.values[current]
+            found = self.keys.get(current) if key else None
+            if found is None:
+                found = self.values.get(current)
+            if found is not None:
+                return Position(self.file, *found)
             if not current:
                 return Position(self.file)
             current = current[:-1]
@@ -58,14 +61,30 @@ class _StringTimestampLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """Leaves dates and times as strings; the models parse them with clear messages."""
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_YAML_1_2_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+# YAML 1.1 reads yes/no/on/off as booleans: Norway's code NO would become False.
+# Booleans are only true/false here, as in YAML 1.2.
 _StringTimestampLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, _YAML_1_2_BOOL if tag == _BOOL_TAG else regexp)
+        for tag, regexp in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+        and not (tag == _BOOL_TAG and first not in "tTfF")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
 def _position(file: str, node: yaml.Node) -> Position:
     return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 def load_yaml(path: Path, label: str | None = None) -> LoadedYaml:
@@ -97,7 +116,9 @@ class SyntaxProblemError(ValueError):
 def _convert(
     node: yaml.Node, path: PathKey, file: str, source: SourceMap, loader: yaml.SafeLoader
 ) -> Any:
-    source.values[path] = _position(file, node)
+    source.values[path] = _mark(node)
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+        return node.value  # the common case, without the constructor's dispatch
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -112,7 +133,7 @@ def _convert(
                 raise SyntaxProblemError(
                     Diagnostic(f"duplicate key {key!r}", _position(file, key_node))
                 )
-            source.keys[(*path, key)] = _position(file, key_node)
+            source.keys[(*path, key)] = _mark(key_node)
             result[key] = _convert(value_node, (*path, key), file, source, loader)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -3,6 +3,7 @@ missing, with the reasons. A pure function of its three inputs."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -155,7 +156,12 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         because.append(Reason(
             f"not in force on {day}: the conditions for entry into force are not met "
             f"({describe(eif.when, snapshot)})", clause))
-        pending.extend(shortfalls(eif.when, snapshot))
+        gaps = shortfalls(eif.when, snapshot)
+        if not gaps:
+            # the rule holds (e.g. a `not` rule) but no act of the procedure has dated it yet
+            gaps = ["the conditions hold, but entry into force is dated by an act of the "
+                    "procedure, and none has been recorded yet"]
+        pending.extend(gaps)
         pending.extend(_precondition_gaps(treaty, ev, day))
     else:
         completing = tuple(a.label for a in ev.completing_acts)
@@ -207,11 +213,11 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
             f"applied provisionally since {ev.provisional_met_on}: "
             f"{describe(pa.when, ev.snapshot(ev.provisional_met_on))}", pa.article))
 
-    rejected = [d for a, d in ev.rejected if a.day <= day]
-    for act, diagnostic in ev.rejected:
-        if act.day <= day:
-            because.append(Reason(diagnostic.message, None, (act.label,)))
-    used = [a for a in ev.counted if a.day <= day]
+    # ev.rejected is in record order, hence by day: take the prefix up to `day`
+    upto = bisect_right(ev.rejected, day, key=lambda item: item[0].day)
+    rejected = [diagnostic for _, diagnostic in ev.rejected[:upto]]
+    because.extend(Reason(d.message, None, (a.label,)) for a, d in ev.rejected[:upto])
+    uses_scenario = ev.first_hypothetical_day is not None and ev.first_hypothetical_day <= day
     return Status(
         treaty=treaty.id,
         title=treaty.title,
@@ -227,7 +233,7 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         pending=tuple(pending),
         because=tuple(because),
         rejected=tuple(record.rejected) + tuple(rejected),
-        hypothetical=treaty.hypothetical or any(a.hypothetical for a in used),
+        hypothetical=treaty.hypothetical or uses_scenario,
         legal_form=treaty.legal_form,
     )
 
