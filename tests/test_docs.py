@@ -83,3 +83,25 @@ def test_facade_surface() -> None:
         "RecordError", "SpecError", "Status", "TimelineEntry", "Treaty", "TreatylineError",
         "UsageError", "load_bundle", "load_record", "load_treaty", "status", "timeline",
     }
+
+
+@pytest.mark.parametrize("name", ["nato-1949", "budapest-1994", "istanbul-2022"])
+def test_examples_validate_against_the_exported_schema(name: str) -> None:
+    import jsonschema
+
+    from treatyline.schema import treaty_schema
+    from treatyline.sourcemap import load_yaml
+
+    data = load_yaml(ROOT / "examples" / name / "treaty.yaml").data
+    jsonschema.validate(data, treaty_schema())
+
+
+def test_schema_rejects_what_the_loader_rejects() -> None:
+    import jsonschema
+
+    from treatyline.schema import treaty_schema
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x", "title": "t", "parties": [{"code": "UA"}],
+                             "procedure": {}, "entry_into_force": {"when": {"cuont": {}}},
+                             "unknown": 1}, treaty_schema())

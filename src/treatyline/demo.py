@@ -98,7 +98,16 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
         console.print(parties_table(final.parties.values()))
         for line in final.pending:
             console.print(f"  • {line}")
+    shown = _shortest(folder)
     console.print(
-        f"\nExplore: [bold]treatyline status {folder} --scenario --as-of YYYY-MM-DD[/bold] "
-        f"(add --json), [bold]treatyline timeline {folder} --scenario[/bold], "
-        "[bold]treatyline status examples/nato-1949 --as-of 1949-08-24[/bold]")
+        f"\nExplore: [bold]treatyline status {shown} --scenario --as-of YYYY-MM-DD[/bold] "
+        f"(add --json), [bold]treatyline timeline {shown} --scenario[/bold], "
+        f"[bold]treatyline status {shown.parent / 'nato-1949'} --as-of 1949-08-24[/bold]")
+
+
+def _shortest(folder: Path) -> Path:
+    """The example folder as the user can type it from here (examples/... in a checkout)."""
+    local = Path("examples") / folder.name
+    if local.is_dir() and local.resolve() == folder.resolve():
+        return local
+    return folder

@@ -368,6 +368,8 @@ class _Pass:
             for group in step.joins:
                 ev.joins[group].setdefault(party, act.day)
                 self.snap.note_join(group, party)
+                if not history.declared:
+                    history.roles = (*history.roles, f"joined {group.replace('_', ' ')}")
         return None
 
     def _note(self, kind: str, party: str, day: date) -> None:
