@@ -27,6 +27,7 @@ from .model import (
 )
 from .vocabulary import (
     COMPUTED_GROUPS,
+    INCIDENT_KINDS,
     CONSENT,
     INSTRUMENT_KINDS,
     MONITORING_KINDS,
@@ -260,6 +261,16 @@ def _check_references(
             if file and base_dir is not None and not (base_dir / file).is_file():
                 yield Diagnostic(f"GeoJSON file {file!r} not found next to the treaty file",
                                  source.at(at_path))
+        for version, file in area.versions.items():
+            if base_dir is not None and not (base_dir / file).is_file():
+                yield Diagnostic(f"GeoJSON file {file!r} not found next to the treaty file",
+                                 source.at(("areas", name, "versions", version.isoformat())))
+        if area.corridor is not None:
+            for i, point in enumerate(area.corridor.route):
+                if isinstance(point, str) and point not in treaty.places and not _is_iso(point):
+                    yield _unknown("place", point, treaty.places,
+                                   source.at(("areas", name, "corridor", "route", i)),
+                                   " (not in places, not an ISO 3166 code)")
         for r, reading in area.readings.items():
             if reading.held_by not in codes:
                 yield _unknown("party", reading.held_by, codes,
@@ -289,6 +300,33 @@ def _check_references(
                 yield _unknown("act kind", act, known_acts, source.at((*base, "forbids", i)))
         if provision.after and provision.after not in ids:
             yield _unknown("provision", provision.after, ids, source.at((*base, "after")))
+        for i, act in enumerate(provision.fulfilled_by):
+            if act not in known_acts:
+                yield _unknown("act kind", act, known_acts, source.at((*base, "fulfilled_by", i)))
+        for i, act in enumerate(provision.governs):
+            if act not in known_acts:
+                yield _unknown("act kind", act, known_acts, source.at((*base, "governs", i)))
+        for i, required in enumerate(provision.requires_acts):
+            at_req = (*base, "requires_acts", i)
+            if required.kind not in known_acts:
+                yield _unknown("act kind", required.kind, known_acts, source.at((*at_req, "kind")))
+            for j, who in enumerate(required.by):
+                if who not in party_or_group:
+                    yield _unknown("party or group", who, party_or_group,
+                                   source.at((*at_req, "by", j)))
+        trigger = provision.trigger
+        if trigger is not None:
+            if trigger.area is not None and trigger.area not in areas:
+                yield _unknown("area", trigger.area, areas, source.at((*base, "trigger", "area")))
+            if trigger.target is not None and trigger.target not in codes:
+                yield _unknown("party", trigger.target, codes,
+                               source.at((*base, "trigger", "target")))
+            for i, kind in enumerate(trigger.incidents):
+                if kind not in INCIDENT_KINDS:
+                    yield _unknown("incident kind", kind, INCIDENT_KINDS,
+                                   source.at((*base, "trigger", "incidents", i)))
+        if provision.kind == "obligation" and provision.trigger is None and provision.after:
+            pass  # a chained obligation inherits its predecessor's trigger
 
 
 def _check_condition(
@@ -356,6 +394,12 @@ def _check_condition(
             )
     elif isinstance(condition, FactHolds) and condition.fact not in treaty.facts:
         yield _unknown("fact", condition.fact, treaty.facts, source.at((*path, "fact")))
+
+
+def _is_iso(code: str) -> bool:
+    if len(code) == 2:
+        return pycountry.countries.get(alpha_2=code) is not None
+    return pycountry.subdivisions.get(code=code) is not None
 
 
 def _unknown(

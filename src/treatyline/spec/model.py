@@ -35,6 +35,7 @@ __all__ = [
     "AreaReading",
     "Clause",
     "Condition",
+    "Corridor",
     "Count",
     "CountSpec",
     "CustomActKind",
@@ -53,8 +54,11 @@ __all__ = [
     "ProvisionalApplication",
     "Referendum",
     "ReferendumSpec",
+    "RequiredAct",
+    "RoutePoint",
     "Share",
     "Treaty",
+    "Trigger",
     "Weight",
     "WeightSpec",
 ]
@@ -197,12 +201,32 @@ class AreaReading(Clause):
     geojson: str | None = None
 
 
+RoutePoint = str | tuple[float, float]
+"""A place named in the treaty's `places`, an ISO 3166 code (its label point), or [lon, lat]."""
+
+
+class Corridor(_Model):
+    route: tuple[RoutePoint, ...] = Field(min_length=2, description="Points along the route.")
+    width_km: float = Field(gt=0, description="Total width; half on each side of the route.")
+
+
 class Area(Clause):
+    """A territorial area. Its geometry: the union of `iso`, `geojson`, `corridor` and the
+    `union` areas, intersected with the `intersect` areas, minus the `minus` areas, then
+    grown (or shrunk, if negative) by `buffer_km`."""
+
     iso: tuple[str, ...] = Field((), description="ISO 3166-1 or 3166-2 codes (UA, UA-43).")
     geojson: str | None = Field(None, description="A GeoJSON file, relative to the treaty file.")
+    versions: dict[Day, str] = Field(
+        default_factory=dict,
+        description="Time-dependent area: a GeoJSON file per date; the area as of D is the "
+        "latest version dated on or before D.",
+    )
+    corridor: Corridor | None = None
     union: tuple[str, ...] = Field((), description="Other areas added to this one.")
     minus: tuple[str, ...] = Field((), description="Other areas taken out of this one.")
     intersect: tuple[str, ...] = ()
+    buffer_km: float | None = Field(None, description="Grow (or, negative, shrink) by km.")
     readings: dict[str, AreaReading] = Field(
         default_factory=dict, description="Named readings of an area with no agreed border."
     )
@@ -428,6 +452,28 @@ class ProvisionalApplication(Clause):
 # --- provisions (evaluated by the norms engine) -------------------------------------
 
 
+class Trigger(_Model):
+    """What sets an obligation off: incidents of these kinds, by these actors, against this
+    party, inside this area, while the treaty is in force for the bearer."""
+
+    incidents: tuple[str, ...] = Field(
+        ("armed_attack",), description="Incident kinds (see the incident vocabulary)."
+    )
+    actors: tuple[str, ...] = Field((), description="Only incidents by these actors (any: ()).")
+    target: str | None = Field(None, description="Only incidents against this party.")
+    area: str | None = Field(None, description="Only incidents inside this area.")
+    window: OffsetField = Field(
+        Offset(days=7),
+        description="Incidents within this period of an occasion's first incident are the "
+        "same occasion (one obligation, not one per incident).",
+    )
+
+
+class RequiredAct(_Model):
+    kind: str
+    by: tuple[str, ...] = Field((), description="Parties or groups; () = any party.")
+
+
 class Provision(Clause):
     id: str
     kind: Literal["obligation", "prohibition", "commitment", "condition", "assurance"]
@@ -436,9 +482,22 @@ class Provision(Clause):
     beneficiary: str | None = None
     areas: tuple[str, ...] = Field((), description="Areas the provision applies to.")
     forbids: tuple[str, ...] = Field((), description="prohibition: act kinds forbidden.")
+    trigger: Trigger | None = Field(None, description="obligation: what sets it off.")
+    duty: str | None = Field(None, description="obligation: what is owed, in words.")
+    fulfilled_by: tuple[str, ...] = Field(
+        (), description="obligation: act kinds by the bearer that fulfil it."
+    )
     deadline: OffsetField | None = None
-    after: str | None = Field(None, description="Another provision this one follows.")
+    after: str | None = Field(
+        None, description="obligation: due when the deadline of this other obligation ends."
+    )
     decision_rule: Literal["individual", "unanimous"] | None = None
+    governs: tuple[str, ...] = Field(
+        (), description="condition: act kinds that may happen only after `requires_acts`."
+    )
+    requires_acts: tuple[RequiredAct, ...] = Field(
+        (), description="condition: acts that must come first (on or before the same day)."
+    )
     start: DayOrTimeField | None = None
 
 
@@ -466,6 +525,9 @@ class Treaty(_Model):
     groups: dict[str, Group] = Field(default_factory=dict)
     areas: dict[str, Area] = Field(default_factory=dict)
     facts: dict[str, Fact] = Field(default_factory=dict)
+    places: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="Named places as [longitude, latitude] (WGS 84)."
+    )
     act_kinds: dict[str, CustomActKind] = Field(
         default_factory=dict, description="Treaty-specific act kinds beyond the vocabulary."
     )

@@ -7,6 +7,7 @@ __all__ = [
     "CONSENT",
     "CONSENT_KINDS",
     "FACT_KIND",
+    "INCIDENT_KINDS",
     "INSTRUMENT_KINDS",
     "MONITORING_KINDS",
     "NEGOTIATION_KINDS",
@@ -48,3 +49,21 @@ FACT_KIND = "fact"
 
 COMPUTED_GROUPS = frozenset({"parties", "signatories", "consenting", "bound", "states"})
 """Groups computed from the record at the date in question."""
+
+INCIDENT_KINDS = frozenset(
+    {
+        "armed_attack",
+        "shelling",
+        "airstrike",
+        "missile_strike",
+        "drone_strike",
+        "ground_assault",
+        "clash",
+        "violence_against_civilians",
+        "explosion",
+        "protest_violence",
+        "other",
+    }
+)
+"""Kinds of incident a trigger may name (the event readers map each source's categories
+to these; see treatyline.incidents)."""
