@@ -399,7 +399,7 @@ def _check_condition(
 def _is_iso(code: str) -> bool:
     if len(code) == 2:
         return pycountry.countries.get(alpha_2=code) is not None
-    return pycountry.subdivisions.get(code=code) is not None
+    return pycountry.subdivisions.get(code=code) is not None  # type: ignore[no-untyped-call]
 
 
 def _unknown(

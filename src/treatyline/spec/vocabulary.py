@@ -41,8 +41,8 @@ INSTRUMENT_KINDS = frozenset(
 NEGOTIATION_KINDS = frozenset({"talks_round", "proposal", "statement", "meeting"})
 """Acts of the negotiation, always allowed: they shape the timeline, not the status."""
 
-MONITORING_KINDS = frozenset({"consultation", "assistance"})
-"""Acts that fulfil obligations (evaluated by the norms engine)."""
+MONITORING_KINDS = frozenset({"consultation", "assistance", "objection"})
+"""Acts that fulfil obligations, or (objection) block one under a unanimity rule."""
 
 FACT_KIND = "fact"
 """A recorded fact that a condition or a precondition names."""
