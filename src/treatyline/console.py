@@ -10,10 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import Diagnostic
+from .norms import Assessment
 from .status import PartyStatus, Status
 from .timeline import TimelineEntry
 
-__all__ = ["print_diagnostics", "status_view", "timeline_table"]
+__all__ = ["assessment_view", "print_diagnostics", "status_view", "timeline_table"]
 
 _STANDING_STYLE = {
     "bound": "bold green",
@@ -119,3 +120,75 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -
 def print_diagnostics(console: Console, diagnostics: Iterable[Diagnostic]) -> None:
     for diagnostic in diagnostics:
         console.print(Text(str(diagnostic), style="red"), soft_wrap=True)
+
+
+_STATE_STYLE = {
+    "fulfilled": "green",
+    "pending": "yellow",
+    "violated": "bold red",
+    "discharged": "dim",
+    "blocked": "magenta",
+}
+
+
+def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
+    """Obligations, occasions, violations and what was set aside, as tables."""
+    parts: list[object] = [Text(f"{result.treaty} — assessed as of {result.as_of} "
+                                f"({result.events_read} events read)", style="bold")]
+    if result.occasions:
+        occasions = Table(title="Occasions (incidents that set a provision off)", expand=False)
+        for column in ("occasion", "date", "incidents", "covered under", "note"):
+            occasions.add_column(column, overflow="fold")
+        for occasion in result.occasions:
+            readings = ", ".join(str(r) for r in occasion.covered_under) or "—"
+            note = "depends on the reading" if occasion.depends_on_reading else ""
+            if occasion.hypothetical:
+                note = (note + "; " if note else "") + "hypothetical"
+            occasions.add_row(occasion.id, str(occasion.day), ", ".join(occasion.incidents),
+                              readings if occasion.readings != (None,) else "(one area)",
+                              Text(note, style="magenta" if note else ""))
+        parts.append(occasions)
+    if result.obligations:
+        table = Table(title="Obligations", expand=False)
+        for column in ("provision", "bearer", "occasion", "due from", "deadline", "state",
+                       "other decision rule"):
+            table.add_column(column, overflow="fold")
+        for obligation in result.obligations:
+            other = obligation.under_other_rule or ""
+            table.add_row(
+                obligation.provision, f"{obligation.bearer} {obligation.bearer_name}",
+                obligation.occasion, str(obligation.due_from),
+                str(obligation.deadline) if obligation.deadline else "none",
+                Text(obligation.state, style=_STATE_STYLE.get(obligation.state, "")),
+                Text(other, style=_STATE_STYLE.get(other, "")))
+        parts.append(table)
+        if show_because:
+            for obligation in result.obligations:
+                parts.append(Text(f"{obligation.provision} / {obligation.bearer} / "
+                                  f"{obligation.occasion}:", style="bold"))
+                parts.extend(Text(f"  - {reason}", style="dim") for reason in obligation.because)
+    if result.violations:
+        parts.append(Text("Violations:", style="bold red"))
+        parts.extend(Text(f"  ✗ [{v.provision}] {v.message} ← {v.act}", style="red")
+                     for v in result.violations)
+    if result.set_aside:
+        parts.append(Text("Set aside (matched a trigger's kind, actor and target):",
+                          style="bold"))
+        for item in result.set_aside:
+            examples = ", ".join(item.examples)
+            parts.append(Text(f"  · [{item.provision}] {item.count} incident(s): {item.reason} "
+                              f"(e.g. {examples})"))
+    if result.reading_dependent:
+        parts.append(Text("Coverage depends on the reading of a disputed area for: "
+                          + ", ".join(result.reading_dependent), style="magenta"))
+    for note in result.notes:
+        parts.append(Text(f"note: {note}", style="dim"))
+    if result.events_rejected:
+        parts.append(Text(f"Event rows set aside ({len(result.events_rejected)}):",
+                          style="bold red"))
+        parts.extend(Text(f"  ✗ {d}", style="red") for d in result.events_rejected[:20])
+        if len(result.events_rejected) > 20:
+            parts.append(Text(f"  … and {len(result.events_rejected) - 20} more (see --json)"))
+    if not (result.obligations or result.violations):
+        parts.append(Text("No obligation triggered and no violation found.", style="green"))
+    return Group(*parts)  # type: ignore[arg-type]

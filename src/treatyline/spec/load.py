@@ -27,8 +27,8 @@ from .model import (
 )
 from .vocabulary import (
     COMPUTED_GROUPS,
-    INCIDENT_KINDS,
     CONSENT,
+    INCIDENT_KINDS,
     INSTRUMENT_KINDS,
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
