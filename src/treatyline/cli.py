@@ -18,7 +18,7 @@ from rich.console import Console
 
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, parse_day_or_time
-from .console import print_diagnostics, status_view, timeline_table
+from .console import assessment_view, print_diagnostics, status_view, timeline_table
 from .errors import TreatylineError, UsageError
 from .schema import treaty_schema
 from .status import status as compute_status
@@ -127,6 +127,46 @@ def timeline(
         stdout.print(timeline_table(entries, title=bundle.treaty.title))
     if bundle.record.rejected:
         print_diagnostics(stderr, bundle.record.rejected)
+        raise typer.Exit(1)
+
+
+EventsOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--events", "-e", help="An events file (UCDP, ACLED, GeoJSON, Parquet or CSV); "
+                 "may be repeated. Default: the folder's events.* (and with --scenario its "
+                 "scenario-events.*)."),
+]
+MappingOpt = Annotated[
+    Path | None,
+    typer.Option("--mapping", help="A YAML column mapping for a CSV whose columns are not "
+                 "UCDP's, ACLED's or treatyline's."),
+]
+
+
+@app.command()
+def assess(
+    spec: SpecArg,
+    record: RecordOpt = None,
+    events: EventsOpt = None,
+    mapping: MappingOpt = None,
+    as_of: AsOfOpt = None,
+    json_output: JsonOpt = False,
+    scenario: ScenarioOpt = False,
+    because: Annotated[bool, typer.Option("--because", help="Show each obligation's trace.")]
+    = False,
+) -> None:
+    """What incidents trigger and what is owed by whom, by when: obligations with their
+    state, violations of prohibitions and conditions, and the incidents set aside."""
+    from .monitor import run_assessment
+
+    bundle = _load(spec, record, scenario)
+    result = run_assessment(bundle, _as_of(as_of), events=events or (), mapping=mapping,
+                            scenario=scenario, console=stderr)
+    if json_output:
+        _print_json(result.to_json())
+    else:
+        stdout.print(assessment_view(result, show_because=because))
+    if result.events_rejected or bundle.record.rejected:
         raise typer.Exit(1)
 
 

@@ -155,9 +155,12 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             table.add_column(column, overflow="fold")
         for obligation in result.obligations:
             other = obligation.under_other_rule or ""
+            occasion = obligation.occasion
+            if obligation.only_under:
+                occasion += f" (only under {', '.join(obligation.only_under)})"
             table.add_row(
                 obligation.provision, f"{obligation.bearer} {obligation.bearer_name}",
-                obligation.occasion, str(obligation.due_from),
+                occasion, str(obligation.due_from),
                 str(obligation.deadline) if obligation.deadline else "none",
                 Text(obligation.state, style=_STATE_STYLE.get(obligation.state, "")),
                 Text(other, style=_STATE_STYLE.get(other, "")))

@@ -3,6 +3,7 @@
     TreatylineError
     ├── SpecError          a treaty file that is malformed or inconsistent
     ├── RecordError        a record file that is malformed (whole-file problems)
+    ├── EventDataError     an event-data file that cannot be read at all (bad events are rejected)
     └── UsageError         a bad argument (a date in the wrong format, a missing file)
 
 Individual problems are `Diagnostic`s: a message, the place it points at
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 __all__ = [
     "ISO_ALIASES",
     "Diagnostic",
+    "EventDataError",
     "Position",
     "RecordError",
     "SpecError",
@@ -74,6 +76,11 @@ class SpecError(TreatylineError):
 
 class RecordError(TreatylineError):
     """A record file could not be read at all (individual bad acts are rejected, not raised)."""
+
+
+class EventDataError(TreatylineError):
+    """An event-data file could not be read at all (a missing column, an unknown format);
+    individual bad events are rejected with their row, not raised."""
 
 
 class UsageError(TreatylineError):

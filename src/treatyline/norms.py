@@ -32,6 +32,7 @@ __all__ = [
     "SetAside",
     "Violation",
     "assess",
+    "event_columns",
 ]
 
 ObligationState = Literal["pending", "fulfilled", "violated", "discharged", "blocked"]
@@ -93,6 +94,8 @@ class Occasion:
     """The readings of the area under which at least one incident is certainly inside."""
     readings: tuple[Reading, ...]
     hypothetical: bool = False
+    targets: tuple[str, ...] = ()
+    """The parties attacked: they are owed the obligation, so they do not bear it."""
 
     @property
     def depends_on_reading(self) -> bool:
@@ -108,6 +111,7 @@ class Occasion:
             "readings": list(self.readings),
             "depends_on_reading": self.depends_on_reading,
             "hypothetical": self.hypothetical,
+            "targets": list(self.targets),
         }
 
 
@@ -127,6 +131,8 @@ class Obligation:
     fulfilling_act: str | None = None
     under_other_rule: ObligationState | None = None
     """The state the other decision rule (individual / unanimous) would give, if different."""
+    only_under: tuple[str, ...] = ()
+    """When the occasion is covered under some readings of a disputed area only: those."""
     because: tuple[Reason, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -144,6 +150,7 @@ class Obligation:
             "fulfilled_on": self.fulfilled_on.isoformat() if self.fulfilled_on else None,
             "fulfilling_act": self.fulfilling_act,
             "under_other_rule": self.under_other_rule,
+            "only_under_readings": list(self.only_under),
             "because": [r.to_json() for r in self.because],
         }
 
@@ -382,6 +389,7 @@ def _occasions(
             covered_under=under,
             readings=tuple(readings),
             hypothetical=bool(events.hypothetical[covered[start:stop]].any()),
+            targets=tuple(sorted({str(t) for t in events.targets[covered[start:stop]] if t})),
         ))
         start = stop
     return occasions, aside, reading_dependent
@@ -426,7 +434,7 @@ def _state(
 def _instances(
     ev: Evaluation, provision: Provision, occasion: Occasion, acts: Sequence[Act], as_of: date,
 ) -> list[Obligation]:
-    bearers = _bearers(ev, provision, occasion.day)
+    bearers = [b for b in _bearers(ev, provision, occasion.day) if b not in occasion.targets]
     return _make(ev, provision, occasion, bearers, occasion.day, acts, as_of,
                  Reason(f"occasion {occasion.id} on {occasion.day}: incident(s) "
                         f"{', '.join(occasion.incidents[:5])}"
@@ -449,6 +457,8 @@ def _make(
 ) -> list[Obligation]:
     deadline = provision.deadline.after(due_from) if provision.deadline else None
     rule = provision.decision_rule
+    only_under = tuple(str(r) for r in occasion.covered_under if r is not None) \
+        if occasion.depends_on_reading else ()
     objection = _objection(acts, bearers, occasion.day, deadline or as_of)
     out: list[Obligation] = []
     for bearer in bearers:
@@ -497,6 +507,7 @@ def _make(
             fulfilled_on=done.day if done else None,
             fulfilling_act=done.label if done else None,
             under_other_rule=other if rule is not None and other != state else None,
+            only_under=only_under,
             because=tuple(reasons),
         ))
     return out
@@ -516,7 +527,10 @@ def _chained(
             for occasion_id in dict.fromkeys(o.occasion for o in parent_instances):
                 group = [o for o in parent_instances if o.occasion == occasion_id]
                 due = group[0].deadline or group[0].due_from
-                occasion = Occasion(occasion_id, parent.id, group[0].due_from, (), (), ())
+                readings: tuple[Reading, ...] = group[0].only_under or (None,)
+                occasion = Occasion(occasion_id, parent.id, group[0].due_from, (),
+                                    readings, (None, *readings) if group[0].only_under
+                                    else readings)
                 reason = Reason(f"follows {parent.id}: due when its period ended on {due}",
                                 child.article)
                 made.extend(_make(ev, child, occasion, [o.bearer for o in group], due, acts,
@@ -582,3 +596,45 @@ def _conditions(ev: Evaluation, acts: Sequence[Act]) -> list[Violation]:
                             + "; ".join(r.kind for r in provision.requires_acts),
                             provision.article, (act.label,)),)))
     return out
+
+
+@dataclass(frozen=True)
+class _Columns:
+    ids: npt.NDArray[Any]
+    days: npt.NDArray[np.datetime64]
+    kinds: npt.NDArray[Any]
+    actors: npt.NDArray[Any]
+    targets: npt.NDArray[Any]
+    lons: npt.NDArray[np.float64]
+    lats: npt.NDArray[np.float64]
+    radius_km: npt.NDArray[np.float64]
+    hypothetical: npt.NDArray[np.bool_]
+
+
+def event_columns(incidents: Any) -> EventColumns:
+    """The columns the norms engine reads, from an `Incidents` table.
+
+    An incident is hypothetical when its source or dataset says so (the bundled scenario
+    events do); an unknown location radius (NaN) counts as undetermined."""
+    table = incidents.to_arrow()
+
+    def strings(name: str) -> npt.NDArray[Any]:
+        return np.asarray(table.column(name).cast("string").to_numpy(zero_copy_only=False),
+                          dtype=object)
+
+    actors = np.char.add(np.char.add(strings("actor1").astype(str), " | "),
+                         strings("actor2").astype(str)).astype(object)
+    marked = np.char.find(np.char.lower(np.char.add(strings("source").astype(str),
+                                                    strings("dataset").astype(str))),
+                          "hypothetical") >= 0
+    return _Columns(
+        ids=strings("id"),
+        days=np.asarray(incidents.day, dtype="datetime64[D]"),
+        kinds=strings("kind"),
+        actors=actors,
+        targets=strings("target"),
+        lons=np.asarray(incidents.longitude, dtype=np.float64),
+        lats=np.asarray(incidents.latitude, dtype=np.float64),
+        radius_km=np.asarray(incidents.radius_km, dtype=np.float64),
+        hypothetical=marked,
+    )

@@ -1,0 +1,80 @@
+"""Assessment end to end (I/O): read the event files, build the territory, run the
+norms engine. The CLI and the report call this; the core stays pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+
+from .bundle import Bundle
+from .calendar import DayOrTime, day_of
+from .errors import Diagnostic
+from .incidents import Incidents
+from .norms import Assessment, assess, event_columns
+from .sources import read_events
+from .territory import Territory
+
+__all__ = ["default_event_files", "load_events", "run_assessment"]
+
+_EVENT_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
+
+
+def default_event_files(bundle: Bundle, *, scenario: bool) -> list[Path]:
+    """An example folder's own event files: events.*, and scenario-events.* with --scenario."""
+    folder = bundle.treaty_path.parent
+    if bundle.treaty_path.name != "treaty.yaml":
+        return []
+    stems = ["events"] + (["scenario-events"] if scenario else [])
+    return [folder / f"{stem}{suffix}" for stem in stems for suffix in _EVENT_SUFFIXES
+            if (folder / f"{stem}{suffix}").is_file()]
+
+
+def load_events(
+    files: Sequence[Path], mapping: Path | None, console: Console | None
+) -> tuple[Incidents, list[Diagnostic]]:
+    """Read event files with a progress bar; returns (Incidents, rejected diagnostics).
+
+    Without an explicit mapping, a CSV `NAME.csv` is read with `NAME.mapping.yaml` when
+    that file stands beside it."""
+    parts: list[Incidents] = []
+    rejected: list[Diagnostic] = []
+    columns = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=True,
+                  disable=console is None) as progress:
+        for file in files:
+            task = progress.add_task(f"reading {file.name}", total=None)
+
+            def advance(done: int, total: int, task: TaskID = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            beside = file.with_name(f"{file.stem}.mapping.yaml")
+            chosen = mapping or (beside if beside.is_file() else None)
+            read = read_events(file, mapping=chosen, progress=advance)
+            parts.append(read.incidents)
+            rejected.extend(read.rejected)
+    return Incidents.concat(parts) if parts else Incidents.empty(), rejected
+
+
+def run_assessment(
+    bundle: Bundle,
+    as_of: DayOrTime,
+    *,
+    events: Sequence[Path] = (),
+    mapping: Path | None = None,
+    scenario: bool = False,
+    console: Console | None = None,
+) -> Assessment:
+    files = list(events) or default_event_files(bundle, scenario=scenario)
+    day: date = day_of(as_of)
+    columns = None
+    rejected: list[Diagnostic] = []
+    if files:
+        incidents, rejected = load_events(files, mapping, console)
+        columns = event_columns(incidents)
+    scope = Territory.for_treaty(bundle.treaty)
+    return assess(bundle.treaty, bundle.record, day, events=columns, scope=scope,
+                  events_rejected=rejected)

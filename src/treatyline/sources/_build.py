@@ -1,0 +1,432 @@
+"""Raw columns (as read from a file) + a ColumnMapping → Incidents, rejected rows, warnings.
+
+Every check runs over whole columns; only rows that fail get a Python message. A row
+with any problem is set aside (one diagnostic per problem, naming the row's line and
+id); the others are kept, in file order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import Diagnostic, Position, did_you_mean
+from ..incidents import KINDS, SCHEMA, Incidents, TimePrecision, map_kinds
+from ._countries import to_alpha2_column
+from ._dates import explain, parse_times, spellings_of
+from .mapping import ColumnMapping, utc_offset_minutes
+
+__all__ = ["Check", "EventFile", "Locate", "Progress", "build_incidents"]
+
+Progress = Callable[[int, int], None]
+"""progress(done, total), both in the same unit: bytes for CSV and GeoJSON, rows for
+Parquet. Called a few times per file (per block of about 1 MB), never per row."""
+
+Locate = Callable[[npt.NDArray[np.int64]], list[tuple[Position, str]]]
+"""Rows of the raw table → where each one is (file:line) and a label prefix
+('' for CSV; 'feature 12, ' for GeoJSON)."""
+
+Check = tuple[npt.NDArray[np.bool_], str, Callable[[int], str]]
+"""(rows that fail, the column named in the message, row → why)."""
+
+_DAY: Final = 86_400
+_NUMBER: Final = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+
+
+@dataclass(frozen=True)
+class EventFile:
+    """What a reader returns: the incidents it accepted, and why it set rows aside."""
+
+    path: str
+    format: str
+    incidents: Incidents
+    rejected: tuple[Diagnostic, ...] = ()
+    """One diagnostic per problem of each row set aside (file:line, the event id, why)."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """Things kept but worth knowing: categories mapped to 'other' for want of a mapping,
+    countries not recognised, optional columns missing."""
+    rows_read: int = 0
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.rows_read - len(self.incidents)
+
+    def report(self) -> list[str]:
+        """The rejections and warnings as lines for a terminal ('file:line: error: ...',
+        'file:line: warning: ...'); Diagnostic's own str() says 'error' for both."""
+        lines = [str(diagnostic) for diagnostic in self.rejected]
+        for warning in self.warnings:
+            where = f"{warning.position}: " if warning.position else ""
+            hint = f" (did you mean {warning.suggestion!r}?)" if warning.suggestion else ""
+            lines.append(f"{where}warning: {warning.message}{hint}")
+        return lines
+
+
+@dataclass
+class _Problems:
+    """Rows found bad so far, each with the messages that say why."""
+
+    n: int
+    bad: npt.NDArray[np.bool_] = field(init=False)
+    items: list[tuple[npt.NDArray[np.int64], str, Callable[[int], tuple[str, str | None]]]] = (
+        field(default_factory=list))
+
+    def __post_init__(self) -> None:
+        self.bad = np.zeros(self.n, np.bool_)
+
+    def add(self, mask: npt.NDArray[np.bool_], column: str,
+            message: Callable[[int], str | tuple[str, str | None]]) -> None:
+        rows = np.flatnonzero(mask)
+        if not rows.size:
+            return
+        self.bad[rows] = True
+
+        def described(row: int) -> tuple[str, str | None]:
+            result = message(row)
+            return result if isinstance(result, tuple) else (result, None)
+
+        self.items.append((rows, column, described))
+
+
+def _blank(n: int) -> pa.Array:
+    return pa.nulls(n, pa.string()).fill_null("")
+
+
+def _text(array: pa.Array) -> pa.Array:
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(pa.string())
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = array.cast(pa.string())
+    return pc.utf8_trim_whitespace(array.fill_null(""))
+
+
+def _floats(array: pa.Array) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Values (NaN where empty) and a mask of cells that are not numbers."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
+        values = array.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
+        return values, np.zeros(len(values), np.bool_)
+    text = _text(array)
+    empty = pc.equal(pc.utf8_length(text), 0)
+    filled = pc.if_else(empty, pa.scalar("nan"), text)
+    try:
+        values = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+        return values, np.zeros(len(values), np.bool_)
+    except pa.ArrowInvalid:
+        pass
+    valid = pc.or_(pc.match_substring_regex(text, _NUMBER), empty)
+    values = pc.cast(pc.if_else(valid, filled, pa.scalar("nan")), pa.float64())
+    return (values.to_numpy(zero_copy_only=False),
+            ~valid.to_numpy(zero_copy_only=False))
+
+
+def _codes(array: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Integer codes (0 where empty) and a mask of cells that are not whole numbers."""
+    values, invalid = _floats(array)
+    fractional = ~np.isnan(values) & (np.floor(values) != values)
+    huge = ~np.isnan(values) & (np.abs(values) > 100)
+    invalid = invalid | fractional | huge
+    return np.where(np.isnan(values) | invalid, 0, values).astype(np.int64), invalid
+
+
+def _value(array: pa.Array, row: int) -> str:
+    value = array[row].as_py()
+    return "" if value is None else str(value)
+
+
+def _first(prefix: str) -> str:
+    return f" (first: {prefix.rstrip(', ')})" if prefix else ""
+
+
+def _says(array: pa.Array, what: str) -> Callable[[int], str]:
+    """A message maker: row → "'<the cell>' <what>"."""
+    return lambda row: f"{_value(array, row)!r} {what}"
+
+
+def build_incidents(
+    raw: Mapping[str, pa.Array],
+    mapping: ColumnMapping,
+    *,
+    path: str,
+    fmt: str,
+    locate: Locate,
+    earlier: Sequence[Diagnostic] = (),
+    warnings: Sequence[Diagnostic] = (),
+    rows_read: int | None = None,
+    checks: Sequence[Check] = (),
+) -> EventFile:
+    """Check and convert the raw columns (role → array, roles as in ColumnMapping).
+
+    `earlier` are rejections the reader already made (e.g. a CSV row with too many
+    fields); `rows_read` counts them in. `checks` are the reader's own row checks
+    (e.g. a GeoJSON feature that is not a point).
+    """
+    names = mapping.columns()
+    for role in ("longitude", "latitude"):
+        names.setdefault(role, "geometry")  # GeoJSON: coordinates from the geometry
+    n = len(raw["id"])
+    problems = _Problems(n)
+    for mask, column, message in checks:
+        problems.add(mask, column, message)
+    found_warnings = list(warnings)
+
+    ids = _text(raw["id"])
+    problems.add(pc.equal(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False),
+                 names["id"], lambda row: "no event id")
+
+    # --- time ----------------------------------------------------------------------
+    spellings = spellings_of(mapping.date_format)
+    offset = utc_offset_minutes(mapping.utc_offset) if mapping.utc_offset else 0
+    start = parse_times(raw["date"], spellings, offset)
+    problems.add(start.problem != 0, names["date"],
+                 lambda row: explain(_value(raw["date"], row), spellings))
+    first = start.seconds
+    timed = start.timed
+    last = first
+    last_timed = timed
+    if "date_end" in raw:
+        end = parse_times(raw["date_end"], spellings, offset)
+        given = end.problem != 1  # 1 = empty: the event is one day (or instant) long
+        problems.add(given & (end.problem != 0), names["date_end"],
+                     lambda row: explain(_value(raw["date_end"], row), spellings))
+        last = np.where(given & (end.problem == 0), end.seconds, first)
+        last_timed = np.where(given & (end.problem == 0), end.timed, timed)
+        # compare instants when both ends have a time of day, else calendar days
+        before = (start.problem == 0) & (end.problem == 0) & given & np.where(
+            timed & last_timed, last < first, last // _DAY < first // _DAY)
+        problems.add(before, names["date_end"], lambda row: (
+            f"{_value(raw['date_end'], row)!r} is before the start "
+            f"{_value(raw['date'], row)!r}"))
+    time_end = np.where(timed, np.maximum(last, first) + 60, last - last % _DAY + _DAY)
+
+    source_time_code = np.zeros(n, np.int64)
+    if "time_precision" in raw:
+        source_time_code, invalid = _codes(raw["time_precision"])
+        column = names["time_precision"]
+        problems.add(invalid, column,
+                     lambda row: f"{_value(raw['time_precision'], row)!r} is not a whole number")
+        if mapping.time_precision_codes:
+            unknown = ~invalid & (source_time_code != 0) & ~np.isin(
+                source_time_code, mapping.time_precision_codes)
+            valid = ", ".join(str(c) for c in mapping.time_precision_codes)
+            problems.add(unknown, column, lambda row: (
+                f"{_value(raw['time_precision'], row)!r} is not one of the codes {valid}"))
+        for code, (days_before, days_after) in mapping.time_windows.items():
+            widen = source_time_code == code
+            first = np.where(widen, first - days_before * _DAY, first)
+            time_end = np.where(widen, time_end + days_after * _DAY, time_end)
+    span = time_end - first
+    precision = np.where(span > _DAY, TimePrecision.PERIOD,
+                         np.where(timed, TimePrecision.MINUTE, TimePrecision.DAY))
+
+    # --- place ---------------------------------------------------------------------
+    longitude, lon_invalid = _floats(raw["longitude"]) if "longitude" in raw else (
+        np.full(n, np.nan), np.zeros(n, np.bool_))
+    latitude, lat_invalid = _floats(raw["latitude"]) if "latitude" in raw else (
+        np.full(n, np.nan), np.zeros(n, np.bool_))
+    lon_name = names.get("longitude", "longitude")
+    lat_name = names.get("latitude", "latitude")
+    if "longitude" in raw:
+        problems.add(lon_invalid, lon_name,
+                     lambda row: f"{_value(raw['longitude'], row)!r} is not a number")
+    if "latitude" in raw:
+        problems.add(lat_invalid, lat_name,
+                     lambda row: f"{_value(raw['latitude'], row)!r} is not a number")
+    no_lon = np.isnan(longitude) & ~lon_invalid
+    no_lat = np.isnan(latitude) & ~lat_invalid
+    both = lon_name if lon_name == lat_name else f"{lon_name}/{lat_name}"
+    problems.add(no_lon & no_lat, both, lambda row: "no coordinates")
+    problems.add(no_lon & ~no_lat, lon_name, lambda row: "no longitude")
+    problems.add(no_lat & ~no_lon, lat_name, lambda row: "no latitude")
+    with np.errstate(invalid="ignore"):
+        problems.add(np.abs(latitude) > 90, lat_name, lambda row: (
+            f"{_value(raw['latitude'], row)!r} is outside -90..90"))
+        problems.add(np.abs(longitude) > 180, lon_name, lambda row: (
+            f"{_value(raw['longitude'], row)!r} is outside -180..180"))
+
+    location_code = np.zeros(n, np.int64)
+    radius = np.full(n, np.nan)
+    if "location_precision" in raw:
+        location_code, invalid = _codes(raw["location_precision"])
+        column = names["location_precision"]
+        problems.add(invalid, column, lambda row: (
+            f"{_value(raw['location_precision'], row)!r} is not a whole number"))
+        if mapping.radius_km:
+            table = np.full(101, np.nan)
+            for code, km in mapping.radius_km.items():
+                if 0 <= code <= 100:
+                    table[code] = km
+            known = ~np.isnan(table[np.clip(location_code, 0, 100)])
+            valid = ", ".join(str(c) for c in sorted(mapping.radius_km))
+            problems.add(~invalid & (location_code != 0) & ~known, column, lambda row: (
+                f"{_value(raw['location_precision'], row)!r} is not one of the codes {valid}"))
+            radius = table[np.clip(location_code, 0, 100)]
+    if "radius" in raw:
+        given, invalid = _floats(raw["radius"])
+        problems.add(invalid, names["radius"],
+                     lambda row: f"{_value(raw['radius'], row)!r} is not a number")
+        with np.errstate(invalid="ignore"):
+            problems.add(given < 0, names["radius"],
+                         lambda row: f"{_value(raw['radius'], row)!r} is negative")
+        radius = np.where(np.isnan(given), radius, given)
+
+    # --- fatalities ------------------------------------------------------------------
+    deaths: dict[str, npt.NDArray[np.float64]] = {}
+    for role in ("fatalities", "fatalities_low", "fatalities_high"):
+        if role not in raw:
+            deaths[role] = np.full(n, np.nan)
+            continue
+        values, invalid = _floats(raw[role])
+        problems.add(invalid, names[role], _says(raw[role], "is not a number"))
+        with np.errstate(invalid="ignore"):
+            problems.add(values < 0, names[role], _says(raw[role], "is negative"))
+        deaths[role] = values
+
+    # --- kind ------------------------------------------------------------------------
+    if "kind" in raw:
+        kinds_text = _text(raw["kind"])
+        encoded = kinds_text.dictionary_encode()
+        values = encoded.dictionary.to_pylist()
+        lut = np.array([KINDS.index(v) if v in KINDS else -1 for v in values] or [0], np.int32)
+        kind_codes = lut[encoded.indices.to_numpy(zero_copy_only=False)] if n else (
+            np.zeros(0, np.int32))
+        problems.add(kind_codes < 0, names["kind"], lambda row: (
+            f"{_value(raw['kind'], row)!r} is not an incident kind",
+            did_you_mean(_value(raw["kind"], row), KINDS)))
+        kind_codes = np.where(kind_codes < 0, 0, kind_codes).astype(np.int32)
+        category = _text(raw["category"]) if "category" in raw else _text(
+            _blank(n))
+    elif "category" in raw:
+        category = _text(raw["category"])
+        subcategory = _text(raw["subcategory"]) if "subcategory" in raw else None
+        kind_codes, unmapped = map_kinds(category, subcategory, mapping.kinds)
+        keys = [str(k) for k in mapping.kinds]
+        for (cat, sub), (count, row) in sorted(unmapped.items()):
+            label = f"{cat!r} / {sub!r}" if sub else repr(cat)
+            where, prefix = locate(np.array([row], np.int64))[0]
+            found_warnings.append(Diagnostic(
+                f"{count} event(s) of category {label} are not in the kind mapping; they "
+                f"count as 'other'{_first(prefix)}", where,
+                did_you_mean(cat, keys) if cat else None))
+    else:
+        kind_codes = np.full(n, KINDS.index("other"), np.int32)
+        category = _blank(n)
+        if n and not (mapping.kind or mapping.category):
+            found_warnings.append(Diagnostic(
+                "the mapping names no kind or category column: every incident is 'other'",
+                Position(path)))
+
+    # --- duplicates (among rows otherwise fine) --------------------------------------
+    if n:
+        encoded_ids = ids.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+        candidates = np.flatnonzero(~problems.bad)
+        _, first_index = np.unique(encoded_ids[candidates], return_index=True)
+        duplicate = np.ones(candidates.size, np.bool_)
+        duplicate[first_index] = False
+        first_row_of = {}
+        for row in candidates[first_index].tolist():
+            first_row_of[int(encoded_ids[row])] = row
+        mask = np.zeros(n, np.bool_)
+        mask[candidates[duplicate]] = True
+
+        def duplicate_message(row: int) -> str:
+            earlier_row = first_row_of[int(encoded_ids[row])]
+            where, prefix = locate(np.array([earlier_row], np.int64))[0]
+            first = f"line {where.line}" if where.line else prefix.rstrip(", ")
+            return f"the id is used again (first at {first})"
+
+        problems.add(mask, names["id"], duplicate_message)
+
+    # --- target ------------------------------------------------------------------------
+    keep = ~problems.bad
+    keep_array = pa.array(keep, pa.bool_())
+    if "target" in raw:
+        target, unresolved = to_alpha2_column(_text(raw["target"]))
+        for name, (count, row) in sorted(unresolved.items()):
+            where, prefix = locate(np.array([row], np.int64))[0]
+            found_warnings.append(Diagnostic(
+                f"{count} event(s) in {name!r}: not a country treatyline knows; their "
+                f"target is left empty{_first(prefix)}", where))
+        target = target.filter(keep_array)
+    else:
+        target = None
+
+    # --- assemble --------------------------------------------------------------------
+    kept = int(keep.sum())
+
+    def strings(role: str) -> pa.Array:
+        if role not in raw:
+            return _blank(kept)
+        if role in ("notes", "source"):  # long free text: kept as written, not trimmed
+            array = raw[role]
+            if isinstance(array, pa.ChunkedArray):
+                array = array.combine_chunks()
+            return array.cast(pa.string()).fill_null("").filter(keep_array)
+        return _text(raw[role]).filter(keep_array)
+
+    source = strings("source")
+    if mapping.citation:
+        source = pc.if_else(pc.equal(pc.utf8_length(source), 0),
+                            pa.scalar(mapping.citation), source)
+    columns: dict[str, Any] = {
+        "id": ids.filter(keep_array),
+        "time": pa.array(first[keep].astype("datetime64[s]"), SCHEMA.field("time").type),
+        "time_end": pa.array(time_end[keep].astype("datetime64[s]"),
+                             SCHEMA.field("time_end").type),
+        "time_precision": pa.array(precision[keep].astype(np.int8)),
+        "time_precision_source": pa.array(source_time_code[keep].astype(np.int8)),
+        "kind": pa.DictionaryArray.from_arrays(pa.array(kind_codes[keep], pa.int32()),
+                                               pa.array(KINDS, pa.string())),
+        "category": category.filter(keep_array),
+        "subcategory": strings("subcategory"),
+        "actor1": strings("actor1"),
+        "actor2": strings("actor2"),
+        "target": target if target is not None else strings("target"),
+        "longitude": pa.array(longitude[keep]),
+        "latitude": pa.array(latitude[keep]),
+        "location_precision": pa.array(location_code[keep].astype(np.int8)),
+        "radius_km": pa.array(radius[keep]),
+        "fatalities_best": pa.array(deaths["fatalities"][keep]),
+        "fatalities_low": pa.array(deaths["fatalities_low"][keep]),
+        "fatalities_high": pa.array(deaths["fatalities_high"][keep]),
+        "place": strings("place"),
+        "admin1": strings("admin1"),
+        "notes": strings("notes"),
+        "source": source,
+        "dataset": pa.DictionaryArray.from_arrays(pa.array(np.zeros(kept, np.int32)),
+                                                  pa.array([mapping.dataset])),
+    }
+    incidents = Incidents.from_arrow(pa.table(columns), where=path)
+    # in file order; rows the parser set aside (wrong field count) among the others
+    rejected = sorted([*earlier, *_diagnostics(problems, ids, locate)],
+                      key=lambda d: (d.position.line or 0) if d.position else 0)
+    return EventFile(path=path, format=fmt, incidents=incidents, rejected=tuple(rejected),
+                     warnings=tuple(found_warnings),
+                     rows_read=(rows_read if rows_read is not None else n))
+
+
+def _diagnostics(problems: _Problems, ids: pa.Array, locate: Locate) -> list[Diagnostic]:
+    if not problems.items:
+        return []
+    bad_rows = np.flatnonzero(problems.bad)
+    places = dict(zip(bad_rows.tolist(), locate(bad_rows), strict=True))
+    found: list[tuple[int, int, Diagnostic]] = []
+    for order, (rows, column, describe) in enumerate(problems.items):
+        for row in rows.tolist():
+            where, prefix = places[row]
+            event_id = _value(ids, row)
+            who = f"event {event_id}" if event_id else "event without id"
+            message, suggestion = describe(row)
+            found.append((row, order, Diagnostic(f"{prefix}{who}: {column}: {message}",
+                                                 where, suggestion)))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [diagnostic for _, _, diagnostic in found]
