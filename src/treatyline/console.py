@@ -155,12 +155,12 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             table.add_column(column, overflow="fold")
         for obligation in result.obligations:
             other = obligation.under_other_rule or ""
-            occasion = obligation.occasion
+            label = obligation.occasion
             if obligation.only_under:
-                occasion += f" (only under {', '.join(obligation.only_under)})"
+                label += f" (only under {', '.join(obligation.only_under)})"
             table.add_row(
                 obligation.provision, f"{obligation.bearer} {obligation.bearer_name}",
-                occasion, str(obligation.due_from),
+                label, str(obligation.due_from),
                 str(obligation.deadline) if obligation.deadline else "none",
                 Text(obligation.state, style=_STATE_STYLE.get(obligation.state, "")),
                 Text(other, style=_STATE_STYLE.get(other, "")))
@@ -175,8 +175,7 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
         parts.extend(Text(f"  ✗ [{v.provision}] {v.message} ← {v.act}", style="red")
                      for v in result.violations)
     if result.set_aside:
-        parts.append(Text("Set aside (matched a trigger's kind, actor and target):",
-                          style="bold"))
+        parts.append(Text("Incidents that set nothing off:", style="bold"))
         for item in result.set_aside:
             examples = ", ".join(item.examples)
             parts.append(Text(f"  · [{item.provision}] {item.count} incident(s): {item.reason} "

@@ -326,7 +326,8 @@ def _occasions(
     as_of: date,
 ) -> tuple[list[Occasion], list[SetAside], list[str]]:
     days = _as_days(events.days)
-    candidate = (days <= np.datetime64(as_of)) & np.isin(events.kinds, list(trigger.incidents))
+    known = days <= np.datetime64(as_of)
+    candidate = known & np.isin(events.kinds, list(trigger.incidents))
     candidate &= _matches_actor(events.actors, trigger.actors, ev)
     if trigger.target is not None:
         candidate &= events.targets == trigger.target
@@ -337,6 +338,14 @@ def _occasions(
         if len(rows):
             examples = tuple(str(i) for i in events.ids[rows[:5]])
             aside.append(SetAside(provision.id, reason, len(rows), examples))
+
+    wanted = [", ".join(trigger.incidents)]
+    if trigger.actors:
+        wanted.append("by " + ", ".join(trigger.actors))
+    if trigger.target:
+        wanted.append(f"against {trigger.target}")
+    put_aside(f"not a trigger: the trigger wants {'; '.join(wanted)}",
+              np.flatnonzero(known & ~candidate))
 
     readings: list[Reading] = [None]
     certain = np.ones((1, len(index)), dtype=bool)

@@ -60,6 +60,18 @@ def detect_format(path: str | Path) -> str:
     return detect_preset(header) or "csv"
 
 
+def _by_name(header: list[str]) -> ColumnMapping | None:
+    """A mapping for a CSV whose columns are named like ColumnMapping's fields (id, date,
+    longitude, latitude, and any of kind, actor1, target, radius, fatalities, ...)."""
+    fields = set(ColumnMapping.__dataclass_fields__) - {"kinds", "radius_km", "time_windows",
+                                                        "dataset", "citation", "date_format",
+                                                        "utc_offset", "delimiter"}
+    named = {name: name for name in header if name in fields}
+    if not {"id", "date", "longitude", "latitude"} <= set(named):
+        return None
+    return as_mapping(named)
+
+
 def _mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None
              ) -> ColumnMapping | None:
     if mapping is None or isinstance(mapping, ColumnMapping):
@@ -108,6 +120,8 @@ def read_events(
         chosen = PRESETS[detected]
     if chosen is None and detected != "treatyline-csv":
         header, _ = read_header(path)
+        chosen = _by_name(header)
+    if chosen is None and detected != "treatyline-csv":
         raise EventDataError([Diagnostic(
             "cannot tell which columns hold what: the header is not UCDP's, ACLED's or "
             "treatyline's; give a column mapping (id, date, longitude, latitude, ...). "

@@ -1,0 +1,206 @@
+"""Kilometres on the ground: buffers, corridors and distances for lon/lat geometries.
+
+Choices, and why:
+
+* Buffers and corridors are built in an azimuthal equidistant projection (AEQD, WGS 84)
+  centred on the geometry, then projected back after densifying the result (so that the
+  straight edges of the projected buffer stay close to the curve on the ground). AEQD keeps
+  distances from its centre exact; for other pairs of points its scale error grows as
+  (d/R)^2/6 with d the distance from the centre: under 0.2% within 1,000 km, which is a
+  100 m error on a 50 km buffer of an area the size of Ukraine. A state-sized area is fine;
+  a continent-sized one is not (the error is ~2% at 3,000 km) - use smaller areas there.
+* Distances to an area's boundary are measured on the WGS 84 ellipsoid (pyproj's `Geod`,
+  i.e. Karney's geodesics: exact to the nanometre), from the point to the boundary point
+  that is nearest in the area's AEQD projection. The projection is only used to *find* the
+  nearest boundary point, so its small distortion can at worst pick a neighbouring
+  boundary point whose distance differs by that 0.2% - never an error in the measured
+  length itself. A spherical (haversine) distance would be simpler but is off by up to
+  0.5% (the Earth's flattening), which is more than the projection's error here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+
+__all__ = [
+    "boundary_distance_km",
+    "buffer_km",
+    "corridor",
+    "geodesic_km",
+    "local_projection",
+]
+
+FloatArray = npt.NDArray[np.float64]
+_GEOD = pyproj.Geod(ellps="WGS84")
+_DENSIFY_M = 1_000.0
+"""Longest edge (in the projection) of a buffer before it is projected back."""
+
+
+class LocalProjection:
+    """Forward and inverse AEQD transforms centred on (lon_0, lat_0)."""
+
+    def __init__(self, lon_0: float, lat_0: float) -> None:
+        crs = pyproj.CRS.from_proj4(
+            f"+proj=aeqd +lat_0={lat_0:.8f} +lon_0={lon_0:.8f} +datum=WGS84 +units=m +no_defs"
+        )
+        self._fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        self._inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        self._lock = threading.Lock()  # pyproj transformers are not thread-safe
+
+    def forward(self, geom: shapely.Geometry) -> shapely.Geometry:
+        with self._lock:
+            return shapely.transform(geom, lambda xy: np.column_stack(
+                self._fwd.transform(xy[:, 0], xy[:, 1])), include_z=False)
+
+    def inverse(self, geom: shapely.Geometry) -> shapely.Geometry:
+        with self._lock:
+            return shapely.transform(geom, lambda xy: np.column_stack(
+                self._inv.transform(xy[:, 0], xy[:, 1])), include_z=False)
+
+    def forward_xy(self, lons: FloatArray, lats: FloatArray) -> tuple[FloatArray, FloatArray]:
+        with self._lock:
+            x, y = self._fwd.transform(lons, lats)
+        return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+
+    def inverse_xy(self, xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
+        with self._lock:
+            lon, lat = self._inv.transform(xs, ys)
+        return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+
+
+@lru_cache(maxsize=64)
+def _projection(lon_0: float, lat_0: float) -> LocalProjection:
+    return LocalProjection(lon_0, lat_0)
+
+
+def local_projection(geom: shapely.Geometry) -> LocalProjection:
+    """The AEQD projection centred on the middle of the geometry's envelope."""
+    xmin, ymin, xmax, ymax = geom.bounds
+    return _projection(round((xmin + xmax) / 2, 4), round((ymin + ymax) / 2, 4))
+
+
+def buffer_km(geom: shapely.Geometry, km: float) -> shapely.Geometry:
+    """Grow (km > 0) or shrink (km < 0) a lon/lat geometry by a distance on the ground."""
+    if km == 0 or geom.is_empty:
+        return geom
+    proj = local_projection(geom)
+    projected = proj.forward(geom)
+    grown = shapely.buffer(projected, km * 1000.0, quad_segs=16)
+    grown = shapely.segmentize(grown, _DENSIFY_M)
+    return shapely.make_valid(proj.inverse(grown))
+
+
+def corridor(route: list[tuple[float, float]], width_km: float) -> shapely.Geometry:
+    """The area within width_km / 2 of a route (lon/lat points joined by geodesics)."""
+    line = shapely.LineString(route)
+    proj = local_projection(line)
+    # the route's legs are geodesics: densify on the ground before projecting, so that a
+    # long leg follows the geodesic rather than the projection's straight line
+    lons, lats = _densify_geodesic(route, _DENSIFY_M)
+    xs, ys = proj.forward_xy(lons, lats)
+    band = shapely.buffer(shapely.LineString(np.column_stack([xs, ys])),
+                          width_km * 500.0, quad_segs=16)
+    band = shapely.segmentize(band, _DENSIFY_M)
+    return shapely.make_valid(proj.inverse(band))
+
+
+def _densify_geodesic(route: list[tuple[float, float]], step_m: float) -> tuple[FloatArray,
+                                                                                 FloatArray]:
+    lons: list[float] = [route[0][0]]
+    lats: list[float] = [route[0][1]]
+    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(route):
+        _, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
+        n = int(dist // step_m)
+        if n > 0:
+            for lon, lat in _GEOD.npts(lon1, lat1, lon2, lat2, n):
+                lons.append(lon)
+                lats.append(lat)
+        lons.append(lon2)
+        lats.append(lat2)
+    return np.array(lons), np.array(lats)
+
+
+def geodesic_km(lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike,
+                lat2: npt.ArrayLike) -> FloatArray:
+    """Distance on the WGS 84 ellipsoid, in km, element by element."""
+    a, b, c, d = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64)
+                                       for v in (lon1, lat1, lon2, lat2)))
+    _, _, metres = _GEOD.inv(a.ravel(), b.ravel(), c.ravel(), d.ravel())
+    return np.asarray(metres, dtype=np.float64).reshape(a.shape) / 1000.0
+
+
+class _BoundaryIndex:
+    """The boundary of an area in its local projection, as segments in an STRtree."""
+
+    def __init__(self, geom: shapely.Geometry) -> None:
+        self.projection = local_projection(geom)
+        lines = self.projection.forward(_linework(geom))
+        parts = shapely.get_parts(shapely.get_parts(lines))
+        coords, part = shapely.get_coordinates(parts, return_index=True)
+        same = part[:-1] == part[1:]
+        starts, ends = coords[:-1][same], coords[1:][same]
+        if len(starts) == 0:  # only points: zero-length segments
+            starts, ends = coords, coords
+        self.segments = shapely.linestrings(np.stack([starts, ends], axis=1))
+        self.tree = shapely.STRtree(self.segments)
+
+
+def _linework(geom: shapely.Geometry) -> shapely.Geometry:
+    """Boundaries of the polygonal parts, and the lines and points themselves."""
+    parts = shapely.get_parts(shapely.get_parts(geom))
+    return shapely.GeometryCollection(
+        [shapely.boundary(p) if shapely.get_dimensions(p) == 2 else p for p in parts]
+    )
+
+
+_INDEXES: dict[bytes, _BoundaryIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _index_for(geom: shapely.Geometry) -> _BoundaryIndex:
+    key = shapely.to_wkb(geom)
+    with _INDEX_LOCK:
+        found = _INDEXES.get(key)
+    if found is None:
+        found = _BoundaryIndex(geom)
+        with _INDEX_LOCK:
+            if len(_INDEXES) >= 16:
+                _INDEXES.pop(next(iter(_INDEXES)))
+            _INDEXES[key] = found
+    return found
+
+
+def boundary_distance_km(geom: shapely.Geometry, lons: FloatArray, lats: FloatArray,
+                         *, chunk: int = 1 << 18) -> FloatArray:
+    """Distance on the ground (km) from each point to the boundary of an area (to the
+    geometry itself for lines); NaN for NaN coordinates or an empty geometry."""
+    out = np.full(lons.shape, np.nan)
+    if geom.is_empty:
+        return out
+    index = _index_for(geom)
+    for lo in range(0, len(lons), chunk):
+        lon = lons[lo:lo + chunk]
+        lat = lats[lo:lo + chunk]
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        if not ok.any():
+            continue
+        x, y = index.projection.forward_xy(lon[ok], lat[ok])
+        points = shapely.points(x, y)
+        which, nearest = index.tree.query_nearest(points, all_matches=False)
+        # nearest point of the nearest segment, back on the ellipsoid, measured there
+        foot = shapely.get_coordinates(
+            shapely.shortest_line(index.segments[nearest], points[which])
+        )[::2]
+        flon, flat = index.projection.inverse_xy(foot[:, 0], foot[:, 1])
+        dist = np.empty(len(x))
+        dist[which] = geodesic_km(lon[ok][which], lat[ok][which], flon, flat)
+        part = out[lo:lo + chunk]
+        part[ok] = dist
+    return out
