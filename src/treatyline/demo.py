@@ -4,6 +4,8 @@ procedure moving, day by day, until who is bound and who is not."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from itertools import groupby
 from pathlib import Path
 
@@ -20,6 +22,33 @@ from .status import status
 from .timeline import TimelineEntry, timeline
 
 __all__ = ["run_demo"]
+
+
+def _what_attacks_trigger(console: Console, bundle: Bundle, last_day: date | None) -> None:
+    """The scenario's attacks against the guarantee: what each set off, and what is owed."""
+    from .monitor import default_event_files, run_assessment
+
+    if last_day is None or not default_event_files(bundle, scenario=True):
+        return
+    as_of = last_day
+    result = run_assessment(bundle, as_of, scenario=True)
+    console.print(Text(f"5. What attacks trigger (HYPOTHETICAL events, assessed as of {as_of})",
+                       style="bold"))
+    for occasion in result.occasions:
+        owed = [o for o in result.obligations if o.occasion == occasion.id]
+        counts = Counter(f"{o.provision} {o.state}" for o in owed)
+        readings = ("" if not occasion.depends_on_reading else
+                    f" — covered only under the reading(s) {', '.join(map(str, occasion.covered_under))}")
+        console.print(f"  • {occasion.day}: {', '.join(occasion.incidents)}{readings}")
+        console.print("      " + "; ".join(f"{what}: {n}" for what, n in sorted(counts.items())))
+        other = Counter(o.under_other_rule for o in owed if o.under_other_rule)
+        if other:
+            console.print("      under the other decision rule: " + "; ".join(
+                f"{n} would be {state}" for state, n in other.items()))
+    for item in result.set_aside:
+        console.print(f"  • set aside: {', '.join(item.examples)} — {item.reason}")
+    console.print(f"  (details: treatyline assess {_shortest(bundle.treaty_path.parent)} "
+                  f"--scenario --as-of {as_of} --because)")
 
 
 def _summarise(entries: list[TimelineEntry]) -> str:
@@ -98,6 +127,7 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
         console.print(parties_table(final.parties.values()))
         for line in final.pending:
             console.print(f"  • {line}")
+    _what_attacks_trigger(console, bundle, last_day)
     shown = _shortest(folder)
     console.print(
         f"\nExplore: [bold]treatyline status {shown} --scenario --as-of YYYY-MM-DD[/bold] "
