@@ -37,8 +37,9 @@ def _what_attacks_trigger(console: Console, bundle: Bundle, last_day: date | Non
     for occasion in result.occasions:
         owed = [o for o in result.obligations if o.occasion == occasion.id]
         counts = Counter(f"{o.provision} {o.state}" for o in owed)
-        readings = ("" if not occasion.depends_on_reading else
-                    f" — covered only under the reading(s) {', '.join(map(str, occasion.covered_under))}")
+        under = ", ".join(map(str, occasion.covered_under))
+        readings = (f" — covered only under the reading(s) {under}"
+                    if occasion.depends_on_reading else "")
         console.print(f"  • {occasion.day}: {', '.join(occasion.incidents)}{readings}")
         console.print("      " + "; ".join(f"{what}: {n}" for what, n in sorted(counts.items())))
         other = Counter(o.under_other_rule for o in owed if o.under_other_rule)
