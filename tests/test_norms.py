@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from treatyline import load_record, load_treaty
-from treatyline.norms import Assessment, assess
+from treatyline.norms import Assessment, EventArrays, assess
 
 TREATY = """
 id: guarantee
@@ -88,17 +87,7 @@ class Boxes:
         return np.where(inside, 1, np.where(outside, 0, -1)).astype(np.int8)
 
 
-@dataclass
-class Events:
-    ids: npt.NDArray[Any]
-    days: npt.NDArray[np.datetime64]
-    kinds: npt.NDArray[Any]
-    actors: npt.NDArray[Any]
-    targets: npt.NDArray[Any]
-    lons: npt.NDArray[np.float64]
-    lats: npt.NDArray[np.float64]
-    radius_km: npt.NDArray[np.float64]
-    hypothetical: npt.NDArray[np.bool_]
+Events = EventArrays
 
 
 def events(*rows: tuple[str, str, float, float, float]) -> Events:

@@ -24,6 +24,7 @@ from .status import Reason
 
 __all__ = [
     "Assessment",
+    "EventArrays",
     "EventColumns",
     "Obligation",
     "ObligationState",
@@ -608,7 +609,10 @@ def _conditions(ev: Evaluation, acts: Sequence[Act]) -> list[Violation]:
 
 
 @dataclass(frozen=True)
-class _Columns:
+class EventArrays:
+    """Plain arrays satisfying EventColumns (what `event_columns` builds; tests build
+    their own)."""
+
     ids: npt.NDArray[Any]
     days: npt.NDArray[np.datetime64]
     kinds: npt.NDArray[Any]
@@ -636,7 +640,7 @@ def event_columns(incidents: Any) -> EventColumns:
     marked = np.char.find(np.char.lower(np.char.add(strings("source").astype(str),
                                                     strings("dataset").astype(str))),
                           "hypothetical") >= 0
-    return _Columns(
+    return EventArrays(
         ids=strings("id"),
         days=np.asarray(incidents.day, dtype="datetime64[D]"),
         kinds=strings("kind"),
