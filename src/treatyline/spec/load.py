@@ -4,12 +4,14 @@ reported with file:line:column and, for a misspelt name, a suggestion."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pycountry
 from pydantic import BaseModel, ValidationError
 
+from ..calendar import day_of
 from ..errors import ISO_ALIASES, Diagnostic, SpecError, did_you_mean
 from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .model import (
@@ -20,6 +22,7 @@ from .model import (
     FactHolds,
     Including,
     NotOf,
+    Provision,
     Referendum,
     Share,
     Treaty,
@@ -327,6 +330,44 @@ def _check_references(
                                    source.at((*base, "trigger", "incidents", i)))
         if provision.kind == "obligation" and provision.trigger is None and provision.after:
             pass  # a chained obligation inherits its predecessor's trigger
+        if provision.measure is not None:
+            yield from _check_measure(provision, base, areas, source)
+
+
+def _check_measure(
+    provision: Provision, base: PathKey, areas: set[str], source: SourceMap
+) -> Iterator[Diagnostic]:
+    """A measured commitment: a commitment with a start, known kinds and areas."""
+    measure = provision.measure
+    assert measure is not None
+    at: PathKey = (*base, "measure")
+    if provision.kind != "commitment":
+        yield Diagnostic(f"only a commitment can be measured (this provision's kind is "
+                         f"{provision.kind})", source.at(at, key=True))
+    if provision.start is None:
+        yield Diagnostic("a measured commitment needs a start (a date or a timezone-aware "
+                         "time, e.g. 2015-02-15T00:00+02:00)", source.at(at, key=True))
+    for i, kind in enumerate(measure.events):
+        if kind not in INCIDENT_KINDS:
+            yield _unknown("incident kind", kind, INCIDENT_KINDS, source.at((*at, "events", i)))
+    if measure.line is not None and measure.line not in areas:
+        yield _unknown("area", measure.line, areas, source.at((*at, "line")))
+    for i, name in enumerate(measure.highlight):
+        if name not in areas:
+            yield _unknown("area", name, areas, source.at((*at, "highlight", i)))
+    start = day_of(provision.start) if provision.start is not None else None
+    for field in ("baseline", "after"):
+        window = getattr(measure, field)
+        if window is None or window.start is None or start is None:
+            continue
+        wrong = window.end >= start if field == "baseline" else window.start < start
+        if wrong:
+            side = "end before" if field == "baseline" else "start on or after"
+            yield Diagnostic(f"the {field} window must {side} the commitment's start "
+                             f"({start})", source.at((*at, field)))
+    if isinstance(measure.deadline, date) and start is not None and measure.deadline < start:
+        yield Diagnostic(f"the deadline {measure.deadline} is before the commitment's start "
+                         f"({start})", source.at((*at, "deadline")))
 
 
 def _check_condition(

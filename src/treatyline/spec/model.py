@@ -46,6 +46,8 @@ __all__ = [
     "Group",
     "Including",
     "IncludingSpec",
+    "Measure",
+    "MeasureWindow",
     "NotOf",
     "OffsetField",
     "Party",
@@ -469,6 +471,135 @@ class Trigger(_Model):
     )
 
 
+class MeasureWindow(_Model):
+    """A window of whole days: `days` long next to the start (before it for a baseline,
+    from it for the window after), or the explicit days `start` to `end` (both included)."""
+
+    days: int | None = Field(None, gt=0, description="Length in days, next to the start.")
+    start: Day | None = Field(None, description="First day of an explicit window.")
+    end: Day | None = Field(None, description="Last day of an explicit window (included).")
+
+    @model_validator(mode="after")
+    def _days_or_dates(self) -> MeasureWindow:
+        explicit = self.start is not None or self.end is not None
+        if (self.days is None) == (not explicit):
+            raise ValueError("give either days, or start and end")
+        if explicit and (self.start is None or self.end is None):
+            raise ValueError("an explicit window needs both start and end")
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError("the window ends before it starts")
+        return self
+
+
+def _window_shorthand(value: Any) -> Any:
+    # `baseline: 14` reads as 14 days
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"days": value}
+    return value
+
+
+WindowField = Annotated[MeasureWindow, BeforeValidator(_window_shorthand)]
+
+
+def _day_or_offset(value: Any) -> Any:
+    # a deadline is either a calendar day or a period counted from the start
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip()[:1].isdigit() and "-" in value:
+        return parse_day(value)
+    offset = _offset(value)
+    if not isinstance(offset, Offset):
+        raise ValueError(f"{value!r} is neither a date (YYYY-MM-DD) nor a period "
+                         "(e.g. '16 days')")
+    return offset
+
+
+DayOrOffset = Annotated[
+    date | Offset,
+    BeforeValidator(_day_or_offset),
+    PlainSerializer(lambda v: v.describe() if isinstance(v, Offset) else v.isoformat(),
+                    return_type=str),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "description": "YYYY-MM-DD or a period, e.g. '16 days'"},
+                   {"type": "integer", "minimum": 0, "description": "days after the start"},
+                   {"type": "object"}]}
+    ),
+]
+
+EXPECTATIONS = ("ceasefire", "reduction", "withdrawal_distance")
+
+# which measure fields each expectation reads; any other given field is a mistake
+_MEASURE_FIELDS: dict[str, frozenset[str]] = {
+    "ceasefire": frozenset({"after", "baseline", "min_events"}),
+    "reduction": frozenset({"after", "baseline", "at_least_pct", "min_events"}),
+    "withdrawal_distance": frozenset({"distance_km", "line", "deadline", "weapons",
+                                      "min_events"}),
+}
+_COMMON_FIELDS = frozenset({"expectation", "events", "actors", "count", "per", "highlight"})
+
+
+class Measure(_Model):
+    """How a commitment is measured on conflict-event data (see docs/language.md)."""
+
+    expectation: Literal["ceasefire", "reduction", "withdrawal_distance"] = Field(
+        description="ceasefire: no qualifying event after the start; reduction: the measure "
+        "after the start at least at_least_pct below the baseline; withdrawal_distance: no "
+        "qualifying event within distance_km of the line after the deadline."
+    )
+    events: tuple[str, ...] = Field(
+        (), description="Incident kinds that count; () = every kind except 'other'."
+    )
+    actors: tuple[str, ...] = Field(
+        (), description="Only events with one of these actor names, as the source writes them."
+    )
+    count: Literal["events", "fatalities"] = Field(
+        "events", description="What is counted: events, or fatalities (the best estimate)."
+    )
+    per: Literal["day", "week"] = Field("day", description="Rates per day or per week.")
+    baseline: WindowField | None = Field(
+        None, description="The window before the start (default: 14 days before it)."
+    )
+    after: WindowField | None = Field(
+        None, description="The window from the start (reduction default: 14 days; ceasefire "
+        "default: from the start to the as-of date)."
+    )
+    at_least_pct: float | None = Field(
+        None, gt=0, le=100, description="reduction: the promised fall, in per cent."
+    )
+    distance_km: float | None = Field(
+        None, gt=0, description="withdrawal_distance: no event this close to the line."
+    )
+    line: str | None = Field(None, description="withdrawal_distance: the reference line (an area).")
+    deadline: DayOrOffset | None = Field(
+        None, description="withdrawal_distance: a date, or a period after the start's day."
+    )
+    weapons: str | None = Field(
+        None, description="withdrawal_distance: the weapon classes the clause names, in words."
+    )
+    min_events: int | None = Field(
+        None, ge=0, description="Fewer events than this in the baseline window: undetermined "
+        "(default 10 for a reduction, 0 otherwise)."
+    )
+    highlight: tuple[str, ...] = Field(
+        (), description="Areas to name in the listed incidents (e.g. a town's surroundings)."
+    )
+
+    @model_validator(mode="after")
+    def _fields_fit_the_expectation(self) -> Measure:
+        given = {name for name in self.model_fields_set}
+        wrong = sorted(given - _COMMON_FIELDS - _MEASURE_FIELDS[self.expectation])
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)} do(es) not apply to a {self.expectation} "
+                             "measure")
+        if self.expectation == "reduction" and self.at_least_pct is None:
+            raise ValueError("a reduction needs at_least_pct: the promised fall in per cent")
+        if self.expectation == "withdrawal_distance":
+            missing = [n for n in ("distance_km", "line", "deadline") if getattr(self, n) is None]
+            if missing:
+                raise ValueError(f"a withdrawal_distance needs {', '.join(missing)}")
+        return self
+
+
 class RequiredAct(_Model):
     kind: str
     by: tuple[str, ...] = Field((), description="Parties or groups; () = any party.")
@@ -499,6 +630,9 @@ class Provision(Clause):
         (), description="condition: acts that must come first (on or before the same day)."
     )
     start: DayOrTimeField | None = None
+    measure: Measure | None = Field(
+        None, description="commitment: how it is measured on conflict-event data."
+    )
 
 
 # --- the treaty ----------------------------------------------------------------------
