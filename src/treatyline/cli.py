@@ -171,6 +171,29 @@ def assess(
 
 
 @app.command()
+def report(
+    spec: SpecArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")]
+    = Path("report.html"),
+    record: RecordOpt = None,
+    events: EventsOpt = None,
+    mapping: MappingOpt = None,
+    as_of: AsOfOpt = None,
+    scenario: ScenarioOpt = False,
+) -> None:
+    """Write one self-contained HTML report (works offline): map of scope and incidents,
+    procedure timeline, obligations and commitments."""
+    from .report.run import write_report
+
+    bundle = _load(spec, record, scenario)
+    size, rejected = write_report(bundle, _as_of(as_of), output, events=events or (),
+                                  mapping=mapping, scenario=scenario, console=stderr)
+    if rejected:
+        stderr.print(f"[red]{rejected} event row(s) rejected[/red]; the report shows the rest.")
+    stdout.print(f"report written to {output} ({size / 1024:.0f} KiB)")
+
+
+@app.command()
 def schema(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file.")

@@ -9,12 +9,19 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .commitments import CommitmentResult
 from .errors import Diagnostic
 from .norms import Assessment
 from .status import PartyStatus, Status
 from .timeline import TimelineEntry
 
-__all__ = ["assessment_view", "print_diagnostics", "status_view", "timeline_table"]
+__all__ = [
+    "assessment_view",
+    "commitment_view",
+    "print_diagnostics",
+    "status_view",
+    "timeline_table",
+]
 
 _STANDING_STYLE = {
     "bound": "bold green",
@@ -170,6 +177,8 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
                 parts.append(Text(f"{obligation.provision} / {obligation.bearer} / "
                                   f"{obligation.occasion}:", style="bold"))
                 parts.extend(Text(f"  - {reason}", style="dim") for reason in obligation.because)
+    for commitment in result.commitments:
+        parts.append(commitment_view(commitment))
     if result.violations:
         parts.append(Text("Violations:", style="bold red"))
         parts.extend(Text(f"  ✗ [{v.provision}] {v.message} ← {v.act}", style="red")
@@ -191,6 +200,35 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
         parts.extend(Text(f"  ✗ {d}", style="red") for d in result.events_rejected[:20])
         if len(result.events_rejected) > 20:
             parts.append(Text(f"  … and {len(result.events_rejected) - 20} more (see --json)"))
-    if not (result.obligations or result.violations):
+    if not (result.obligations or result.violations or result.commitments):
         parts.append(Text("No obligation triggered and no violation found.", style="green"))
+    return Group(*parts)  # type: ignore[arg-type]
+
+
+_VERDICT_STYLE = {"kept": "bold green", "not_kept": "bold red", "violated": "bold red",
+                  "undetermined": "bold yellow", "not_started": "dim"}
+
+
+def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
+    """A commitment's verdict, figures, coverage, warnings and the first violations."""
+    head = Text(f"Commitment {result.provision} ({result.expectation}): ", style="bold")
+    head.append(result.verdict.replace("_", " ").upper(),
+                style=_VERDICT_STYLE.get(result.verdict, ""))
+    parts: list[object] = [head, Text(f"  {result.summary}")]
+    if result.article:
+        parts.append(Text(f"  [{result.article}] {' '.join((result.text or '').split())}",
+                          style="dim"))
+    for warning in result.warnings:
+        parts.append(Text(f"  ! {warning}", style="yellow"))
+    if result.violations:
+        shown = result.violations[:listed]
+        table = Table(title=f"{len(result.violations)} qualifying event(s) after the start"
+                      + (f" (first {listed})" if len(result.violations) > listed else ""),
+                      expand=False)
+        for column in ("date", "event", "kind", "place", "deaths", "note"):
+            table.add_column(column, overflow="fold")
+        for incident in shown:
+            table.add_row(str(incident.day), incident.id, incident.kind, incident.place,
+                          f"{incident.fatalities:g}", incident.note)
+        parts.append(table)
     return Group(*parts)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ norms engine. The CLI and the report call this; the core stays pure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -12,13 +13,14 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 
 from .bundle import Bundle
 from .calendar import DayOrTime, day_of
+from .commitments import measure_commitments
 from .errors import Diagnostic
 from .incidents import Incidents
 from .norms import Assessment, assess, event_columns
 from .sources import read_events
 from .territory import Territory
 
-__all__ = ["default_event_files", "load_events", "run_assessment"]
+__all__ = ["Monitoring", "default_event_files", "load_events", "monitor", "run_assessment"]
 
 _EVENT_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
 
@@ -59,6 +61,41 @@ def load_events(
     return Incidents.concat(parts) if parts else Incidents.empty(), rejected
 
 
+@dataclass(frozen=True)
+class Monitoring:
+    """An assessment with the events and the territory it was made on (for the report)."""
+
+    assessment: Assessment
+    incidents: Incidents
+    territory: Territory
+
+
+def monitor(
+    bundle: Bundle,
+    as_of: DayOrTime,
+    *,
+    events: Sequence[Path] = (),
+    mapping: Path | None = None,
+    scenario: bool = False,
+    console: Console | None = None,
+) -> Monitoring:
+    """Read the event files once; assess obligations and measure commitments on them."""
+    files = list(events) or default_event_files(bundle, scenario=scenario)
+    day: date = day_of(as_of)
+    incidents: Incidents | None = None
+    rejected: list[Diagnostic] = []
+    if files:
+        incidents, rejected = load_events(files, mapping, console)
+    scope = Territory.for_treaty(bundle.treaty)
+    result = assess(bundle.treaty, bundle.record, day,
+                    events=event_columns(incidents) if incidents is not None else None,
+                    scope=scope, events_rejected=rejected)
+    measured = measure_commitments(bundle.treaty, bundle.record, day, events=incidents,
+                                   territory=scope)
+    return Monitoring(replace(result, commitments=tuple(measured)),
+                      incidents if incidents is not None else Incidents.empty(), scope)
+
+
 def run_assessment(
     bundle: Bundle,
     as_of: DayOrTime,
@@ -68,13 +105,5 @@ def run_assessment(
     scenario: bool = False,
     console: Console | None = None,
 ) -> Assessment:
-    files = list(events) or default_event_files(bundle, scenario=scenario)
-    day: date = day_of(as_of)
-    columns = None
-    rejected: list[Diagnostic] = []
-    if files:
-        incidents, rejected = load_events(files, mapping, console)
-        columns = event_columns(incidents)
-    scope = Territory.for_treaty(bundle.treaty)
-    return assess(bundle.treaty, bundle.record, day, events=columns, scope=scope,
-                  events_rejected=rejected)
+    return monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
+                   console=console).assessment

@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from .commitments import CommitmentResult
 from .errors import Diagnostic
 from .evaluation import Evaluation, evaluate, in_sentence
 from .record import Act, Record
@@ -207,6 +208,8 @@ class Assessment:
     events_rejected: tuple[Diagnostic, ...] = ()
     events_read: int = 0
     notes: tuple[str, ...] = field(default=())
+    commitments: tuple[CommitmentResult, ...] = ()
+    """Commitments measured on the same events (see treatyline.commitments)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -223,6 +226,7 @@ class Assessment:
                 for d in self.events_rejected
             ],
             "notes": list(self.notes),
+            "commitments": [c.to_json() for c in self.commitments],
         }
 
 

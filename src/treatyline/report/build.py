@@ -1,0 +1,89 @@
+"""`build_report`: the whole report as one HTML string, a pure function of its inputs
+(the caller loads the data and writes the file)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from html import escape
+
+import numpy as np
+
+from ..bundle import Bundle
+from ..commitments import CommitmentResult
+from ..incidents import Incidents
+from ..norms import Assessment, event_columns
+from ..status import status as compute_status
+from ..territory import Territory
+from ..timeline import timeline as compute_timeline
+from .mapview import build_map
+from .page import page
+from .sections import (
+    commitments_section,
+    obligations_section,
+    status_section,
+    timeline_section,
+    violations_section,
+)
+
+__all__ = ["build_report"]
+
+
+def _banner(bundle: Bundle, incidents: Incidents,
+            commitments: Sequence[CommitmentResult]) -> str:
+    """Say plainly, once at the top, which parts of the report did not happen."""
+    parts = []
+    if bundle.treaty.hypothetical:
+        parts.append("the treaty file encodes a text that was never concluded")
+    acts = sum(1 for a in bundle.record.acts if a.hypothetical)
+    if acts:
+        parts.append(f"{acts} recorded act(s) are hypothetical scenario acts")
+    events = int(np.count_nonzero(event_columns(incidents).hypothetical)) if len(incidents) else 0
+    if events:
+        parts.append(f"{events} incident(s) are hypothetical scenario events")
+    if any("hypothetical" in (v.source or "").lower() for r in commitments for v in r.violations):
+        parts.append("some measured incidents come from hypothetical data")
+    if not parts:
+        return ""
+    return ('<div class="banner" role="note"><strong>Hypothetical scenario data shown.</strong> '
+            + escape("; ".join(parts)) + ". Every such item is labelled "
+            '<span class="badge hyp">hypothetical</span> where it appears; it does not '
+            "describe events that took place.</div>")
+
+
+def build_report(
+    bundle: Bundle,
+    as_of: date,
+    assessment: Assessment,
+    commitments: Sequence[CommitmentResult],
+    incidents: Incidents,
+    territory: Territory,
+) -> str:
+    """The report: status, map, procedure timeline, obligations, violations and
+    commitments, as one self-contained HTML document."""
+    treaty = bundle.treaty
+    status = compute_status(treaty, bundle.record, as_of)
+    view = build_map(treaty, assessment, commitments, incidents, territory)
+    located = len(view.marker_ids)
+    files = ", ".join(p.name for p in bundle.record_paths) or "no record file"
+    header = (f"<h1>{escape(treaty.title)}</h1>"
+              f'<p class="muted">treatyline report as of {as_of} · treaty {escape(treaty.id)} · '
+              f"record: {escape(files)} · {assessment.events_read} incident(s) read, "
+              f"{located} on the map</p>")
+    nav = ('<nav class="muted"><a href="#status">status</a> · <a href="#map-section">map</a> · '
+           '<a href="#timeline">procedure</a> · <a href="#obligations">obligations</a> · '
+           '<a href="#commitments">commitments</a></nav>')
+    map_section = ('<section id="map-section"><h2>Where it applies, and the incidents</h2>'
+                   f'<div class="map-wrap">{view.svg}<div>{view.legend}'
+                   '<p class="muted">Hover an area or incident for details; links in the '
+                   "tables below highlight the incident here.</p></div></div></section>")
+    body = "".join([
+        _banner(bundle, incidents, commitments), header, nav,
+        status_section(status),
+        map_section,
+        timeline_section(compute_timeline(treaty, bundle.record)),
+        obligations_section(treaty, assessment, view.marker_ids),
+        violations_section(assessment),
+        commitments_section(commitments, view.marker_ids),
+    ])
+    return page(f"{treaty.short_title or treaty.title} — treatyline report", body)

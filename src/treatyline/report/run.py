@@ -1,0 +1,37 @@
+"""Report end to end (I/O): read the event files once, assess, measure the
+commitments, build the page and write it. The CLI calls `write_report`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from ..bundle import Bundle
+from ..calendar import DayOrTime
+from ..monitor import monitor
+from .build import build_report
+
+__all__ = ["write_report"]
+
+
+def write_report(
+    bundle: Bundle,
+    as_of: DayOrTime,
+    output: Path,
+    *,
+    events: Sequence[Path] = (),
+    mapping: Path | None = None,
+    scenario: bool = False,
+    console: Console | None = None,
+) -> tuple[int, int]:
+    """Write the report to `output`; returns (bytes written, rejected event rows)."""
+    seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
+                   console=console)
+    assessment = seen.assessment
+    html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
+                        seen.incidents, seen.territory)
+    data = html.encode("utf-8")
+    output.write_bytes(data)
+    return len(data), len(assessment.events_rejected)
