@@ -213,13 +213,25 @@ def demo(
     example: Annotated[
         str, typer.Option(help="Which bundled example to run.")
     ] = "istanbul-2022",
+    report_path: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where to write the HTML report "
+                     "(default: EXAMPLE-report.html in the current folder)."),
+    ] = None,
 ) -> None:
-    """Run the bundled Istanbul 2022 reference scenario and tell its story."""
+    """Run a bundled example (by default the Istanbul 2022 reference scenario), tell its
+    story, and write its HTML report."""
     from .demo import run_demo
+    from .report.run import write_report
 
     folder = bundled_example(example)
-    bundle = load_bundle(folder, scenario=(folder / "scenario.yaml").is_file())
-    run_demo(stdout, bundle, folder)
+    scenario = (folder / "scenario.yaml").is_file()
+    bundle = load_bundle(folder, scenario=scenario)
+    last_day = run_demo(stdout, bundle, folder)
+    output = report_path or Path(f"{example}-report.html")
+    size, _ = write_report(bundle, last_day, output, scenario=scenario, console=stderr)
+    stdout.print(f"\nreport written to {output.resolve()} ({size / 1024:.0f} KiB): "
+                 "open it in a browser (it works offline)")
 
 
 def main() -> None:

@@ -65,7 +65,8 @@ def _summarise(entries: list[TimelineEntry]) -> str:
     return "; ".join(lines)
 
 
-def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
+def run_demo(console: Console, bundle: Bundle, folder: Path) -> date:
+    """Print the story; returns the last day of the timeline (the day it is told up to)."""
     treaty, record = bundle.treaty, bundle.record
     entries = timeline(treaty, record)
     evaluation = evaluate(treaty, record)
@@ -134,6 +135,7 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> None:
         f"\nExplore: [bold]treatyline status {shown} --scenario --as-of YYYY-MM-DD[/bold] "
         f"(add --json), [bold]treatyline timeline {shown} --scenario[/bold], "
         f"[bold]treatyline status {shown.parent / 'nato-1949'} --as-of 1949-08-24[/bold]")
+    return last_day or date.today()
 
 
 def _shortest(folder: Path) -> Path:

@@ -20,6 +20,10 @@ __all__ = ["commitments_section", "obligations_section", "status_section",
 HYPOTHETICAL = '<span class="badge hyp">hypothetical</span>'
 
 
+_FORM_WORDS = {"treaty": "treaty", "political_commitment": "political commitment",
+               "disputed": "instrument (its legal form is disputed)"}
+
+
 def e(value: object) -> str:
     return escape("" if value is None else str(value))
 
@@ -49,8 +53,9 @@ def status_section(status: Status) -> str:
                     f"<td>{e(party.signed_on)}</td><td>{e(consent)}</td>"
                     f"<td>{e(party.bound_since)}</td><td>{e(party.withdrawn_since)}</td></tr>")
     pending = "".join(f"<li>{e(p)}</li>" for p in status.pending)
+    form = _FORM_WORDS.get(status.legal_form, status.legal_form)
     return (f'<section id="status"><h2>Status as of {e(status.as_of)}</h2>'
-            f'<p class="state">The {e(status.legal_form)} is <strong>{e(state)}</strong>'
+            f'<p class="state">The {e(form)} is <strong>{e(state)}</strong>'
             f"{' ' + HYPOTHETICAL if status.hypothetical else ''}.</p>"
             '<table class="parties"><thead><tr><th>code</th><th>party</th><th>roles</th>'
             "<th>standing</th><th>signed</th><th>consent</th><th>bound since</th>"
