@@ -108,3 +108,15 @@ def test_human_status_output() -> None:
     assert result.returncode == 0
     assert "IN FORCE since 1949-08-24" in result.stdout
     assert "Because:" in result.stdout
+
+
+def test_demo_tells_the_story_and_writes_the_report(tmp_path: Path) -> None:
+    output = tmp_path / "demo.html"
+    result = subprocess.run([TREATYLINE, "demo", "--report", str(output)], capture_output=True,
+                            text=True, timeout=300, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for heading in ("1. The negotiation (real record)", "3. The procedure moving (HYPOTHETICAL",
+                    "4. Who is bound on", "5. What attacks trigger"):
+        assert heading in result.stdout
+    assert f"report written to {output}" in result.stdout.replace("\n", "")
+    assert output.stat().st_size > 10_000
