@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from treatyline import load_bundle
-from treatyline.monitor import run_assessment
+from treatyline.monitor import monitor
 from treatyline.norms import Assessment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ TREATYLINE = str(Path(sys.executable).with_name("treatyline"))
 @cache
 def istanbul(as_of: str) -> Assessment:
     bundle = load_bundle(EXAMPLES / "istanbul-2022", scenario=True)
-    return run_assessment(bundle, date.fromisoformat(as_of), scenario=True)
+    return monitor(bundle, date.fromisoformat(as_of), scenario=True).assessment
 
 
 def test_kharkiv_attack_obliges_every_bound_guarantor_to_consult() -> None:
@@ -78,7 +78,7 @@ def test_summit_condition_met_in_the_scenario() -> None:
 
 def test_real_ucdp_events_against_a_treaty_never_in_force() -> None:
     bundle = load_bundle(EXAMPLES / "istanbul-2022")
-    result = run_assessment(bundle, date(2023, 12, 31), events=[UCDP])
+    result = monitor(bundle, date(2023, 12, 31), events=[UCDP]).assessment
     assert result.events_read == 3883
     assert result.obligations == ()
     # UCDP's categories map to clash and violence against civilians, not the trigger's kinds
@@ -87,7 +87,7 @@ def test_real_ucdp_events_against_a_treaty_never_in_force() -> None:
 
 def test_nato_article_6_excludes_hawaii() -> None:
     bundle = load_bundle(EXAMPLES / "nato-1949")
-    result = run_assessment(bundle, date(2001, 12, 31))
+    result = monitor(bundle, date(2001, 12, 31)).assessment
     assert [s.examples for s in result.set_aside] == [("hyp-hawaii",)]
     assert result.set_aside[0].reason == "outside north atlantic area"
     bearers = {o.bearer for o in result.obligations}

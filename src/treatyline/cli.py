@@ -157,11 +157,11 @@ def assess(
 ) -> None:
     """What incidents trigger and what is owed by whom, by when: obligations with their
     state, violations of prohibitions and conditions, and the incidents set aside."""
-    from .monitor import run_assessment
+    from .monitor import monitor
 
     bundle = _load(spec, record, scenario)
-    result = run_assessment(bundle, _as_of(as_of), events=events or (), mapping=mapping,
-                            scenario=scenario, console=stderr)
+    result = monitor(bundle, _as_of(as_of), events=events or (), mapping=mapping,
+                     scenario=scenario, console=stderr).assessment
     if json_output:
         _print_json(result.to_json())
     else:

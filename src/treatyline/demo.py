@@ -26,12 +26,12 @@ __all__ = ["run_demo"]
 
 def _what_attacks_trigger(console: Console, bundle: Bundle, last_day: date | None) -> None:
     """The scenario's attacks against the guarantee: what each set off, and what is owed."""
-    from .monitor import default_event_files, run_assessment
+    from .monitor import default_event_files, monitor
 
     if last_day is None or not default_event_files(bundle, scenario=True):
         return
     as_of = last_day
-    result = run_assessment(bundle, as_of, scenario=True)
+    result = monitor(bundle, as_of, scenario=True).assessment
     console.print(Text(f"5. What attacks trigger (HYPOTHETICAL events, assessed as of {as_of})",
                        style="bold"))
     for occasion in result.occasions:

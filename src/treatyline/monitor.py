@@ -20,7 +20,7 @@ from .norms import Assessment, assess, event_columns
 from .sources import read_events
 from .territory import Territory
 
-__all__ = ["Monitoring", "default_event_files", "load_events", "monitor", "run_assessment"]
+__all__ = ["Monitoring", "default_event_files", "load_events", "monitor"]
 
 _EVENT_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
 
@@ -94,16 +94,3 @@ def monitor(
                                    territory=scope)
     return Monitoring(replace(result, commitments=tuple(measured)),
                       incidents if incidents is not None else Incidents.empty(), scope)
-
-
-def run_assessment(
-    bundle: Bundle,
-    as_of: DayOrTime,
-    *,
-    events: Sequence[Path] = (),
-    mapping: Path | None = None,
-    scenario: bool = False,
-    console: Console | None = None,
-) -> Assessment:
-    return monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
-                   console=console).assessment
