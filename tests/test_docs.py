@@ -79,9 +79,11 @@ def test_public_names_exist(module: str) -> None:
 
 def test_facade_surface() -> None:
     assert set(treatyline.__all__) == {
-        "Act", "Bundle", "Diagnostic", "PartyStatus", "Position", "Reason", "Record",
-        "RecordError", "SpecError", "Status", "TimelineEntry", "Treaty", "TreatylineError",
-        "UsageError", "load_bundle", "load_record", "load_treaty", "status", "timeline",
+        "Act", "Assessment", "Bundle", "CommitmentResult", "Diagnostic", "Incidents",
+        "PartyStatus", "Position", "Reason", "Record", "RecordError", "SpecError", "Status",
+        "Territory", "TimelineEntry", "Treaty", "TreatylineError", "UsageError", "assess",
+        "load_bundle", "load_record", "load_treaty", "measure_commitments", "read_events",
+        "status", "timeline",
     }
 
 

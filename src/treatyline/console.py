@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .commitments import CommitmentResult
 from .errors import Diagnostic
-from .norms import Assessment
 from .status import PartyStatus, Status
 from .timeline import TimelineEntry
+
+if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
+    from .commitments import CommitmentResult
+    from .norms import Assessment
 
 __all__ = [
     "assessment_view",
