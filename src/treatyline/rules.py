@@ -218,7 +218,7 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
         names = list(condition.including.parties)
         if snapshot is not None:
             names = [
-                f"every one of the {group(n)} ("
+                f"every one of the {group(n).removeprefix('the ')} ("
                 + join_words(snapshot.name(m) for m in sorted(snapshot.members(n))) + ")"
                 if snapshot.is_group(n) else snapshot.name(n)
                 for n in names
