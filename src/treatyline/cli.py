@@ -1,7 +1,13 @@
 """The `treatyline` command: a thin shell over the core.
 
-Exit codes: 0 success; 1 invalid input (the messages name file:line:column);
-2 bad command-line usage.
+Exit codes (one policy for every command; see EXIT_CODES, rendered in docs/cli.md):
+0 the input was valid in full; 1 invalid input (every message names file:line:column
+or a record id; commands that still produce output produce it from the valid parts);
+2 bad command-line usage; 70 internal error (a bug: please report it); 130 interrupted.
+
+User text (titles, names, ids, messages) is printed as plain text, never as rich
+markup: the consoles are made with markup and emoji off, and styled output is
+built from `Text` objects.
 """
 
 from __future__ import annotations
@@ -15,16 +21,28 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, parse_day_or_time
 from .console import assessment_view, print_diagnostics, status_view, timeline_table
-from .errors import TreatylineError, UsageError
+from .errors import Diagnostic, TreatylineError, UsageError
+from .inputs import InputPolicy, check_output_path, input_policy, write_output
 from .schema import treaty_schema
 from .status import status as compute_status
 from .timeline import timeline as compute_timeline
 
-__all__ = ["app", "main"]
+__all__ = ["EXIT_CODES", "app", "main"]
+
+EXIT_CODES: dict[int, str] = {
+    0: "success: the input was valid in full",
+    1: "invalid input: every problem is listed with its place (file:line:column, or a record "
+       "or event id); commands that still produce output (status, timeline, assess, report) "
+       "produce it from the valid acts and event rows and still exit 1, as check would",
+    2: "bad command-line usage (an unknown option, a missing argument)",
+    70: "internal error: a bug in treatyline (set TREATYLINE_DEBUG=1 for the traceback)",
+    130: "interrupted (Ctrl-C)",
+}
 
 app = typer.Typer(
     name="treatyline",
@@ -35,8 +53,31 @@ app = typer.Typer(
 )
 
 # Piped output is laid out for a 120-column page rather than rich's 80.
-stdout = Console(width=None if sys.stdout.isatty() else 120)
-stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+stdout = Console(width=None if sys.stdout.isatty() else 120, markup=False, emoji=False)
+stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup=False,
+                 emoji=False)
+
+
+@app.callback()
+def _options(
+    context: typer.Context,
+    allow_root: Annotated[
+        list[Path] | None,
+        typer.Option("--allow-root", help="A folder outside the treaty's own from which the "
+                     "files a treaty names (an area's geojson:) may be read; may be repeated.",
+                     file_okay=False),
+    ] = None,
+    max_file_mb: Annotated[
+        float,
+        typer.Option("--max-file-mb", min=0.001, max=1_000_000.0, help="Refuse a treaty, "
+                     "record, mapping or GeoJSON file larger than this (MiB); event files that "
+                     "are streamed (CSV, Parquet) are not bounded."),
+    ] = 64.0,
+) -> None:
+    """Treaties as executable specifications: who is bound, since when, and why."""
+    policy = InputPolicy(max_bytes=int(max_file_mb * 2**20),
+                         allowed_roots=tuple(allow_root or ()))
+    context.with_resource(input_policy(policy))
 
 SpecArg = Annotated[
     Path, typer.Argument(help="A treaty file, or an example folder with treaty.yaml and record.*")
@@ -68,6 +109,23 @@ def _load(spec: Path, records: list[Path] | None, scenario: bool) -> Bundle:
     return load_bundle(spec, records or (), scenario=scenario)
 
 
+def _styled(*parts: tuple[str, str] | str) -> Text:
+    """Plain text with some styled parts: user text is never read as markup."""
+    text = Text()
+    for part in parts:
+        text.append(*part) if isinstance(part, tuple) else text.append(part)
+    return text
+
+
+def _rejected_acts(bundle: Bundle) -> list[Diagnostic]:
+    """Every act `check` rejects: malformed in the record, or not in due form for the
+    procedure (one list for every command, so that they agree on the exit code)."""
+    from .evaluation import evaluate
+
+    evaluation = evaluate(bundle.treaty, bundle.record)
+    return list(bundle.record.rejected) + [d for _, d in evaluation.rejected]
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -86,8 +144,8 @@ def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False
                      f"{len(evaluation.counted)} count.")
         raise typer.Exit(1)
     files = ", ".join(str(p) for p in bundle.record_paths) or "no record"
-    stdout.print(f"[green]ok[/green]: {bundle.treaty_path} ({bundle.treaty.title}); "
-                 f"{len(bundle.record.acts)} acts in {files}")
+    stdout.print(_styled(("ok", "green"), f": {bundle.treaty_path} ({bundle.treaty.title}); "
+                         f"{len(bundle.record.acts)} acts in {files}"))
 
 
 @app.command()
@@ -106,8 +164,9 @@ def status(
     else:
         stdout.print(status_view(result))
     if result.rejected:
-        stderr.print(f"[red]{len(result.rejected)} act(s) rejected[/red] (listed above); "
-                     "the status counts only the valid acts.")
+        print_diagnostics(stderr, result.rejected)
+        stderr.print(_styled((f"{len(result.rejected)} act(s) rejected", "red"),
+                             "; the status counts only the valid acts."))
         raise typer.Exit(1)
 
 
@@ -125,8 +184,11 @@ def timeline(
         _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries]})
     else:
         stdout.print(timeline_table(entries, title=bundle.treaty.title))
-    if bundle.record.rejected:
-        print_diagnostics(stderr, bundle.record.rejected)
+    rejected = _rejected_acts(bundle)
+    if rejected:
+        print_diagnostics(stderr, rejected)
+        stderr.print(_styled((f"{len(rejected)} act(s) rejected", "red"),
+                             "; the timeline marks them and counts only the valid acts."))
         raise typer.Exit(1)
 
 
@@ -166,7 +228,10 @@ def assess(
         _print_json(result.to_json())
     else:
         stdout.print(assessment_view(result, show_because=because))
-    if result.events_rejected or bundle.record.rejected:
+    rejected = _rejected_acts(bundle)
+    if rejected:
+        print_diagnostics(stderr, rejected)
+    if result.events_rejected or rejected:
         raise typer.Exit(1)
 
 
@@ -185,12 +250,21 @@ def report(
     procedure timeline, obligations and commitments."""
     from .report.run import write_report
 
+    check_output_path(output, "report")
     bundle = _load(spec, record, scenario)
-    size, rejected = write_report(bundle, _as_of(as_of), output, events=events or (),
-                                  mapping=mapping, scenario=scenario, console=stderr)
+    size, rejected_rows = write_report(bundle, _as_of(as_of), output, events=events or (),
+                                       mapping=mapping, scenario=scenario, console=stderr)
+    rejected = _rejected_acts(bundle)
     if rejected:
-        stderr.print(f"[red]{rejected} event row(s) rejected[/red]; the report shows the rest.")
+        print_diagnostics(stderr, rejected)
+        stderr.print(_styled((f"{len(rejected)} act(s) rejected", "red"),
+                             "; the report counts only the valid acts."))
+    if rejected_rows:
+        stderr.print(_styled((f"{rejected_rows} event row(s) rejected", "red"),
+                             "; the report shows the rest."))
     stdout.print(f"report written to {output} ({size / 1024:.0f} KiB)")
+    if rejected or rejected_rows:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -204,7 +278,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, "schema file")
         stdout.print(f"wrote {output}")
 
 
@@ -229,6 +303,7 @@ def demo(
     bundle = load_bundle(folder, scenario=scenario)
     last_day = run_demo(stdout, bundle, folder)
     output = report_path or Path(f"{example}-report.html")
+    check_output_path(output, "report")
     size, _ = write_report(bundle, last_day, output, scenario=scenario, console=stderr)
     stdout.print(f"\nreport written to {output.resolve()} ({size / 1024:.0f} KiB): "
                  "open it in a browser (it works offline)")
@@ -247,6 +322,9 @@ def main() -> None:
     except Exception as error:
         if os.environ.get("TREATYLINE_DEBUG"):
             raise
-        stderr.print(f"[red]internal error:[/red] {type(error).__name__}: {error} "
-                     "(set TREATYLINE_DEBUG=1 for the traceback)")
+        message = str(error)
+        if len(message) > 500:
+            message = message[:500] + "…"
+        stderr.print(_styled(("internal error:", "red"), f" {type(error).__name__}: {message} "
+                             "(a bug in treatyline; set TREATYLINE_DEBUG=1 for the traceback)"))
         sys.exit(70)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,16 @@ _STANDING_STYLE = {
 }
 
 
+def _plain(*cells: str | Text) -> list[Text]:
+    """Table cells as Text: user text (names, ids, titles) is never read as markup, whatever
+    the console's settings."""
+    return [cell if isinstance(cell, Text) else Text(cell) for cell in cells]
+
+
+def _title(title: str | None) -> Text | None:
+    return None if title is None else Text(title, style="italic")
+
+
 def _day(value: object) -> str:
     return "" if value is None else str(value)
 
@@ -54,7 +65,7 @@ def status_headline(status: Status) -> Text:
 
 
 def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> Table:
-    table = Table(title=title, show_lines=False, expand=False)
+    table = Table(title=_title(title), show_lines=False, expand=False)
     table.add_column("party", overflow="fold", min_width=14)
     table.add_column("roles", overflow="fold")
     table.add_column("standing", no_wrap=True)
@@ -73,7 +84,7 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             note = f"withdrawn since {party.withdrawn_since}"
         if not party.declared:
             note = (note + "; " if note else "") + "acceded (not an original party)"
-        table.add_row(
+        table.add_row(*_plain(
             f"{party.code} {party.name}",
             ", ".join(role.replace("_", " ") for role in party.roles),
             Text(party.standing, style=_STANDING_STYLE.get(party.standing, "")),
@@ -81,7 +92,7 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             consent,
             _day(party.bound_since),
             note,
-        )
+        ))
     return table
 
 
@@ -90,7 +101,7 @@ def status_view(status: Status, *, show_because: bool = True) -> Group:
         Panel(
             Group(Text(status.title, style="bold"), Text(f"as of {status.as_of}: ").append(
                 status_headline(status))),
-            title=status.treaty,
+            title=Text(status.treaty),
             expand=False,
         ),
         parties_table(status.parties.values()),
@@ -102,14 +113,11 @@ def status_view(status: Status, *, show_because: bool = True) -> Group:
         parts.append(Text("Because:", style="bold"))
         parts.extend(Text(f"  - {reason}", style="dim" if i else "") for i, reason in
                      enumerate(status.because))
-    if status.rejected:
-        parts.append(Text(f"Rejected acts ({len(status.rejected)}):", style="bold red"))
-        parts.extend(Text(f"  ✗ {d}", style="red") for d in status.rejected)
     return Group(*parts)  # type: ignore[arg-type]
 
 
 def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -> Table:
-    table = Table(title=title, expand=False)
+    table = Table(title=_title(title), expand=False)
     table.add_column("date", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("what", overflow="fold")
@@ -123,13 +131,43 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -
             text.append(" [hypothetical]", style="magenta")
         if entry.clause and entry.kind == "derived":
             text.append(f" ({entry.clause})", style="dim")
-        table.add_row(str(entry.day), marks.get(entry.kind, ""), text, entry.act or "")
+        table.add_row(*_plain(str(entry.day), marks.get(entry.kind, ""), text, entry.act or ""))
     return table
 
 
-def print_diagnostics(console: Console, diagnostics: Iterable[Diagnostic]) -> None:
+_SHAPE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?")
+
+
+def _shape(diagnostic: Diagnostic) -> str:
+    """The message with its names and numbers blanked: messages of one shape repeat."""
+    return _SHAPE.sub("…", diagnostic.message)
+
+
+def print_diagnostics(
+    console: Console, diagnostics: Iterable[Diagnostic], *, per_shape: int = 10,
+    total: int = 200,
+) -> None:
+    """Print each problem with its place; past `per_shape` messages of the same shape (or
+    `total` in all) print only how many more there are, so that a file with 10,000 bad
+    columns gives a screenful, not 10,000 lines."""
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    printed = 0
     for diagnostic in diagnostics:
+        shape = _shape(diagnostic)
+        if shown.get(shape, 0) >= per_shape or printed >= total:
+            hidden[shape] = hidden.get(shape, 0) + 1
+            continue
+        shown[shape] = shown.get(shape, 0) + 1
+        printed += 1
         console.print(Text(str(diagnostic), style="red"), soft_wrap=True)
+    summaries = sorted(hidden.items(), key=lambda item: -item[1])
+    for shape, count in summaries[:20]:
+        console.print(Text(f"  … and {count} more like: {shape}", style="red"), soft_wrap=True)
+    if len(summaries) > 20:
+        rest = sum(count for _, count in summaries[20:])
+        console.print(Text(f"  … and {rest} more of {len(summaries) - 20} other kinds",
+                           style="red"), soft_wrap=True)
 
 
 _STATE_STYLE = {
@@ -154,9 +192,10 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             note = "depends on the reading" if occasion.depends_on_reading else ""
             if occasion.hypothetical:
                 note = (note + "; " if note else "") + "hypothetical"
-            occasions.add_row(occasion.id, str(occasion.day), ", ".join(occasion.incidents),
-                              readings if occasion.readings != (None,) else "(one area)",
-                              Text(note, style="magenta" if note else ""))
+            occasions.add_row(*_plain(
+                occasion.id, str(occasion.day), ", ".join(occasion.incidents),
+                readings if occasion.readings != (None,) else "(one area)",
+                Text(note, style="magenta" if note else "")))
         parts.append(occasions)
     if result.obligations:
         table = Table(title="Obligations", expand=False)
@@ -168,12 +207,12 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             label = obligation.occasion
             if obligation.only_under:
                 label += f" (only under {', '.join(obligation.only_under)})"
-            table.add_row(
+            table.add_row(*_plain(
                 obligation.provision, f"{obligation.bearer} {obligation.bearer_name}",
                 label, str(obligation.due_from),
                 str(obligation.deadline) if obligation.deadline else "none",
                 Text(obligation.state, style=_STATE_STYLE.get(obligation.state, "")),
-                Text(other, style=_STATE_STYLE.get(other, "")))
+                Text(other, style=_STATE_STYLE.get(other, ""))))
         parts.append(table)
         if show_because:
             for obligation in result.obligations:
@@ -231,7 +270,7 @@ def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
         for column in ("date", "event", "kind", "place", "deaths", "note"):
             table.add_column(column, overflow="fold")
         for incident in shown:
-            table.add_row(str(incident.day), incident.id, incident.kind, incident.place,
-                          f"{incident.fatalities:g}", incident.note)
+            table.add_row(*_plain(str(incident.day), incident.id, incident.kind,
+                                  incident.place, f"{incident.fatalities:g}", incident.note))
         parts.append(table)
     return Group(*parts)  # type: ignore[arg-type]

@@ -78,7 +78,7 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> date:
             "\nThe negotiation record below is real (sourced). The signature, referendum and "
             "ratifications come from scenario.yaml: a HYPOTHETICAL sequence, labelled as such "
             "wherever it appears.", style="magenta")
-    console.print(Panel(intro, title=f"treatyline demo — {treaty.id}", expand=False))
+    console.print(Panel(intro, title=Text(f"treatyline demo — {treaty.id}"), expand=False))
 
     real = [e for e in entries if not e.hypothetical and e.kind != "derived"]
     if real:
@@ -131,10 +131,10 @@ def run_demo(console: Console, bundle: Bundle, folder: Path) -> date:
             console.print(f"  • {line}")
     _what_attacks_trigger(console, bundle, last_day)
     shown = _shortest(folder)
-    console.print(
-        f"\nExplore: [bold]treatyline status {shown} --scenario --as-of YYYY-MM-DD[/bold] "
-        f"(add --json), [bold]treatyline timeline {shown} --scenario[/bold], "
-        f"[bold]treatyline status {shown.parent / 'nato-1949'} --as-of 1949-08-24[/bold]")
+    console.print(Text.assemble(
+        "\nExplore: ", (f"treatyline status {shown} --scenario --as-of YYYY-MM-DD", "bold"),
+        " (add --json), ", (f"treatyline timeline {shown} --scenario", "bold"), ", ",
+        (f"treatyline status {shown.parent / 'nato-1949'} --as-of 1949-08-24", "bold")))
     return last_day or date.today()
 
 

@@ -35,6 +35,7 @@ from .errors import Diagnostic, Position, TreatylineError, UsageError
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "InputPolicy",
+    "check_output_path",
     "check_regular_file",
     "current_policy",
     "decode_text",
@@ -194,10 +195,9 @@ def resolve_named_file(
     return target
 
 
-def write_output(path: Path, data: str | bytes, what: str = "output file") -> int:
-    """Write `data` to `path` through a temporary file renamed over it; returns the byte
-    count. Raises UsageError naming the path when it cannot be written."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+def check_output_path(path: Path, what: str = "output file") -> Path:
+    """The folder `path` will be written in; raises UsageError when `path` is a folder or a
+    device, or its folder does not exist — so a command fails before its long work."""
     where = Position(str(path))
     if path.exists() and not path.is_file():
         kind = "a folder" if path.is_dir() else "not a regular file"
@@ -206,6 +206,18 @@ def write_output(path: Path, data: str | bytes, what: str = "output file") -> in
     if not parent.is_dir():
         raise UsageError([Diagnostic(
             f"cannot write the {what}: folder {parent} does not exist", where)])
+    if not os.access(parent, os.W_OK):
+        raise UsageError([Diagnostic(
+            f"cannot write the {what}: folder {parent} is not writable", where)])
+    return parent
+
+
+def write_output(path: Path, data: str | bytes, what: str = "output file") -> int:
+    """Write `data` to `path` through a temporary file renamed over it; returns the byte
+    count. Raises UsageError naming the path when it cannot be written."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    where = Position(str(path))
+    parent = check_output_path(path, what)
     temporary: str | None = None
     try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",

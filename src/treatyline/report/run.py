@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..bundle import Bundle
 from ..calendar import DayOrTime
+from ..inputs import write_output
 from ..monitor import monitor
 from .build import build_report
 
@@ -32,6 +33,5 @@ def write_report(
     assessment = seen.assessment
     html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
                         seen.incidents, seen.territory)
-    data = html.encode("utf-8")
-    output.write_bytes(data)
-    return len(data), len(assessment.events_rejected)
+    size = write_output(output, html, "report")
+    return size, len(assessment.events_rejected)
