@@ -150,7 +150,7 @@ def test_example_events_may_not_link_out_of_the_folder(tmp_path: Path) -> None:
     (folder / "events.csv").symlink_to("real.csv")  # inside: fine
     assert default_event_files(bundle, scenario=False) == [folder / "events.csv"]
     (folder / "events.mapping.yaml").symlink_to(_write(tmp_path, "m.yaml", "id: id\n"))
-    with pytest.raises(UsageError, match="mapping file beside the events.*outside the folder"):
+    with pytest.raises(UsageError, match=r"mapping file beside the events.*outside the folder"):
         load_events([folder / "events.csv"], None, None)
 
 
@@ -190,7 +190,7 @@ def test_geojson_whole_file_problems(tmp_path: Path) -> None:
     assert "expected a GeoJSON FeatureCollection" in _error(
         _write(tmp_path, "list.geojson", "[1, 2]"))
     assert "not valid JSON" in _error(_write(tmp_path, "digits.geojson", "1" * 5000))
-    assert "bad.geojson:1:3" in _error(_write(tmp_path, "bad.geojson", '{"'.encode()
+    assert "bad.geojson:1:3" in _error(_write(tmp_path, "bad.geojson", b'{"'
                                               + b"\xff\": 1}"))
     from treatyline.inputs import InputPolicy, input_policy
 
