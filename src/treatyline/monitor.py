@@ -3,6 +3,7 @@ norms engine. The CLI and the report call this; the core stays pure."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -14,8 +15,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from .bundle import Bundle
 from .calendar import DayOrTime, day_of
 from .commitments import measure_commitments
-from .errors import Diagnostic
+from .errors import Diagnostic, Position, UsageError
 from .incidents import Incidents
+from .inputs import check_regular_file
 from .norms import Assessment, assess, event_columns
 from .sources import read_events
 from .territory import Territory
@@ -31,8 +33,35 @@ def default_event_files(bundle: Bundle, *, scenario: bool) -> list[Path]:
     if bundle.treaty_path.name != "treaty.yaml":
         return []
     stems = ["events"] + (["scenario-events"] if scenario else [])
-    return [folder / f"{stem}{suffix}" for stem in stems for suffix in _EVENT_SUFFIXES
-            if (folder / f"{stem}{suffix}").is_file()]
+    candidates = [folder / f"{stem}{suffix}" for stem in stems for suffix in _EVENT_SUFFIXES]
+    # os.path.lexists: a dangling or escaping symlink is reported, not silently skipped
+    found = [path for path in candidates if os.path.lexists(path)]
+    for path in found:
+        _confined(path, folder, "the example's events file")
+    return found
+
+
+def _confined(path: Path, folder: Path, what: str) -> None:
+    """Refuse a file picked automatically from `folder` (not named by the user) unless it
+    resolves, symlinks followed, inside that folder and is a regular file."""
+    base = folder.resolve()
+    target = path.resolve()
+    if not target.is_relative_to(base):
+        raise UsageError([Diagnostic(
+            f"{what} ({path.name}) resolves to {target}, outside the folder {base}; a file "
+            "picked automatically must stay inside its folder (name it explicitly with "
+            "--events/--mapping to read it)", Position(str(path)))])
+    check_regular_file(path, what, UsageError)
+
+
+def _beside_mapping(file: Path) -> Path | None:
+    """`NAME.mapping.yaml` beside `NAME.csv`, if there is one (confined like the events
+    files picked from an example folder)."""
+    beside = file.with_name(f"{file.stem}.mapping.yaml")
+    if not os.path.lexists(beside):
+        return None
+    _confined(beside, file.parent, "the mapping file beside the events")
+    return beside
 
 
 def load_events(
@@ -53,8 +82,9 @@ def load_events(
             def advance(done: int, total: int, task: TaskID = task) -> None:
                 progress.update(task, completed=done, total=total)
 
-            beside = file.with_name(f"{file.stem}.mapping.yaml")
-            chosen = mapping or (beside if beside.is_file() else None)
+            if mapping is not None:
+                check_regular_file(mapping, "mapping file", UsageError)
+            chosen = mapping or _beside_mapping(file)
             read = read_events(file, mapping=chosen, progress=advance)
             parts.append(read.incidents)
             rejected.extend(read.rejected)

@@ -20,7 +20,8 @@ from ..errors import Diagnostic, Position, did_you_mean
 from ..incidents import KINDS, SCHEMA, Incidents, TimePrecision, map_kinds
 from ._countries import to_alpha2_column
 from ._dates import explain, parse_times, spellings_of
-from .mapping import ColumnMapping, utc_offset_minutes
+from ._shown import shorten
+from .mapping import MAX_RADIUS_KM, ColumnMapping, utc_offset_minutes
 
 __all__ = ["Check", "EventFile", "Locate", "Progress", "build_incidents"]
 
@@ -36,6 +37,19 @@ Check = tuple[npt.NDArray[np.bool_], str, Callable[[int], str]]
 """(rows that fail, the column named in the message, row → why)."""
 
 _DAY: Final = 86_400
+
+# Bounds on values a row may hold (rows outside are set aside, not read):
+FIRST_YEAR: Final = 1800
+LAST_YEAR: Final = 2199
+"""Event dates outside these years are refused: no conflict-event dataset reaches them, a
+typo (0015 for 2015) should not pass, and dates near 0001 or 9999 would overflow the
+calendar arithmetic downstream (a day after 9999-12-31 is no Python date)."""
+_EARLIEST: Final = int((np.datetime64(f"{FIRST_YEAR}-01-01", "s")
+                        - np.datetime64(0, "s")).astype(np.int64))
+_LATEST: Final = int((np.datetime64(f"{LAST_YEAR + 1}-01-01", "s")
+                      - np.datetime64(0, "s")).astype(np.int64))
+MAX_FATALITIES: Final = 10_000_000.0
+"""More deaths than this in one event is a data error, not an event."""
 _NUMBER: Final = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
@@ -114,19 +128,25 @@ def _floats(array: pa.Array) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
         array = array.combine_chunks()
     if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
         values = array.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
-        return values, np.zeros(len(values), np.bool_)
+        valid = array.is_valid().to_numpy(zero_copy_only=False)
+        invalid = valid & np.isinf(values)  # NaN in a number column means missing
+        return np.where(invalid, np.nan, values), invalid
     text = _text(array)
     empty = pc.equal(pc.utf8_length(text), 0)
     filled = pc.if_else(empty, pa.scalar("nan"), text)
     try:
         values = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
-        return values, np.zeros(len(values), np.bool_)
+        # 'nan', 'inf', '1e999' cast too: a written cell must be a finite number
+        invalid = ~np.isfinite(values) & ~empty.to_numpy(zero_copy_only=False)
+        return np.where(invalid, np.nan, values), invalid
     except pa.ArrowInvalid:
         pass
     valid = pc.or_(pc.match_substring_regex(text, _NUMBER), empty)
-    values = pc.cast(pc.if_else(valid, filled, pa.scalar("nan")), pa.float64())
-    return (values.to_numpy(zero_copy_only=False),
-            ~valid.to_numpy(zero_copy_only=False))
+    values = pc.cast(pc.if_else(valid, filled, pa.scalar("nan")), pa.float64()).to_numpy(
+        zero_copy_only=False)
+    invalid = ~valid.to_numpy(zero_copy_only=False) | (
+        np.isinf(values))  # '1e999' matches the pattern but is no finite number
+    return np.where(invalid, np.nan, values), invalid
 
 
 def _codes(array: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
@@ -139,8 +159,9 @@ def _codes(array: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_
 
 
 def _value(array: pa.Array, row: int) -> str:
+    """The cell, for a message: cut to 40 characters, control characters escaped."""
     value = array[row].as_py()
-    return "" if value is None else str(value)
+    return "" if value is None else shorten(str(value))
 
 
 def _first(prefix: str) -> str:
@@ -224,6 +245,11 @@ def build_incidents(
             widen = source_time_code == code
             first = np.where(widen, first - days_before * _DAY, first)
             time_end = np.where(widen, time_end + days_after * _DAY, time_end)
+    outside = ((start.problem == 0) & ((first < _EARLIEST) | (time_end > _LATEST)))
+    problems.add(outside, names["date"], lambda row: (
+        f"{_value(raw['date'], row)!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}"))
+    first = np.where(outside, 0, first)
+    time_end = np.where(outside, _DAY, time_end)
     span = time_end - first
     precision = np.where(span > _DAY, TimePrecision.PERIOD,
                          np.where(timed, TimePrecision.MINUTE, TimePrecision.DAY))
@@ -277,6 +303,9 @@ def build_incidents(
         with np.errstate(invalid="ignore"):
             problems.add(given < 0, names["radius"],
                          lambda row: f"{_value(raw['radius'], row)!r} is negative")
+            problems.add(given > MAX_RADIUS_KM, names["radius"], lambda row: (
+                f"{_value(raw['radius'], row)!r} km is more than half the Earth's "
+                f"circumference ({MAX_RADIUS_KM:,.0f} km)"))
         radius = np.where(np.isnan(given), radius, given)
 
     # --- fatalities ------------------------------------------------------------------
@@ -289,6 +318,8 @@ def build_incidents(
         problems.add(invalid, names[role], _says(raw[role], "is not a number"))
         with np.errstate(invalid="ignore"):
             problems.add(values < 0, names[role], _says(raw[role], "is negative"))
+            problems.add(values > MAX_FATALITIES, names[role], _says(
+                raw[role], f"is more than {MAX_FATALITIES:,.0f} deaths in one event"))
         deaths[role] = values
 
     # --- kind ------------------------------------------------------------------------

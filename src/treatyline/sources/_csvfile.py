@@ -8,6 +8,7 @@ of the file is read.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Mapping
@@ -20,38 +21,109 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import Diagnostic, EventDataError, Position, UsageError, did_you_mean
+from ..inputs import check_regular_file
 from ._build import EventFile, Progress, build_incidents
 from ._lines import record_start_lines
+from ._shown import shorten
 from .mapping import ColumnMapping
 
-__all__ = ["read_header", "read_mapped_csv", "read_text_columns", "resolve_columns"]
+__all__ = ["describe_header", "read_header", "read_mapped_csv", "read_text_columns",
+           "resolve_columns", "shorten"]
 
 _BLOCK = 1 << 20  # 1 MiB blocks: measured fastest for 10^6 ACLED-like rows, and a
 # progress callback every block is smooth enough for a bar
 
 
+_HEADER_MAX = 1 << 20
+"""The header row must end within the file's first MiB (a real header is a few KB)."""
+
+_CONTROL = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r") | {"\x7f"}
+
+_SHOWN_NAMES = 6
+
+
+def describe_header(header: list[str]) -> str:
+    """A few of a header's names, for an error message, or why none are shown.
+
+    The rule (the header is the first line of a file the user named, which may be any
+    file, e.g. /etc/shadow): names are quoted back only when the line really splits into
+    two or more cells, and then at most six of them, each cut to 40 characters, so that
+    an error never echoes a line verbatim. A first line that is one cell (no comma,
+    semicolon or tab) is not a CSV header and is not quoted at all."""
+    names = [name for name in header if name]
+    if len(header) < 2 or not names:
+        return "the first line is not a CSV header (no comma, semicolon or tab separates columns)"
+    shown = ", ".join(shorten(name) for name in names[:_SHOWN_NAMES])
+    more = f", ... ({len(header)} columns)" if len(names) > _SHOWN_NAMES else ""
+    return f"the header has: {shown}{more}"
+
+
+def _error_at(path: Path, message: str, line: int | None = 1,
+              column: int | None = None) -> EventDataError:
+    return EventDataError([Diagnostic(message, Position(str(path), line, column))])
+
+
+def _header_end(head: bytes) -> int:
+    """Index of the newline (LF or CR) that ends the first record, outside quotes; -1 if
+    the first record does not end within `head`."""
+    data = np.frombuffer(head, np.uint8)
+    breaks = np.flatnonzero((data == 10) | (data == 13))
+    if not breaks.size:
+        return -1
+    quotes = np.flatnonzero(data == 34)
+    if quotes.size:
+        breaks = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
+    return int(breaks[0]) if breaks.size else -1
+
+
+def _line_column(text: str) -> tuple[int, int]:
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalized.count("\n") + 1, len(normalized) - (normalized.rfind("\n") + 1) + 1
+
+
 def read_header(path: Path, delimiter: str | None = None) -> tuple[list[str], str]:
-    """The column names of a CSV file and its delimiter (guessed when not given)."""
+    """The column names of a CSV file and its delimiter (guessed when not given).
+
+    Raises EventDataError at file:line:column for a file that is not a regular file,
+    empty, not UTF-8 (UTF-16 and UTF-32 are named), holds a control character in its
+    header, or whose header row does not end within its first MiB."""
+    check_regular_file(path, "events file", EventDataError)
     try:
         with path.open("rb") as handle:
-            head = handle.read(1 << 16)
+            head = handle.read(_HEADER_MAX)
     except OSError as error:
-        raise EventDataError([Diagnostic(f"cannot read the file: {error.strerror}",
-                                         Position(str(path)))]) from None
+        raise _error_at(path, f"cannot read the file: {error.strerror}", None) from None
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        raise _error_at(path, "the file is UTF-32 text; save it as UTF-8", 1, 1)
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise _error_at(path, "the file is UTF-16 text; save it as UTF-8", 1, 1)
+    if head[:3] == b"\xef\xbb\xbf":
+        head = head[3:]
+    end = _header_end(head)
+    if end < 0 and len(head) >= _HEADER_MAX - 3:
+        raise _error_at(path, f"the header row does not end within the first "
+                              f"{_HEADER_MAX // 2**20} MiB: this is not a CSV events file")
+    raw = head if end < 0 else head[:end]
     try:
-        text = head.decode("utf-8-sig")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        if error.start < len(head) - 4:  # not just a character cut at the block's end
-            raise EventDataError([Diagnostic("the file is not UTF-8 text",
-                                             Position(str(path), 1))]) from None
-        text = head[: error.start].decode("utf-8-sig")
-    first = text.splitlines()[0] if text.strip() else ""
-    if not first.strip():
-        raise EventDataError([Diagnostic("the file is empty (no header row)",
-                                         Position(str(path), 1))])
+        line, column = _line_column(raw[: error.start].decode("utf-8", errors="replace"))
+        raise _error_at(path, f"invalid UTF-8 byte 0x{raw[error.start]:02x} (the file must "
+                              "be UTF-8 text)", line, column) from None
+    bad = next((i for i, c in enumerate(text) if c in _CONTROL), None)
+    if bad is not None:
+        line, column = _line_column(text[:bad])
+        hint = " (is the file UTF-16 text?)" if text[bad] == "\x00" else ""
+        raise _error_at(path, f"control character U+{ord(text[bad]):04X} in the header "
+                              f"row{hint}", line, column)
+    if not text.strip():
+        raise _error_at(path, "the file is empty (no header row)")
     if delimiter is None:
-        delimiter = max((",", ";", "\t"), key=first.count)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+        delimiter = max((",", ";", "\t"), key=text.count)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error as error:
+        raise _error_at(path, f"the header row cannot be read as CSV: {error}") from None
     return [name.strip() for name in header], delimiter
 
 
@@ -95,6 +167,7 @@ def resolve_columns(
             found[role] = name
             continue
         hint = did_you_mean(column, header)
+        hint = shorten(hint) if hint is not None else None
         if role in mapping.required:
             missing.append(Diagnostic(f"no column {column!r} (the {role.replace('_', ' ')} "
                                       "of each event)", where, hint))
@@ -157,13 +230,56 @@ def read_text_columns(
         )
         table = reader.read_all()
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
-        raise EventDataError([Diagnostic(f"cannot read the CSV: {error}",
-                                         Position(str(path)))]) from None
+        raise _unreadable(path, str(error)) from None
+    except OSError as error:
+        raise _error_at(path, f"cannot read the file: {error.strerror or error}", None) from None
     finally:
         handle.close()
     if progress is not None:
         progress(total, total)
     return table, skipped
+
+
+def _unreadable(path: Path, message: str) -> EventDataError:
+    """The error for a CSV Arrow could not parse, located where that can be found."""
+    if "UTF8" in message or "UTF-8" in message:
+        found = first_invalid_utf8(path)
+        if found is not None:
+            line, column, byte = found
+            return _error_at(path, f"invalid UTF-8 byte 0x{byte:02x} (the file must be "
+                                   "UTF-8 text)", line, column)
+        return _error_at(path, "the file is not UTF-8 text", None)
+    if "straddling" in message or "block" in message:
+        return _error_at(path, f"a record is longer than {_BLOCK // 2**20} MiB (a quote "
+                               "left open?); the file cannot be read as CSV", None)
+    return _error_at(path, f"cannot read the CSV: {shorten(message, 200)}", None)
+
+
+def first_invalid_utf8(path: Path) -> tuple[int, int, int] | None:
+    """(line, column, byte) of the first byte that is not UTF-8 in the file, or None.
+    Runs only after Arrow refused the file, so it may be slow-ish (one pass, in blocks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, tail = 1, ""
+    try:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                try:
+                    text = decoder.decode(block)
+                except UnicodeDecodeError as error:
+                    bad = bytes(error.object)
+                    good = bad[: error.start].decode("utf-8", errors="replace")
+                    here, column = _line_column(tail + good)
+                    return line + here - 1, column, bad[error.start]
+                lines = text.count("\n") or text.count("\r")
+                if lines:
+                    line += lines
+                    tail = text[max(text.rfind("\n"), text.rfind("\r")) + 1:]
+                else:
+                    tail += text
+                tail = tail[-(1 << 16):]
+    except OSError:
+        return None
+    return None
 
 
 class _RecordLines:

@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 from ..errors import Diagnostic, EventDataError, Position, UsageError
 from ..incidents import SCHEMA, Incidents, KindMapping
 from ._build import EventFile, Progress
-from ._csvfile import read_header, read_mapped_csv, read_text_columns
+from ._csvfile import describe_header, read_header, read_mapped_csv, read_text_columns
 from .mapping import ColumnMapping
 
 __all__ = ["as_mapping", "from_csv", "is_treatyline_header", "to_csv"]
@@ -57,7 +57,7 @@ def from_csv(
         if not is_treatyline_header(header):
             raise EventDataError([Diagnostic(
                 "a column mapping is needed: the columns are not treatyline's own "
-                f"(the header has: {', '.join(header[:12])}{', ...' if len(header) > 12 else ''})",
+                f"({', '.join(SCHEMA.names[:4])}, ...); {describe_header(header)}",
                 Position(str(path), 1))])
         return _from_treatyline_csv(path, delimiter, progress)
     chosen = as_mapping(mapping).with_kinds(kinds)

@@ -8,8 +8,9 @@ from typing import Any, Final
 
 from ..errors import Diagnostic, EventDataError, Position, UsageError, did_you_mean
 from ..incidents import KindMapping
+from ..inputs import check_regular_file
 from ._build import EventFile, Progress
-from ._csvfile import read_header
+from ._csvfile import describe_header, read_header
 from .acled import ACLED, from_acled_csv
 from .csvfile import as_mapping, from_csv, is_treatyline_header
 from .geojson import from_geojson
@@ -45,10 +46,14 @@ def detect_format(path: str | Path) -> str:
     """The format of an events file, from its first bytes, its extension and its header:
     'parquet', 'geojson', 'ucdp', 'acled', 'treatyline-csv' or 'csv'."""
     path = Path(path)
-    if not path.is_file():
-        raise UsageError([Diagnostic("no such events file", Position(str(path)))])
-    with path.open("rb") as handle:
-        head = handle.read(4096)
+    # before any open: a FIFO would block for ever, a device never end
+    check_regular_file(path, "events file", UsageError)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise UsageError([Diagnostic(f"cannot read the events file: {error.strerror}",
+                                     Position(str(path)))]) from None
     suffix = path.suffix.lower()
     if head[:4] == b"PAR1" or suffix in (".parquet", ".pq"):
         return "parquet"
@@ -79,6 +84,7 @@ def _mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None
     if isinstance(mapping, (str, Path)):
         if isinstance(mapping, str) and mapping in PRESETS and not Path(mapping).exists():
             return PRESETS[mapping]
+        check_regular_file(Path(mapping), "mapping file", UsageError)
         return load_mapping(mapping, PRESETS)
     return as_mapping(mapping)
 
@@ -124,7 +130,7 @@ def read_events(
     if chosen is None and detected != "treatyline-csv":
         raise EventDataError([Diagnostic(
             "cannot tell which columns hold what: the header is not UCDP's, ACLED's or "
-            "treatyline's; give a column mapping (id, date, longitude, latitude, ...). "
-            f"The header has: {', '.join(header[:12])}{', ...' if len(header) > 12 else ''}",
+            "treatyline's; give a column mapping (id, date, longitude, latitude, ...); "
+            f"{describe_header(header)}",
             Position(str(path), 1))])
     return from_csv(path, chosen, kinds=kinds, progress=progress)

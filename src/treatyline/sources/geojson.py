@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,10 @@ import pyarrow as pa
 
 from ..errors import Diagnostic, EventDataError, Position
 from ..incidents import SCHEMA, Incidents, KindMapping
+from ..inputs import decode_text, read_input_bytes
 from ._build import Check, EventFile, Progress, build_incidents
 from ._csvfile import resolve_columns
+from ._shown import shorten
 from .csvfile import as_mapping
 from .mapping import ColumnMapping
 
@@ -59,7 +61,7 @@ def from_geojson(
         if preset is None:
             raise EventDataError([Diagnostic(
                 "a column mapping is needed: the properties are not UCDP's, ACLED's or "
-                f"treatyline's (they are: {', '.join(names[:12])})", Position(str(path)))])
+                f"treatyline's ({_listed(names)})", Position(str(path)))])
         chosen = PRESETS[preset]
     else:
         chosen = as_mapping(mapping)
@@ -69,14 +71,24 @@ def from_geojson(
     columns, warnings = resolve_columns(path, names, chosen)
 
     raw: dict[str, pa.Array] = {}
+    checks: list[Check] = []
+    not_feature = np.array([not isinstance(f, dict) for f in features], np.bool_)
+    checks.append((not_feature, "feature", lambda row: "is not a JSON object"))
     for role, name in columns.items():
-        raw[role] = pa.array([_text(_properties(f).get(name)) for f in features], pa.string())
+        values = [_properties(f).get(name) for f in features]
+        # an object or a list is not a cell: set aside, never turned into text
+        nested = np.array([isinstance(v, (dict, list)) for v in values], np.bool_)
+        raw[role] = pa.array([_text(v) for v in values], pa.string())
+        if nested.any():
+            checks.append((nested, name, _not_a_value(values)))
     longitude, latitude, kinds_of_geometry = _points(features)
     raw["longitude"] = pa.array(longitude)
     raw["latitude"] = pa.array(latitude)
     not_point = kinds_of_geometry != ""
-    checks: list[Check] = [(not_point, "geometry", lambda row: (
-        f"is a {kinds_of_geometry[row]}, not a Point"))]
+    checks.append((not_point, "geometry", lambda row: (
+        f"is a {kinds_of_geometry[row]}, not a Point")))
+    infinite = np.isinf(longitude) | np.isinf(latitude)
+    checks.append((infinite, "geometry", lambda row: "coordinates are not finite numbers"))
 
     def locate(rows: npt.NDArray[np.int64]) -> list[tuple[Position, str]]:
         return [(Position(str(path)), f"feature {row + 1}, ") for row in rows.tolist()]
@@ -86,17 +98,22 @@ def from_geojson(
 
 
 def _features(path: Path, progress: Progress | None) -> list[Any]:
-    total = path.stat().st_size
+    # read whole: size-bounded by the input policy, UTF-8 with located errors
+    data_bytes = read_input_bytes(path, "events file", EventDataError)
+    total = len(data_bytes)
     if progress is not None:
         progress(0, total)
+    text = decode_text(data_bytes, str(path), EventDataError)
     try:
-        with path.open(encoding="utf-8-sig") as handle:
-            data = json.load(handle)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise EventDataError([Diagnostic(f"not valid JSON: {error.msg}",
                                          Position(str(path), error.lineno, error.colno))]) from None
-    except UnicodeDecodeError:
-        raise EventDataError([Diagnostic("the file is not UTF-8 text",
+    except RecursionError:
+        raise EventDataError([Diagnostic("the JSON is nested too deeply to be GeoJSON",
+                                         Position(str(path)))]) from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise EventDataError([Diagnostic(f"not valid JSON: {shorten(str(error), 120)}",
                                          Position(str(path)))]) from None
     if progress is not None:
         progress(total, total)
@@ -105,7 +122,8 @@ def _features(path: Path, progress: Progress | None) -> list[Any]:
         return list(data["features"])
     if isinstance(data, dict) and data.get("type") == "Feature":
         return [data]
-    raise EventDataError([Diagnostic("expected a GeoJSON FeatureCollection",
+    raise EventDataError([Diagnostic("expected a GeoJSON FeatureCollection (an object with "
+                                     '"type": "FeatureCollection" and a "features" list)',
                                      Position(str(path), 1))])
 
 
@@ -114,12 +132,36 @@ def _properties(feature: Any) -> dict[str, Any]:
     return properties if isinstance(properties, dict) else {}
 
 
+def _not_a_value(values: list[Any]) -> Callable[[int], str]:
+    def message(row: int) -> str:
+        what = "object" if isinstance(values[row], dict) else "array"
+        return f"is a JSON {what}, not a text or a number"
+    return message
+
+
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(shorten(name) for name in names[:6])
+    return f"the properties are: {shown}{', ...' if len(names) > 6 else ''}" if names else (
+        "the features have no properties")
+
+
 def _text(value: Any) -> str:
-    if value is None:
+    if value is None or isinstance(value, (dict, list)):
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
     return str(value)
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number as a float (inf for an overflowing or infinite one); None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return math.inf
+    return None if math.isnan(number) else number
 
 
 def _points(features: list[Any]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
@@ -139,31 +181,43 @@ def _points(features: list[Any]) -> tuple[npt.NDArray[np.float64], npt.NDArray[n
         if kind == "MultiPoint" and isinstance(coordinates, list) and len(coordinates) == 1:
             kind, coordinates = "Point", coordinates[0]
         if kind != "Point":
-            other[i] = str(kind)
+            other[i] = shorten(kind if isinstance(kind, str) else json.dumps(kind)[:60])
             longitude[i] = latitude[i] = 0.0  # rejected for the geometry, not twice
             continue
-        if (isinstance(coordinates, list) and len(coordinates) >= 2
-                and all(isinstance(c, (int, float)) for c in coordinates[:2])):
-            longitude[i], latitude[i] = float(coordinates[0]), float(coordinates[1])
+        if isinstance(coordinates, list) and len(coordinates) >= 2:
+            x, y = _number(coordinates[0]), _number(coordinates[1])
+            if x is not None and y is not None:
+                longitude[i], latitude[i] = x, y
     return longitude, latitude, other.astype(str)
 
 
 def _from_treatyline_geojson(path: Path, features: list[Any]) -> EventFile:
     longitude, latitude, other = _points(features)
-    bad = np.flatnonzero((other != "") | np.isnan(longitude) | np.isnan(latitude))
+    bad = np.flatnonzero((other != "") | ~np.isfinite(longitude) | ~np.isfinite(latitude)
+                         | (np.abs(longitude) > 180) | (np.abs(latitude) > 90))
     if bad.size:
-        raise EventDataError([Diagnostic(f"feature {int(bad[0]) + 1} has no Point geometry",
-                                         Position(str(path)))])
+        raise EventDataError([Diagnostic(
+            f"feature {int(bad[0]) + 1} has no Point geometry with finite coordinates "
+            "in -180..180, -90..90", Position(str(path)))])
     columns: dict[str, Any] = {}
     for name in _PROPERTY_COLUMNS:
         values = [_properties(f).get(name) for f in features]
         field = SCHEMA.field(name)
-        if pa.types.is_floating(field.type):
-            columns[name] = pa.array([np.nan if v is None else v for v in values], pa.float64())
-        elif pa.types.is_integer(field.type):
-            columns[name] = pa.array([0 if v is None else v for v in values], field.type)
-        else:
-            columns[name] = pa.array([_text(v) for v in values], pa.string())
+        try:
+            if pa.types.is_floating(field.type):
+                columns[name] = pa.array([np.nan if v is None else v for v in values],
+                                         pa.float64())
+            elif pa.types.is_integer(field.type):
+                columns[name] = pa.array([0 if v is None else v for v in values], field.type)
+            else:
+                nested = [i for i, v in enumerate(values) if isinstance(v, (dict, list))]
+                if nested:
+                    raise TypeError(f"feature {nested[0] + 1} has an object or array")
+                columns[name] = pa.array([_text(v) for v in values], pa.string())
+        except (pa.ArrowException, TypeError, ValueError, OverflowError) as error:
+            raise EventDataError([Diagnostic(
+                f"property {name!r} cannot be read as {field.type}: "
+                f"{shorten(str(error), 120)}", Position(str(path)))]) from None
     columns["longitude"] = pa.array(longitude)
     columns["latitude"] = pa.array(latitude)
     incidents = Incidents.from_arrow(pa.table(columns), where=str(path))

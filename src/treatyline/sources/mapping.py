@@ -23,14 +23,25 @@ are the generic reader with a preset mapping (`sources.ucdp.UCDP_GED`,
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ..errors import Diagnostic, EventDataError, Position, UsageError, did_you_mean
+from ..errors import (
+    Diagnostic,
+    EventDataError,
+    Position,
+    TreatylineError,
+    UsageError,
+    did_you_mean,
+)
 from ..incidents import KindMapping, check_kind_mapping, merge_kind_mappings
 from ._dates import spellings_of
+from ._shown import shorten
+
+MAX_RADIUS_KM: Final = 20_040.0
+"""Half the Earth's circumference: a larger uncertainty radius is not a place."""
 
 __all__ = ["COLUMN_ROLES", "ColumnMapping", "load_mapping"]
 
@@ -109,16 +120,38 @@ class ColumnMapping:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "mapping",
-                  presets: Mapping[str, ColumnMapping] | None = None) -> ColumnMapping:
+                  presets: Mapping[str, ColumnMapping] | None = None,
+                  positions: Callable[[str], Position | None] | None = None) -> ColumnMapping:
         """A mapping from plain data (e.g. YAML). `preset` names a preset to start from;
-        its `kinds` are then merged with the given ones."""
+        its `kinds` are then merged with the given ones.
+
+        Every value is checked for its type and range; a bad one raises EventDataError
+        naming `where` (the mapping file) and the key, or UsageError when `where` is the
+        default "mapping" (a dict given through the API, not a file). `positions(key)`
+        gives the file:line:column of a top-level key's value when the loader kept them
+        (else the error points at `where`)."""
+        error_type: type[TreatylineError] = UsageError if where == "mapping" else EventDataError
+
+        def at(key: str) -> Position:
+            found = positions(key) if positions is not None else None
+            return found if found is not None else Position(where)
+
+        def fail(key: str, message: str, suggestion: str | None = None) -> TreatylineError:
+            return error_type([Diagnostic(f"mapping key {key!r}: {message}", at(key),
+                                          suggestion)])
+
+        if not isinstance(data, Mapping):
+            raise error_type([Diagnostic("a column mapping is a mapping of keys to values",
+                                         Position(where))])
         names = {f.name for f in dataclasses.fields(cls)}
-        problems = [Diagnostic(f"{where}: unknown mapping key {key!r}", None,
+        problems = [Diagnostic(f"unknown mapping key {_shown(key)}", at(str(key)),
                                did_you_mean(str(key), sorted(names)))
                     for key in data if key not in names and key != "preset"]
         if problems:
-            raise UsageError(problems)
-        values = dict(data)
+            raise error_type(problems)
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            values[key] = _checked(key, value, fail)
         base = cls()
         preset = values.pop("preset", None)
         if preset is not None:
@@ -128,26 +161,124 @@ class ColumnMapping:
                 presets = PRESETS
             known = dict(presets)
             if preset not in known:
-                raise UsageError([Diagnostic(f"{where}: unknown preset {preset!r} "
-                                             f"(known: {', '.join(known)})", None,
-                                             did_you_mean(str(preset), known))])
+                raise fail("preset", f"unknown preset {_shown(preset)} (known: "
+                                     f"{', '.join(known)})", did_you_mean(preset, known))
             base = known[preset]
-        if "radius_km" in values:
-            values["radius_km"] = {int(k): float(v) for k, v in values["radius_km"].items()}
-        if "time_windows" in values:
-            values["time_windows"] = {int(k): (int(v[0]), int(v[1]))
-                                      for k, v in values["time_windows"].items()}
-        for key in ("required", "time_precision_codes"):
-            if key in values:
-                values[key] = tuple(values[key])
         kinds = values.pop("kinds", None)
-        if kinds is not None and not isinstance(kinds, Mapping):
-            raise UsageError(f"{where}: kinds must be a mapping of category to kind")
         try:
+            if kinds is not None:
+                check_kind_mapping(kinds, "kinds")
             mapping = dataclasses.replace(base, **values)
-        except TypeError as error:
-            raise UsageError(f"{where}: {error}") from None
-        return mapping.with_kinds(kinds)
+            return mapping.with_kinds(kinds)
+        except (UsageError, EventDataError) as error:
+            raise error_type([Diagnostic(d.message, d.position or Position(where),
+                                         d.suggestion)
+                              for d in error.diagnostics]) from None
+        except (TypeError, ValueError) as error:
+            raise error_type([Diagnostic(f"{error}", Position(where))]) from None
+
+
+def _shown(value: Any) -> str:
+    return repr(shorten(str(value)))
+
+
+_TEXT_KEYS: Final = frozenset({"dataset", "citation", "preset", "date_format"})
+_MAX_WINDOW_DAYS: Final = 3660
+
+
+def _checked(key: str, value: Any,
+             fail: Callable[..., TreatylineError]) -> Any:
+    """`value` of mapping key `key`, converted to the field's type, or `fail`."""
+    if key in COLUMN_ROLES:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise fail(key, f"a column name (text) is expected, not {_shown(value)}")
+        return value
+    if key in _TEXT_KEYS:
+        if not isinstance(value, str):
+            raise fail(key, f"text is expected, not {_shown(value)}")
+        if key == "date_format":
+            try:
+                spellings_of(value)
+            except UsageError as error:
+                raise fail(key, error.diagnostics[0].message) from None
+        return value
+    if key == "utc_offset":
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise fail(key, f"an offset like '+02:00' is expected, not {_shown(value)}")
+        try:
+            utc_offset_minutes(value)
+        except UsageError as error:
+            raise fail(key, error.diagnostics[0].message) from None
+        return value
+    if key == "delimiter":
+        if value is None:
+            return None
+        if not isinstance(value, str) or len(value) != 1 or value in "\"\r\n":
+            raise fail(key, f"one character (',', ';' or a tab) is expected, not {_shown(value)}")
+        return value
+    if key == "kinds":
+        if not isinstance(value, Mapping) or not all(
+                isinstance(v, (str, Mapping)) for v in value.values()):
+            raise fail(key, "a mapping of category to kind (or of subcategory to kind) is "
+                            "expected")
+        return {str(k): ({str(s): t for s, t in v.items()} if isinstance(v, Mapping) else v)
+                for k, v in value.items()}
+    if key == "radius_km":
+        if not isinstance(value, Mapping):
+            raise fail(key, "a mapping of precision code to radius in km is expected")
+        table = {}
+        for code, km in value.items():
+            number = _code(code)
+            if number is None:
+                raise fail(key, f"{_shown(code)} is not a whole-number code (0..100)")
+            if isinstance(km, bool) or not isinstance(km, (int, float)) or not (
+                    0 <= km <= MAX_RADIUS_KM):
+                raise fail(key, f"code {number}: {_shown(km)} is not a radius in km "
+                                f"(0..{MAX_RADIUS_KM:,.0f})")
+            table[number] = float(km)
+        return table
+    if key == "time_windows":
+        if not isinstance(value, Mapping):
+            raise fail(key, "a mapping of precision code to [days before, days after] is "
+                            "expected")
+        windows = {}
+        for code, pair in value.items():
+            number = _code(code)
+            if number is None:
+                raise fail(key, f"{_shown(code)} is not a whole-number code (0..100)")
+            if (not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(
+                    isinstance(d, int) and not isinstance(d, bool)
+                    and 0 <= d <= _MAX_WINDOW_DAYS for d in pair)):
+                raise fail(key, f"code {number}: [days before, days after] is expected, "
+                                f"each a whole number 0..{_MAX_WINDOW_DAYS}")
+            windows[number] = (int(pair[0]), int(pair[1]))
+        return windows
+    if key == "time_precision_codes":
+        if not isinstance(value, (list, tuple)) or any(_code(c) is None for c in value):
+            raise fail(key, "a list of whole-number codes (0..100) is expected")
+        return tuple(_code(c) for c in value)
+    if key == "required":
+        roles = ("id", "date", "longitude", "latitude", *COLUMN_ROLES)
+        if not isinstance(value, (list, tuple)) or not all(
+                isinstance(r, str) and r in roles for r in value):
+            raise fail(key, f"a list of roles is expected (of: {', '.join(COLUMN_ROLES)})")
+        return tuple(value)
+    return value
+
+
+def _code(value: Any) -> int | None:
+    """A precision code: a whole number 0..100 (YAML keys may come as text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 3:
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if isinstance(value, int) and 0 <= value <= 100 else None
 
 
 COLUMN_ROLES: Final[tuple[str, ...]] = (
