@@ -329,7 +329,9 @@ def test_extreme_dates_do_not_reach_assess_or_report(tmp_path: Path, day: str) -
     done = subprocess.run([TREATYLINE, "report", str(MINSK), "--as-of", "2015-03-31",
                            "--events", str(events), "-o", str(tmp_path / "x.html")],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr  # the report says rows were set aside
+    assert done.returncode == 1, done.stderr  # written, and the row set aside is named
+    assert (tmp_path / "x.html").is_file()
+    assert "d.csv:2: error: event 1: date" in done.stderr
     assert "1 event row(s) rejected" in done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     (rejected,) = read_events(events).rejected

@@ -231,6 +231,8 @@ def assess(
     rejected = _rejected_acts(bundle)
     if rejected:
         print_diagnostics(stderr, rejected)
+    if result.events_rejected and json_output:  # the tables list them; JSON readers get stderr
+        print_diagnostics(stderr, result.events_rejected)
     if result.events_rejected or rejected:
         raise typer.Exit(1)
 
@@ -260,7 +262,8 @@ def report(
         stderr.print(_styled((f"{len(rejected)} act(s) rejected", "red"),
                              "; the report counts only the valid acts."))
     if rejected_rows:
-        stderr.print(_styled((f"{rejected_rows} event row(s) rejected", "red"),
+        print_diagnostics(stderr, rejected_rows)
+        stderr.print(_styled((f"{len(rejected_rows)} event row(s) rejected", "red"),
                              "; the report shows the rest."))
     stdout.print(f"report written to {output} ({size / 1024:.0f} KiB)")
     if rejected or rejected_rows:

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from ..bundle import Bundle
 from ..calendar import DayOrTime
+from ..errors import Diagnostic
 from ..inputs import write_output
 from ..monitor import monitor
 from .build import build_report
@@ -26,12 +27,12 @@ def write_report(
     mapping: Path | None = None,
     scenario: bool = False,
     console: Console | None = None,
-) -> tuple[int, int]:
-    """Write the report to `output`; returns (bytes written, rejected event rows)."""
+) -> tuple[int, tuple[Diagnostic, ...]]:
+    """Write the report to `output`; returns (bytes written, the event rows set aside)."""
     seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
                    console=console)
     assessment = seen.assessment
     html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
                         seen.incidents, seen.territory)
     size = write_output(output, html, "report")
-    return size, len(assessment.events_rejected)
+    return size, assessment.events_rejected
