@@ -19,12 +19,20 @@ import calendar as _stdlib_calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from .errors import Diagnostic, TreatylineError
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
+    "MAX_PERIOD_YEARS",
+    "DateRangeError",
     "DayOrTime",
     "Offset",
+    "add_days",
     "add_months",
+    "check_day",
     "day_of",
     "first_day_of_next_month",
     "parse_day",
@@ -38,17 +46,60 @@ DayOrTime = date | datetime
 """A fact's time: a calendar day, or a timezone-aware instant."""
 
 
+FIRST_DAY = date(1000, 1, 1)
+LAST_DAY = date(8999, 12, 31)
+"""Dates a treaty or a record may name. With periods of at most `MAX_PERIOD_YEARS`, every
+day the engine computes from them stays inside what `datetime.date` can hold (years 1 to
+9999), with room for the windows counted before a start."""
+
+MAX_PERIOD_YEARS = 1000
+"""The longest period (days, months and years together) a treaty may name."""
+
+_MAX_PERIOD_DAYS = round(MAX_PERIOD_YEARS * 365.2425)
+
+
+class DateRangeError(TreatylineError, ValueError):
+    """Date arithmetic that would leave the calendar (before year 1 or after 9999). A
+    treaty's own dates and periods are range-checked when it is loaded, so this is raised
+    only for days that come from elsewhere (an as-of date, an event) near the ends."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__([Diagnostic(message)])
+
+
+def check_day(day: date) -> date:
+    """`day`, if it lies from FIRST_DAY to LAST_DAY; otherwise ValueError saying so."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside the dates treatyline accepts "
+                         f"({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+    return day
+
+
+def add_days(day: date, days: int) -> date:
+    """`day` moved by `days` (negative: back); DateRangeError past the calendar's ends."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise DateRangeError(f"{abs(days)} day(s) {'after' if days >= 0 else 'before'} "
+                             f"{day.isoformat()} is outside the calendar (years 1 to "
+                             "9999)") from None
+
+
 def add_months(day: date, months: int, overflow: MonthOverflow = "clip") -> date:
-    """`day` moved by whole months, rounding a missing day as `overflow` says."""
+    """`day` moved by whole months, rounding a missing day as `overflow` says;
+    DateRangeError past the calendar's ends."""
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
+    if not 1 <= year <= 9999:
+        raise DateRangeError(f"{months} month(s) after {day.isoformat()} is outside the "
+                             "calendar (years 1 to 9999)")
     last = _stdlib_calendar.monthrange(year, month)[1]
     if day.day <= last:
         return date(year, month, day.day)
     if overflow == "clip":
         return date(year, month, last)
-    return date(year, month, last) + timedelta(days=1)
+    return add_days(date(year, month, last), 1)
 
 
 def first_day_of_next_month(day: date) -> date:
@@ -67,21 +118,38 @@ class Offset:
     month_overflow: MonthOverflow = "clip"
 
     def __post_init__(self) -> None:
+        for name in ("days", "months", "years"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValueError(f"{name} must be a whole number, not {_shown(value)}")
+        if self.then not in (None, "first_day_of_next_month", "first_day_of_month"):
+            raise ValueError(f"then must be first_day_of_next_month or first_day_of_month, "
+                             f"not {_shown(self.then)}")
+        if self.month_overflow not in ("clip", "roll_over"):
+            raise ValueError(f"month_overflow must be clip or roll_over, not "
+                             f"{_shown(self.month_overflow)}")
         if min(self.days, self.months, self.years) < 0:
             raise ValueError("an offset counts forward: days, months and years must be >= 0")
         if self.then == "first_day_of_month" and (self.days or not (self.months or self.years)):
             # "the first day of the Nth month after the month in which D falls": whole months
             # only, at least one, so that the result never falls before D
             raise ValueError("first_day_of_month takes whole months (at least one) and no days")
+        if (self.years > MAX_PERIOD_YEARS or self.months > 12 * MAX_PERIOD_YEARS
+                or self.days > _MAX_PERIOD_DAYS
+                or self.years * 12 + self.months + self.days * 12 / 365.2425
+                > 12 * MAX_PERIOD_YEARS):
+            raise ValueError(f"a period of more than {MAX_PERIOD_YEARS} years is not accepted "
+                             f"(got {self.describe().removesuffix(' after')})")
 
     @property
     def is_zero(self) -> bool:
         return self.days == 0 and self.months == 0 and self.years == 0 and self.then is None
 
     def after(self, day: date) -> date:
-        """The day this offset leads to from `day` (years, then months, then days)."""
+        """The day this offset leads to from `day` (years, then months, then days);
+        DateRangeError when that day is past the end of the calendar (year 9999)."""
         moved = add_months(day, 12 * self.years + self.months, self.month_overflow)
-        moved = moved + timedelta(days=self.days)
+        moved = add_days(moved, self.days)
         if self.then == "first_day_of_next_month":
             return first_day_of_next_month(moved)
         if self.then == "first_day_of_month":
@@ -126,6 +194,9 @@ class Offset:
                 "'6 months' or 'first day of the month following 90 days'"
             )
         for amount, unit in tokens:
+            if len(amount) > 12:
+                raise ValueError(f"a period of more than {MAX_PERIOD_YEARS} years is not "
+                                 f"accepted (got {text.strip()[:40]!r})")
             amounts[unit] += int(amount)
         return cls(days=amounts["day"], months=amounts["month"], years=amounts["year"], then=then)
 
@@ -163,6 +234,11 @@ def parse_day_or_time(text: str) -> DayOrTime:
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no timezone; write e.g. {stripped}+02:00 or {stripped}Z")
     return moment
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def day_of(moment: DayOrTime) -> date:

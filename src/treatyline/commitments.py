@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .calendar import Offset
+from .calendar import DateRangeError, Offset
 from .evaluation import evaluate, in_sentence
 from .incidents import KINDS, Incidents, TimePrecision
 from .record import Record
@@ -276,6 +276,11 @@ def _window(spec: MeasureWindow | None, start: date | datetime, *, before: bool,
         return Window(end - timedelta(days=spec.days - 1), end)
     first = _first_full_day(start)
     return Window(first, first + timedelta(days=spec.days - 1))
+
+
+def _capped_days_after(day: date, days: int) -> date:
+    """`day` + `days`, or the last day of the calendar if that is beyond it."""
+    return day + timedelta(days=days) if (date.max - day).days >= days else date.max
 
 
 def _in_window(first: npt.NDArray[np.datetime64], last: npt.NDArray[np.datetime64],
@@ -676,8 +681,10 @@ def _withdrawal(ctx: _Context, base: dict[str, Any], territory: AreaOracle | Non
     assert m.line is not None and m.distance_km is not None and m.deadline is not None
     assert territory is not None
     start_day = _start_day(ctx.start)
-    deadline = m.deadline if isinstance(m.deadline, date) else m.deadline.after(start_day)
-    check_from = deadline + timedelta(days=1)
+    try:
+        deadline = m.deadline if isinstance(m.deadline, date) else m.deadline.after(start_day)
+    except DateRangeError:
+        deadline = date.max  # beyond the calendar: it cannot have passed by any as-of date
     base = {**base, "area": base["area"] or m.line}
     how = (f"{m.deadline.describe()} the start" if isinstance(m.deadline, Offset)
            else "a fixed date")
@@ -696,6 +703,7 @@ def _withdrawal(ctx: _Context, base: dict[str, Any], territory: AreaOracle | Non
             baseline=None, after=None, figures={"distance_km": m.distance_km}, series=(),
             violations=(), coverage={"events_in_data": len(ctx.events)},
             warnings=tuple(warnings), because=tuple(ctx.because))
+    check_from = deadline + timedelta(days=1)  # deadline < as_of <= date.max
     period = Window(check_from, ctx.as_of)
     late = ctx.known & (ctx.first >= np.datetime64(check_from, "D")) & (ctx.member != 0)
     dist = np.full(len(ctx.events), np.nan)
@@ -753,7 +761,7 @@ def _withdrawal(ctx: _Context, base: dict[str, Any], territory: AreaOracle | Non
     return CommitmentResult(
         **base, verdict=verdict, summary=summary, baseline=None, after=period, figures=figures,
         series=_series(ctx, ctx.known & ctx.wanted & (ctx.member == 1),
-                       Window(check_from, min(ctx.as_of, check_from
-                                              + timedelta(days=_SERIES_MARGIN_DAYS - 1)))),
+                       Window(check_from, min(ctx.as_of, _capped_days_after(
+                           check_from, _SERIES_MARGIN_DAYS - 1)))),
         violations=_listed(ctx, ordered, notes),
         coverage=_coverage(ctx, period), warnings=tuple(warnings), because=tuple(ctx.because))

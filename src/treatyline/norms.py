@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from .calendar import DateRangeError, Offset
 from .commitments import CommitmentResult
 from .errors import Diagnostic
 from .evaluation import Evaluation, evaluate, in_sentence
@@ -388,7 +389,7 @@ def _occasions(
     start = 0
     while start < len(covered):
         first_day = _to_date(days[covered[start]])
-        end_day = trigger.window.after(first_day)
+        end_day = _after(trigger.window, first_day)
         stop = start
         while stop < len(covered) and _to_date(days[covered[stop]]) < end_day:
             stop += 1
@@ -407,6 +408,15 @@ def _occasions(
         ))
         start = stop
     return occasions, aside, reading_dependent
+
+
+def _after(offset: Offset, day: date) -> date:
+    """The day `offset` leads to from `day`; the last day of the calendar when it lies
+    beyond it (a deadline that far away cannot pass before any as-of date)."""
+    try:
+        return offset.after(day)
+    except DateRangeError:
+        return date.max
 
 
 def _fulfilment(acts: Iterable[Act], kinds: Sequence[str], bearer: str, start: date) -> Act | None:
@@ -469,7 +479,7 @@ def _make(
     ev: Evaluation, provision: Provision, occasion: Occasion, bearers: Sequence[str],
     due_from: date, acts: Sequence[Act], as_of: date, trigger_reason: Reason,
 ) -> list[Obligation]:
-    deadline = provision.deadline.after(due_from) if provision.deadline else None
+    deadline = _after(provision.deadline, due_from) if provision.deadline else None
     rule = provision.decision_rule
     only_under = tuple(str(r) for r in occasion.covered_under if r is not None) \
         if occasion.depends_on_reading else ()

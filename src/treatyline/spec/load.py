@@ -12,9 +12,11 @@ import pycountry
 from pydantic import BaseModel, ValidationError
 
 from ..calendar import day_of
-from ..errors import ISO_ALIASES, Diagnostic, SpecError, did_you_mean
+from ..errors import ISO_ALIASES, Diagnostic, Position, SpecError, did_you_mean
+from ..inputs import check_regular_file, resolve_named_file
 from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .model import (
+    MAX_WINDOW_DAYS,
     AllOf,
     AnyOf,
     Condition,
@@ -256,18 +258,16 @@ def _check_references(
                 elif ref == name:
                     yield Diagnostic(f"area {name!r} refers to itself",
                                      source.at(("areas", name, field, i)))
-        files = [(("areas", name, "geojson"), area.geojson)] + [
-            (("areas", name, "readings", r, "geojson"), reading.geojson)
-            for r, reading in area.readings.items()
+        files: list[tuple[PathKey, str | None]] = [
+            (("areas", name, "geojson"), area.geojson),
+            *((("areas", name, "readings", r, "geojson"), reading.geojson)
+              for r, reading in area.readings.items()),
+            *((("areas", name, "versions", version.isoformat()), file)
+              for version, file in area.versions.items()),
         ]
         for at_path, file in files:
-            if file and base_dir is not None and not (base_dir / file).is_file():
-                yield Diagnostic(f"GeoJSON file {file!r} not found next to the treaty file",
-                                 source.at(at_path))
-        for version, file in area.versions.items():
-            if base_dir is not None and not (base_dir / file).is_file():
-                yield Diagnostic(f"GeoJSON file {file!r} not found next to the treaty file",
-                                 source.at(("areas", name, "versions", version.isoformat())))
+            if file is not None and base_dir is not None:
+                yield from _check_named_file(file, base_dir, source.at(at_path))
         if area.corridor is not None:
             for i, point in enumerate(area.corridor.route):
                 if isinstance(point, str) and point not in treaty.places and not _is_iso(point):
@@ -334,6 +334,16 @@ def _check_references(
             yield from _check_measure(provision, base, areas, source)
 
 
+def _check_named_file(file: str, base_dir: Path, at: Position) -> Iterator[Diagnostic]:
+    """A file the treaty names: inside the treaty's folder (or an allowed root) and a
+    regular file. Only its status is read here; the territory engine reads it."""
+    try:
+        check_regular_file(resolve_named_file(file, base_dir, "GeoJSON file", at, SpecError),
+                           f"GeoJSON file {file!r}", SpecError, at)
+    except SpecError as error:
+        yield from error.diagnostics
+
+
 def _check_measure(
     provision: Provision, base: PathKey, areas: set[str], source: SourceMap
 ) -> Iterator[Diagnostic]:
@@ -365,6 +375,11 @@ def _check_measure(
             side = "end before" if field == "baseline" else "start on or after"
             yield Diagnostic(f"the {field} window must {side} the commitment's start "
                              f"({start})", source.at((*at, field)))
+        elif max(start - window.start, window.end - start).days > MAX_WINDOW_DAYS:
+            # the measurement counts every day from the baseline to the end of the window
+            yield Diagnostic(f"the {field} window must lie within {MAX_WINDOW_DAYS} days "
+                             f"(100 years) of the commitment's start ({start})",
+                             source.at((*at, field)))
     if isinstance(measure.deadline, date) and start is not None and measure.deadline < start:
         yield Diagnostic(f"the deadline {measure.deadline} is before the commitment's start "
                          f"({start})", source.at((*at, "deadline")))

@@ -7,7 +7,7 @@ reports can show the law beside the logic.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,11 +23,20 @@ from pydantic import (
     model_validator,
 )
 
-from ..calendar import DayOrTime, Offset, parse_day, parse_day_or_time
+from ..calendar import (
+    DayOrTime,
+    Offset,
+    check_day,
+    day_of,
+    parse_day,
+    parse_day_or_time,
+)
 from ..sourcemap import SourceMap
 from .vocabulary import CONSENT
 
 __all__ = [
+    "MAX_DISTANCE_KM",
+    "MAX_WINDOW_DAYS",
     "AllOf",
     "AnyOf",
     "Approval",
@@ -66,19 +75,38 @@ __all__ = [
 ]
 
 
+MAX_WINDOW_DAYS = 36_525
+"""The longest measure window: 100 years of days (a window is counted day by day)."""
+
+MAX_DISTANCE_KM = 5_000.0
+"""The largest distance, buffer or corridor width in km. Buffers and corridors are drawn in
+a projection centred on the area, exact near it and increasingly distorted far from it (see
+territory/geodesy.py); beyond a few thousand km they would not mean what they say."""
+
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+LonLat = tuple[Longitude, Latitude]
+"""A point as [longitude, latitude] in degrees (WGS 84)."""
+
+
 def _day(value: Any) -> Any:
     if isinstance(value, str):
-        return parse_day(value)
+        return check_day(parse_day(value))
+    if isinstance(value, datetime):
+        raise ValueError(f"{value!r} is a time, not a date; write it as YYYY-MM-DD")
     if isinstance(value, date):
-        return value
+        return check_day(value)
     # pydantic would read a number as a Unix timestamp: never what a treaty file means
     raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD")
 
 
 def _day_or_time(value: Any) -> Any:
     if isinstance(value, str):
-        return parse_day_or_time(value)
+        value = parse_day_or_time(value)
     if isinstance(value, date):
+        check_day(day_of(value))
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise ValueError(f"{value.isoformat()} has no timezone")
         return value
     raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD (or an ISO 8601 time "
                      "with a timezone)")
@@ -93,11 +121,20 @@ def _offset(value: Any) -> Any:
         unknown = set(value) - {"days", "months", "years", "then", "month_overflow"}
         if unknown:
             raise ValueError(
-                f"unknown field(s) {sorted(unknown)} in a period; expected days, months, "
-                "years, then, month_overflow"
+                f"unknown field(s) {sorted(str(k) for k in unknown)} in a period; expected "
+                "days, months, years, then, month_overflow"
             )
         return Offset(**value)
-    return value
+    if isinstance(value, Offset):
+        return Offset(value.days, value.months, value.years, value.then,
+                      value.month_overflow)  # re-checked: a model may be built in code
+    raise ValueError(f"{_shown(value)} is not a period; write e.g. '30 days', '1 year' or "
+                     "{months: 6}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 Day = Annotated[
@@ -147,7 +184,8 @@ OffsetField = Annotated[
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # infinities and NaN are never what a treaty file means (and break geometry and sums)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Clause(_Model):
@@ -203,13 +241,14 @@ class AreaReading(Clause):
     geojson: str | None = None
 
 
-RoutePoint = str | tuple[float, float]
+RoutePoint = str | LonLat
 """A place named in the treaty's `places`, an ISO 3166 code (its label point), or [lon, lat]."""
 
 
 class Corridor(_Model):
     route: tuple[RoutePoint, ...] = Field(min_length=2, description="Points along the route.")
-    width_km: float = Field(gt=0, description="Total width; half on each side of the route.")
+    width_km: float = Field(gt=0, le=MAX_DISTANCE_KM,
+                            description="Total width; half on each side of the route.")
 
 
 class Area(Clause):
@@ -228,7 +267,8 @@ class Area(Clause):
     union: tuple[str, ...] = Field((), description="Other areas added to this one.")
     minus: tuple[str, ...] = Field((), description="Other areas taken out of this one.")
     intersect: tuple[str, ...] = ()
-    buffer_km: float | None = Field(None, description="Grow (or, negative, shrink) by km.")
+    buffer_km: float | None = Field(None, ge=-MAX_DISTANCE_KM, le=MAX_DISTANCE_KM,
+                                    description="Grow (or, negative, shrink) by km.")
     readings: dict[str, AreaReading] = Field(
         default_factory=dict, description="Named readings of an area with no agreed border."
     )
@@ -475,7 +515,8 @@ class MeasureWindow(_Model):
     """A window of whole days: `days` long next to the start (before it for a baseline,
     from it for the window after), or the explicit days `start` to `end` (both included)."""
 
-    days: int | None = Field(None, gt=0, description="Length in days, next to the start.")
+    days: int | None = Field(None, gt=0, le=MAX_WINDOW_DAYS,
+                             description="Length in days, next to the start.")
     start: Day | None = Field(None, description="First day of an explicit window.")
     end: Day | None = Field(None, description="Last day of an explicit window (included).")
 
@@ -488,6 +529,10 @@ class MeasureWindow(_Model):
             raise ValueError("an explicit window needs both start and end")
         if self.start is not None and self.end is not None and self.end < self.start:
             raise ValueError("the window ends before it starts")
+        if (self.start is not None and self.end is not None
+                and (self.end - self.start).days >= MAX_WINDOW_DAYS):
+            raise ValueError(f"a window of more than {MAX_WINDOW_DAYS} days (100 years) is "
+                             "not accepted")
         return self
 
 
@@ -503,15 +548,13 @@ WindowField = Annotated[MeasureWindow, BeforeValidator(_window_shorthand)]
 
 def _day_or_offset(value: Any) -> Any:
     # a deadline is either a calendar day or a period counted from the start
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip()[:1].isdigit() and "-" in value:
-        return parse_day(value)
-    offset = _offset(value)
-    if not isinstance(offset, Offset):
-        raise ValueError(f"{value!r} is neither a date (YYYY-MM-DD) nor a period "
+    if isinstance(value, date) or (
+            isinstance(value, str) and value.strip()[:1].isdigit() and "-" in value):
+        return _day(value)
+    if not isinstance(value, str | int | dict | Offset) or isinstance(value, bool):
+        raise ValueError(f"{_shown(value)} is neither a date (YYYY-MM-DD) nor a period "
                          "(e.g. '16 days')")
-    return offset
+    return _offset(value)
 
 
 DayOrOffset = Annotated[
@@ -567,7 +610,8 @@ class Measure(_Model):
         None, gt=0, le=100, description="reduction: the promised fall, in per cent."
     )
     distance_km: float | None = Field(
-        None, gt=0, description="withdrawal_distance: no event this close to the line."
+        None, gt=0, le=MAX_DISTANCE_KM,
+        description="withdrawal_distance: no event this close to the line."
     )
     line: str | None = Field(None, description="withdrawal_distance: the reference line (an area).")
     deadline: DayOrOffset | None = Field(
@@ -659,7 +703,7 @@ class Treaty(_Model):
     groups: dict[str, Group] = Field(default_factory=dict)
     areas: dict[str, Area] = Field(default_factory=dict)
     facts: dict[str, Fact] = Field(default_factory=dict)
-    places: dict[str, tuple[float, float]] = Field(
+    places: dict[str, LonLat] = Field(
         default_factory=dict, description="Named places as [longitude, latitude] (WGS 84)."
     )
     act_kinds: dict[str, CustomActKind] = Field(

@@ -18,24 +18,31 @@ files the treaty names (relative to `treaty.base_dir`), each once.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
+import math
 import threading
 from collections.abc import Iterator, Sequence
 from datetime import date
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
-from ..errors import Diagnostic, Position, SpecError, UsageError, did_you_mean
+from ..errors import Diagnostic, Position, SpecError, TreatylineError, UsageError, did_you_mean
+from ..inputs import read_input_text, resolve_named_file
 from ..spec.model import Area, Treaty
-from . import geodesy
-from .boundaries import Boundaries, UnknownBoundaryError, boundaries
-from .classify import Classifier, classifier_for
+from .boundaries import DATA_FILE, Boundaries, UnknownBoundaryError, boundaries
 
-__all__ = ["Territory"]
+if TYPE_CHECKING:
+    from .classify import Classifier
+
+__all__ = ["Territory", "validate_areas"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -90,7 +97,7 @@ class Territory:
         self._check_reading(area, reading)
         key = (area, reading, self._version_key(area, as_of))
         with self._lock:
-            return self._evaluate(area, reading, as_of, key)
+            return self._built(area, reading, as_of, key)
 
     def classifier(self, area: str, *, reading: str | None = None,
                    as_of: date | None = None) -> Classifier:
@@ -100,7 +107,9 @@ class Territory:
         with self._lock:
             found = self._classifiers.get(key)
             if found is None:
-                found = classifier_for(self._evaluate(area, reading, as_of, key))
+                from .classify import classifier_for  # numba: imported when first needed
+
+                found = classifier_for(self._built(area, reading, as_of, key))
                 self._classifiers[key] = found
             return found
 
@@ -129,7 +138,7 @@ class Territory:
         if fuzzy.any():
             geom = self.geometry(area, reading=reading, as_of=as_of)
             idx = np.flatnonzero(fuzzy.ravel())
-            dist = geodesy.boundary_distance_km(geom, x.ravel()[idx], y.ravel()[idx])
+            dist = _geodesy().boundary_distance_km(geom, x.ravel()[idx], y.ravel()[idx])
             crossing = ~(dist > r.ravel()[idx])  # the disk reaches the border; NaN: unknown
             flat = out.reshape(-1)
             flat[idx[crossing]] = -1
@@ -151,12 +160,25 @@ class Territory:
             if geom.is_empty:
                 out.reshape(-1)[outside] = np.inf
             else:
-                dist = geodesy.boundary_distance_km(geom, x.ravel()[outside],
+                dist = _geodesy().boundary_distance_km(geom, x.ravel()[outside],
                                                     y.ravel()[outside])
                 out.reshape(-1)[outside] = dist
         return out
 
     # --- evaluation -----------------------------------------------------------------------
+
+    def _built(self, name: str, reading: str | None, as_of: date | None,
+               key: tuple[str, str | None, _VersionKey]) -> shapely.Geometry:
+        """`_evaluate`, with a failure of the geometry engine turned into a located error."""
+        try:
+            return self._evaluate(name, reading, as_of, key)
+        except TreatylineError:
+            raise
+        except (ValueError, TypeError, OverflowError, RecursionError, RuntimeError,
+                shapely.errors.GEOSException) as exc:
+            raise SpecError([Diagnostic(
+                f"area {name!r}: its geometry cannot be built ({type(exc).__name__}: {exc})",
+                self._at(("areas", name), key=True))]) from None
 
     def _evaluate(self, name: str, reading: str | None, as_of: date | None,
                   key: tuple[str, str | None, _VersionKey]) -> shapely.Geometry:
@@ -198,7 +220,7 @@ class Territory:
             cut = _union([self._sub(other, reading, as_of) for other in area.minus])
             geom = shapely.difference(geom, cut)
         if area.buffer_km:
-            geom = geodesy.buffer_km(geom, area.buffer_km)
+            geom = _geodesy().buffer_km(geom, area.buffer_km)
         geom = _tidy(geom)
         self._geoms[key] = geom
         return geom
@@ -225,30 +247,52 @@ class Territory:
             raise SpecError([Diagnostic(
                 f"area {area!r} uses GeoJSON file {file!r} but the treaty has no folder "
                 "(load it from a file, or pass base_dir)", self._at(at))])
-        path = self._base_dir / file
-        key = str(path.resolve())
+        where = self._at(at) or Position(str(self._base_dir / file))
+        # confined to the treaty's folder (symlinks followed), a regular file, size-bounded
+        path = resolve_named_file(file, self._base_dir, "GeoJSON file", where, SpecError)
+        key = str(path)
         found = self._files.get(key)
         if found is None:
+            label = str(self._base_dir / file)
+            text = read_input_text(path, f"GeoJSON file {file!r}", SpecError, where, label)
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                raise SpecError([Diagnostic(f"area {area!r}: GeoJSON file {file!r} not found",
-                                            self._at(at))]) from None
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise SpecError([Diagnostic(f"area {area!r}: cannot read GeoJSON file "
-                                            f"{file!r}: {exc}", self._at(at))]) from None
+                data = json.loads(text, parse_constant=_no_constant,
+                                  parse_float=_finite_float)
+            except json.JSONDecodeError as exc:
+                # the parser's own words (never the file's content), at the place it stopped
+                raise SpecError([Diagnostic(
+                    f"area {area!r}: GeoJSON file {file!r} is not valid JSON: {exc.msg}",
+                    Position(label, exc.lineno, exc.colno))]) from None
+            except ValueError as exc:
+                raise SpecError([Diagnostic(f"area {area!r}: GeoJSON file {file!r}: {exc}",
+                                            where)]) from None
+            except RecursionError:
+                raise SpecError([Diagnostic(f"area {area!r}: GeoJSON file {file!r} is nested "
+                                            "too deeply to be read", where)]) from None
             try:
                 found = _from_geojson(data)
-            except ValueError as exc:
+            except (ValueError, TypeError, KeyError, shapely.errors.GEOSException) as exc:
                 raise SpecError([Diagnostic(f"area {area!r}: {file}: {exc}",
-                                            self._at(at))]) from None
+                                            where)]) from None
+            except RecursionError:
+                raise SpecError([Diagnostic(f"area {area!r}: GeoJSON file {file!r} is nested "
+                                            "too deeply to be read", where)]) from None
+            problem = _coordinates_problem(found)
+            if problem:
+                raise SpecError([Diagnostic(f"area {area!r}: GeoJSON file {file!r}: {problem}",
+                                            where)])
             self._files[key] = found
         return found
 
     def _corridor(self, name: str, area: Area) -> shapely.Geometry:
         assert area.corridor is not None
+        return _geodesy().corridor(self._route(name, area, self._data()), area.corridor.width_km)
+
+    def _route(self, name: str, area: Area, data: Boundaries | _CodeIndex,
+               ) -> list[tuple[float, float]]:
+        """The corridor's route as (lon, lat) points; SpecError at a point it cannot place."""
+        assert area.corridor is not None
         route: list[tuple[float, float]] = []
-        data = self._data()
         for i, point in enumerate(area.corridor.route):
             at = ("areas", name, "corridor", "route", i)
             if not isinstance(point, str):
@@ -268,7 +312,54 @@ class Territory:
                 raise SpecError([Diagnostic(
                     f"area {name!r}: route point {point!r} is neither a place in `places` nor "
                     "a known ISO 3166 code", self._at(at), did_you_mean(point, places))])
-        return geodesy.corridor(route, area.corridor.width_km)
+        return route
+
+    def _check_inputs(self, name: str) -> list[Diagnostic]:
+        """Everything an area's geometry is built from, checked without building it: its
+        ISO codes, GeoJSON files (read and parsed), corridor points, readings and versions.
+        With the loader's range checks on the numbers, the overlays built from inputs that
+        pass cannot fail but in the geometry engine itself (which `_built` reports)."""
+        area = self.treaty.areas[name]
+        problems: list[Diagnostic] = []
+        # the codes alone: the bundled geometry is decoded only when an area is built
+        index: Boundaries | _CodeIndex = (self._boundaries if self._boundaries is not None
+                                          else _code_index())
+
+        def codes(codes: Sequence[str], at: tuple[str | int, ...]) -> None:
+            for i, code in enumerate(codes):
+                if not index.has(code):
+                    words = (index.unknown(code) if isinstance(index, _CodeIndex)
+                             else index._unknown_message(code, "code"))
+                    problems.append(Diagnostic(f"area {name!r}: {words}",
+                                               self._at((*at, i))))
+
+        def attempt(check: Any, *args: Any) -> None:
+            try:
+                check(*args)
+            except TreatylineError as error:
+                where = self._at(("areas", name), key=True)
+                problems.extend(Diagnostic(d.message, d.position or where, d.suggestion)
+                                for d in error.diagnostics)
+
+        codes(area.iso, ("areas", name, "iso"))
+        if area.geojson:
+            attempt(self._geojson, name, area.geojson, ("areas", name, "geojson"))
+        for version, file in area.versions.items():
+            attempt(self._geojson, name, file, ("areas", name, "versions", version.isoformat()))
+        if area.corridor is not None:
+            attempt(self._route, name, area, index)
+        for reading_name, reading in area.readings.items():
+            at = ("areas", name, "readings", reading_name)
+            if not reading.iso and not reading.geojson:
+                problems.append(Diagnostic(
+                    f"reading {reading_name!r} of area {name!r} has no geometry (give iso or "
+                    "geojson)", self._at(at, key=True)))
+            codes(reading.iso, (*at, "iso"))
+            if reading.geojson:
+                attempt(self._geojson, name, reading.geojson, (*at, "geojson"))
+        for reading_name in self.readings(name):
+            attempt(self._check_reading, name, reading_name)
+        return problems
 
     # --- bookkeeping ----------------------------------------------------------------------
 
@@ -351,6 +442,111 @@ class Territory:
                         f"{dates}): give as_of")
                 key.append((dep, _version_on(spec, as_of)))
         return tuple(key)
+
+
+def _geodesy() -> ModuleType:
+    """territory.geodesy, imported when first needed (pyproj takes a while to load, and
+    checking a treaty's areas does not need it)."""
+    from . import geodesy
+
+    return geodesy
+
+
+class _CodeIndex:
+    """The codes and label points of the bundled boundaries, without their geometry."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self._labels: dict[str, tuple[float, float]] = {}
+        for r in records:
+            self._labels.setdefault(str(r["code"]).upper(),
+                                    (float(r["label"][0]), float(r["label"][1])))
+
+    def has(self, code: str) -> bool:
+        return code.upper() in self._labels
+
+    def label_point(self, code: str) -> tuple[float, float]:
+        return self._labels[code.upper()]
+
+    def unknown(self, code: str) -> str:
+        close = difflib.get_close_matches(code.upper(), list(self._labels), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return f"no bundled boundary has the code {code!r}{hint}"
+
+
+@functools.cache
+def _code_index() -> _CodeIndex:
+    ref = resources.files("treatyline").joinpath("data", DATA_FILE)
+    with resources.as_file(ref) as path, np.load(path) as arrays:
+        meta = json.loads(bytes(arrays["index"]).decode("utf-8"))
+    return _CodeIndex(meta["records"])
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows (coordinates must be finite)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:30]} is too large (coordinates must be finite)")
+    return value
+
+
+def _coordinates_problem(geom: shapely.Geometry) -> str | None:
+    """What is wrong with a geometry's coordinates as lon/lat degrees, if anything."""
+    if geom.is_empty:
+        return None
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        return "a coordinate is not a finite number"
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
+        return "a coordinate is not [longitude, latitude] in degrees (-180..180, -90..90)"
+    return None
+
+
+def validate_areas(treaty: Treaty, *, base_dir: str | Path | None = None,
+                   boundary_data: Boundaries | None = None, build: bool = False) -> None:
+    """Check every area of the treaty as an assessment will use it; raises SpecError listing
+    every problem, each at the place in the treaty file (or the GeoJSON file) that causes it.
+
+    Checked: cycles, every ISO code against the bundled boundaries, every GeoJSON file the
+    treaty names (confined, size-bounded, decoded, parsed, finite coordinates in degrees),
+    every corridor point, every reading (each area built from a disputed one must define
+    the same readings) and version. With `build=True`, every area is also built under each
+    of its readings and as of each of its versions (the overlays and buffers: seconds on a
+    treaty with large countries, so `check` does not by default). Never builds the point
+    classifiers."""
+    problems: dict[tuple[str, str], Diagnostic] = {}
+
+    def add(diagnostics: Sequence[Diagnostic]) -> None:
+        for d in diagnostics:
+            problems.setdefault((d.message, str(d.position)), d)
+
+    try:
+        territory = Territory(treaty, base_dir=base_dir, boundary_data=boundary_data)
+    except TreatylineError as error:
+        raise SpecError(error.diagnostics) from None
+    for name in treaty.areas:
+        add(territory._check_inputs(name))
+    for name in treaty.areas if build and not problems else ():
+        at = territory._at(("areas", name), key=True)
+        try:
+            readings: list[str | None] = list(territory.readings(name)) or [None]
+            days: list[date | None] = list(territory.versions(name)) or [None]
+        except TreatylineError as error:
+            add([Diagnostic(d.message, d.position or at, d.suggestion)
+                 for d in error.diagnostics])
+            continue
+        for reading in readings:
+            for day in days:
+                try:
+                    territory.geometry(name, reading=reading, as_of=day)
+                except TreatylineError as error:
+                    add([Diagnostic(d.message, d.position or at, d.suggestion)
+                         for d in error.diagnostics])
+    if problems:
+        raise SpecError(list(problems.values()))
 
 
 def _version_on(area: Area, as_of: date | None) -> date | None:
