@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
-from .calendar import DayOrTime, parse_day_or_time
+from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
 from .console import assessment_view, print_diagnostics, status_view, timeline_table
 from .errors import Diagnostic, TreatylineError, UsageError
 from .inputs import InputPolicy, check_output_path, input_policy, write_output
@@ -100,9 +100,11 @@ def _as_of(text: str | None) -> DayOrTime:
     if text is None:
         return date.today()  # the shell reads the clock; the core never does
     try:
-        return parse_day_or_time(text)
+        value = parse_day_or_time(text)
+        check_day(day_of(value))  # the range every date in a treaty is held to
     except ValueError as exc:
         raise UsageError(f"--as-of: {exc}") from None
+    return value
 
 
 def _load(spec: Path, records: list[Path] | None, scenario: bool) -> Bundle:
@@ -135,9 +137,15 @@ def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False
     """Validate a treaty (and its record); exit 1 with every problem found."""
     bundle = _load(spec, record, scenario)
     from .evaluation import evaluate
+    from .territory.areas import validate_areas
 
+    problems: list[Diagnostic] = []
+    try:  # what assess will build from: ISO codes, GeoJSON files, corridors, readings
+        validate_areas(bundle.treaty)
+    except TreatylineError as error:
+        problems.extend(error.diagnostics)
     evaluation = evaluate(bundle.treaty, bundle.record)
-    problems = list(bundle.record.rejected) + [d for _, d in evaluation.rejected]
+    problems += list(bundle.record.rejected) + [d for _, d in evaluation.rejected]
     if problems:
         print_diagnostics(stderr, problems)
         stderr.print(f"{len(problems)} problem(s); {len(bundle.record.acts)} acts read, "
@@ -145,7 +153,7 @@ def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False
         raise typer.Exit(1)
     files = ", ".join(str(p) for p in bundle.record_paths) or "no record"
     stdout.print(_styled(("ok", "green"), f": {bundle.treaty_path} ({bundle.treaty.title}); "
-                         f"{len(bundle.record.acts)} acts in {files}"))
+                         f"{len(bundle.record.acts)} acts in {files}"), soft_wrap=True)
 
 
 @app.command()

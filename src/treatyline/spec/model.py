@@ -118,13 +118,14 @@ def _offset(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return Offset(days=value)
     if isinstance(value, dict):
-        unknown = set(value) - {"days", "months", "years", "then", "month_overflow"}
+        unknown = {str(k) for k in value} - {"days", "months", "years", "then",
+                                             "month_overflow"}
         if unknown:
             raise ValueError(
                 f"unknown field(s) {sorted(str(k) for k in unknown)} in a period; expected "
                 "days, months, years, then, month_overflow"
             )
-        return Offset(**value)
+        return Offset(**{str(k): v for k, v in value.items()})
     if isinstance(value, Offset):
         return Offset(value.days, value.months, value.years, value.then,
                       value.month_overflow)  # re-checked: a model may be built in code

@@ -9,10 +9,34 @@
 
 from __future__ import annotations
 
-from .areas import Territory
-from .boundaries import Boundaries, Feature, UnknownBoundaryError, boundaries
-from .classify import Classifier, classifier_for
-from .geodesy import buffer_km, corridor, geodesic_km
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .areas import Territory
+    from .boundaries import Boundaries, Feature, UnknownBoundaryError, boundaries
+    from .classify import Classifier, classifier_for
+    from .geodesy import buffer_km, corridor, geodesic_km
+
+# Imported on first use: the classifier loads numba and geodesy pyproj (about a second),
+# which `check` and `status` do not need.
+_HOMES = {
+    "Territory": "areas", "Boundaries": "boundaries", "Feature": "boundaries",
+    "UnknownBoundaryError": "boundaries", "boundaries": "boundaries",
+    "Classifier": "classify", "classifier_for": "classify",
+    "buffer_km": "geodesy", "corridor": "geodesy", "geodesic_km": "geodesy",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Boundaries",
