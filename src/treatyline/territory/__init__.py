@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+# `boundaries` is both a submodule and a function: importing the function here keeps the
+# package attribute the function once the submodule is loaded.
+from .areas import Territory
+from .boundaries import Boundaries, Feature, UnknownBoundaryError, boundaries
+
 if TYPE_CHECKING:
-    from .areas import Territory
-    from .boundaries import Boundaries, Feature, UnknownBoundaryError, boundaries
     from .classify import Classifier, classifier_for
     from .geodesy import buffer_km, corridor, geodesic_km
 
 # Imported on first use: the classifier loads numba and geodesy pyproj (about a second),
 # which `check` and `status` do not need.
 _HOMES = {
-    "Territory": "areas", "Boundaries": "boundaries", "Feature": "boundaries",
-    "UnknownBoundaryError": "boundaries", "boundaries": "boundaries",
     "Classifier": "classify", "classifier_for": "classify",
     "buffer_km": "geodesy", "corridor": "geodesy", "geodesic_km": "geodesy",
 }
