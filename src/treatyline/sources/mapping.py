@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ..errors import Diagnostic, EventDataError, Position, UsageError, did_you_mean
+from ..errors import Diagnostic, EventDataError, UsageError, did_you_mean
 from ..incidents import KindMapping, check_kind_mapping, merge_kind_mappings
 from ._dates import spellings_of
 
@@ -175,18 +175,62 @@ def utc_offset_minutes(text: str) -> int:
 def load_mapping(path: str | Path, presets: Mapping[str, ColumnMapping] | None = None
                  ) -> ColumnMapping:
     """A `ColumnMapping` from a YAML file (see the module docstring)."""
-    import yaml
+    from ..sourcemap import SyntaxProblem, load_yaml
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"cannot read mapping file {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        position = Position(str(path), mark.line + 1, mark.column + 1) if mark else None
-        raise EventDataError([Diagnostic(f"not valid YAML: {error}", position)]) from None
+        loaded = load_yaml(path, what="mapping file", error=UsageError)
+    except SyntaxProblem as problem:
+        raise EventDataError([problem.diagnostic]) from None
+    data, source = loaded.data, loaded.source
     if not isinstance(data, Mapping):
         raise EventDataError([Diagnostic("a mapping file is a YAML mapping of keys",
-                                         Position(str(path), 1))])
+                                         source.at(()))])
+    problems = [Diagnostic(f"{key}: {shape}", source.at((key,)))
+                for key, value in data.items()
+                if (shape := _shape_problem(str(key), value)) is not None]
+    if problems:
+        raise EventDataError(problems)
     return ColumnMapping.from_dict(data, where=str(path), presets=presets)
+
+
+def _shape_problem(key: str, value: Any) -> str | None:
+    """What is wrong with the type of a mapping file's value, if anything (the values
+    themselves are checked by `ColumnMapping`)."""
+    def number(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    def code(k: Any) -> bool:
+        return (isinstance(k, int) and not isinstance(k, bool)) or (
+            isinstance(k, str) and k.strip().lstrip("+-").isdigit())
+
+    if key == "kinds":
+        ok = isinstance(value, dict) and all(
+            isinstance(target, str) or (isinstance(target, dict) and all(
+                isinstance(kind, str) for kind in target.values()))
+            for target in value.values())
+        return None if ok else "a mapping of category to kind (or of subcategory to kind)"
+    if key == "radius_km":
+        ok = isinstance(value, dict) and all(code(k) and number(v) for k, v in value.items())
+        return None if ok else "a mapping of precision code (a whole number) to km"
+    if key == "time_windows":
+        ok = isinstance(value, dict) and all(
+            code(k) and isinstance(v, list) and len(v) == 2 and all(
+                isinstance(d, int) and not isinstance(d, bool) for d in v)
+            for k, v in value.items())
+        return None if ok else "a mapping of precision code to [days before, days after]"
+    if key == "time_precision_codes":
+        ok = isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value)
+        return None if ok else "a list of whole numbers"
+    if key == "required":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else "a list of column roles"
+    if key in _FIELD_NAMES or key == "preset":
+        if value is None or isinstance(value, str):
+            return None
+        return "a text (in quotes if YAML reads it otherwise)"
+    return None  # unknown keys are reported by ColumnMapping.from_dict
+
+
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(ColumnMapping))
