@@ -150,7 +150,7 @@ def test_explicit_tags_are_refused(
 
 
 def test_str_tag_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err, path = check_mutated(
+    code, err, _ = check_mutated(
         tmp_path, capsys, "istanbul-2022", "treaty.yaml",
         lambda data: data.replace(b"\ntitle: ", b"\ntitle: !!str ", 1))
     assert code == 0, err
@@ -188,6 +188,9 @@ def test_nesting_up_to_the_cap_is_read() -> None:
     ("a: 1\n---\nb: 2\n", "one YAML document"),
     ("big: " + "1" * 5000 + "\n", "cannot read"),
     ("when: !!timestamp 2022-02-30\n", "explicit YAML tags"),
+    ('note: "a\\0b"\n', "U+0000"),
+    ('note: "\\e[31mred"\n', "U+001B"),
+    ('note: "\\x9b"\n', "U+009B"),
 ])
 def test_other_yaml_problems(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str,

@@ -123,6 +123,9 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _VALUE_TAG = "tag:yaml.org,2002:value"
 _NO_KEY: Any = object()
+# C0 and C1 control characters but tab, line feed and carriage return (as `inputs`)
+_CONTROL = frozenset(chr(c) for c in (*range(32), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
+_ESCAPED_CONTROL = str.maketrans(dict.fromkeys(_CONTROL, "\x00"))
 
 
 class SyntaxProblemError(ValueError):
@@ -299,6 +302,11 @@ class _Builder:
         elif tag != _STR_TAG and tag != "!":
             raise _problem(f"explicit YAML tags are not accepted (found {_short_tag(tag)}); "
                            "write the plain value", event.start_mark, self.file)
+        if event.style == '"' and value.translate(_ESCAPED_CONTROL).find("\x00") >= 0:
+            # only a double-quoted scalar can spell a control character (as an escape)
+            char = next(c for c in value if c in _CONTROL)
+            raise _problem(f"control character U+{ord(char):04X} (an escape in a quoted text) "
+                           "is not allowed", event.start_mark, self.file)
         if event.anchor is not None:
             self._anchor(event.anchor, event)
             self.anchors[event.anchor] = (value, 1)
