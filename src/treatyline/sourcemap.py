@@ -154,8 +154,9 @@ def load_yaml(
 def load_yaml_text(text: str, file: str) -> LoadedYaml:
     """`load_yaml` on text already read; `file` names it in positions."""
     source = SourceMap(file)
-    loader = _StringTimestampLoader(text)
+    loader: Any = None
     try:
+        loader = _StringTimestampLoader(text)  # the pure-Python reader checks the text here
         data = _Builder(loader, file, source).build()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -169,11 +170,12 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
             _offset_position(text, file, exc.position, exc.encoding))) from None
     except yaml.YAMLError as exc:
         raise SyntaxProblemError(Diagnostic(f"YAML: {exc}", Position(file))) from None
-    except RecursionError:  # only the pure-Python parser recurses; libyaml stops at 1,000
+    except RecursionError:  # defensive: the builder is iterative, libyaml stops at 1,000
         raise SyntaxProblemError(Diagnostic(
             f"YAML nested too deeply (more than {MAX_DEPTH} levels)", Position(file))) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return LoadedYaml(data, source)
 
 
