@@ -144,6 +144,10 @@ def decode_text(data: bytes, file: str, error: type[TreatylineError] = UsageErro
         raise error([Diagnostic("the file is UTF-16 text; save it as UTF-8", Position(file, 1, 1))])
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
+    wide = _wide_encoding(data[:4096])
+    if wide is not None:
+        raise error([Diagnostic(f"the file looks like {wide} text without a byte-order mark; "
+                                "save it as UTF-8", Position(file, 1, 1))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -159,6 +163,16 @@ def decode_text(data: bytes, file: str, error: type[TreatylineError] = UsageErro
             f"control character U+{ord(text[index]):04X} is not allowed in a text file",
             Position(file, line, column))])
     return text
+
+
+def _wide_encoding(sample: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' when at least a quarter of `sample` is NUL bytes, as in
+    mostly-ASCII text saved in those encodings without a byte-order mark (UTF-8 text
+    has no NUL byte at all)."""
+    nuls = sample.count(0)
+    if len(sample) < 4 or nuls * 4 < len(sample):
+        return None
+    return "UTF-32" if nuls * 5 >= len(sample) * 3 else "UTF-16"  # UTF-16: at most half
 
 
 def _line_column(prefix: str) -> tuple[int, int]:

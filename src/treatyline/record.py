@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,9 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .calendar import DayOrTime, day_of
+from .diagnostics_cap import cap_repeated
 from .errors import Diagnostic, Position, RecordError, did_you_mean
+from .inputs import check_regular_file, read_input_text
 from .sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .spec.model import DayOrTimeField, Treaty
 from .spec.vocabulary import (
@@ -150,8 +153,7 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
     sequence = 0
     for raw in paths:
         path = Path(raw)
-        if not path.is_file():
-            raise RecordError(f"{path}: no such record file")
+        check_regular_file(path, "record file", RecordError)
         rows, hypothetical = _read_rows(path)
         part = record_from_rows(rows, treaty, hypothetical=hypothetical, first_sequence=sequence)
         sequence += len(rows)
@@ -179,35 +181,47 @@ class RowLocator:
         return row_position
 
 
+_RECORD_KEYS = ("acts", "hypothetical", "title", "note", "source")
+
+
 def _read_rows(path: Path) -> tuple[list[Row], bool]:
     if path.suffix.lower() == ".csv":
         return _read_csv(path), False
     if path.suffix.lower() not in {".yaml", ".yml"}:
-        raise RecordError(f"{path}: a record is a .yaml, .yml or .csv file")
+        raise RecordError([Diagnostic("a record is a .yaml, .yml or .csv file",
+                                      Position(str(path)))])
     try:
-        loaded = load_yaml(path)
+        loaded = load_yaml(path, what="record file", error=RecordError)
     except SyntaxProblem as problem:
         raise RecordError([problem.diagnostic]) from None
     data, source = loaded.data, loaded.source
     hypothetical = False
     base: tuple[str | int, ...] = ()
     if isinstance(data, dict):
-        unknown = set(data) - {"acts", "hypothetical", "title", "note", "source"}
+        unknown = [key for key in data if key not in _RECORD_KEYS]
         if unknown:
-            name = sorted(unknown)[0]
+            name = str(sorted(unknown, key=str)[0])
             raise RecordError([Diagnostic(
                 f"unknown field {name!r} in a record file; expected acts, hypothetical, "
                 "title, note, source", source.at((name,), key=True),
-                did_you_mean(name, ["acts", "hypothetical", "title", "note", "source"]))])
-        hypothetical = bool(data.get("hypothetical", False))
+                did_you_mean(name, _RECORD_KEYS))])
+        hypothetical = data.get("hypothetical", False)
+        if not isinstance(hypothetical, bool):
+            raise RecordError([Diagnostic("hypothetical is true or false",
+                                          source.at(("hypothetical",)))])
+        for name in ("title", "note", "source"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                raise RecordError([Diagnostic(f"{name} is a text", source.at((name,)))])
         default_source = data.get("source")
         acts = data.get("acts", [])
+        acts = [] if acts is None else acts
         base = ("acts",)
     else:
         default_source = None
         acts = data if data is not None else []
     if not isinstance(acts, list):
-        raise RecordError([Diagnostic("acts must be a list", source.at(base))])
+        raise RecordError([Diagnostic(
+            "acts must be a list (- {date: ..., kind: ..., ...})", source.at(base))])
     rows: list[Row] = []
     for index, item in enumerate(acts):
         at = source.at((*base, index))
@@ -222,50 +236,133 @@ def _read_rows(path: Path) -> tuple[list[Row], bool]:
 
 
 _CSV_LIST_FIELDS = {"parties"}
+_CSV_FIELDS = frozenset(name for name, info in Act.model_fields.items() if not info.exclude)
+"""The columns a CSV record may have: the act's fields (not the loader's own)."""
+_CSV_DICT_FIELDS = frozenset({"delegations"})
+
+
+class _CsvRowLocator(RowLocator):
+    """Positions of one CSV row's cells, worked out only when a message needs one."""
+
+    def __init__(self, file: str, raw: str, start: int, header: dict[str, int]) -> None:
+        super().__init__(None, ())
+        self.file, self.raw, self.start, self.header = file, raw, start, header
+
+    def at(self, field_name: str | None, row_position: Position, *, key: bool = False) -> Position:
+        index = self.header.get(field_name) if field_name is not None else None
+        if index is None:
+            return row_position
+        return self.cell(index)
+
+    def cell(self, index: int) -> Position:
+        starts = _field_starts(self.raw)
+        # a cell the row does not have: just after its end
+        offset = starts[index] if index < len(starts) else len(self.raw)
+        line = self.start + self.raw.count("\n", 0, offset)
+        return Position(self.file, line, offset - (self.raw.rfind("\n", 0, offset) + 1) + 1)
 
 
 def _read_csv(path: Path) -> list[Row]:
-    text = path.read_text(encoding="utf-8-sig")
-    lines = text.splitlines()
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    rows: list[Row] = []
-    previous_end = 1
-    for item in reader:
-        start = previous_end + 1
+    file = path.name
+    text = read_input_text(path, "record file", RecordError, label=file)
+    # one line ending: CR-only and CRLF files read like LF ones, and lines count alike
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous_end = 0
+    try:
+        header = next(reader, None)
+        while header == []:  # blank lines before the header
+            previous_end = reader.line_num
+            header = next(reader, None)
+        if header is None:
+            raise RecordError([Diagnostic(
+                "a CSV record starts with a header row (date,kind,party,...,source)",
+                Position(file, 1, 1))])
+        header_line = previous_end + 1
         previous_end = reader.line_num
-        raw_line = lines[start - 1] if start - 1 < len(lines) else ""
-        starts = _field_starts(raw_line)
-        columns = {
-            name: Position(path.name, start, starts[i] + 1 if i < len(starts) else None)
-            for i, name in enumerate(header)
-        }
-        cleaned: dict[str, Any] = {}
-        for key, value in item.items():
-            if key is None or value is None or value == "":
+        header_raw = "\n".join(lines[header_line - 1: previous_end])
+        header_cells = _CsvRowLocator(file, header_raw, header_line, {})
+        problems: list[Diagnostic] = []
+        seen: dict[str, int] = {}
+        for index, name in enumerate(header):
+            if not name.strip():
+                problems.append(Diagnostic(f"column {index + 1} of the header has no name",
+                                           header_cells.cell(index)))
+            elif name in seen:
+                problems.append(Diagnostic(f"column {name!r} appears twice in the header",
+                                           header_cells.cell(index)))
+            seen.setdefault(name, index)
+        if problems:
+            raise RecordError(cap_repeated(problems))
+        known = {name: index for name, index in seen.items() if name in _CSV_FIELDS}
+        unknown = [(index, name) for name, index in seen.items() if name not in _CSV_FIELDS]
+        rows: list[Row] = []
+        for cells in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not cells:
+                continue  # a blank line
+            raw = lines[start - 1] if start == previous_end else "\n".join(
+                lines[start - 1: previous_end])
+            locator = _CsvRowLocator(file, raw, start, known)
+            position = Position(file, start, 1)
+            ref = f"{file}:{start}"
+            if len(cells) != len(header):
+                where = locator.cell(min(len(cells), len(header))) if cells else position
+                rows.append(({"__not_a_row__": (
+                    f"act {ref}: the row has {len(cells)} cell(s), the header "
+                    f"{len(header)}")}, ref, where, locator))
                 continue
-            if key in _CSV_LIST_FIELDS:
-                cleaned[key] = [v.strip() for v in value.split(";") if v.strip()]
-            elif key in {"yes_share", "turnout"}:
-                cleaned[key] = value
-            elif key == "hypothetical":
-                cleaned[key] = value.strip().lower() in {"true", "yes", "1"}
-            else:
-                cleaned[key] = value
-        position = Position(path.name, start, 1)
-        rows.append((cleaned, f"{path.name}:{start}", position, RowLocator(None, (), columns)))
+            cleaned: dict[str, Any] = {}
+            for name, index in known.items():
+                value = cells[index]
+                if value == "":
+                    continue
+                if name in _CSV_LIST_FIELDS:
+                    cleaned[name] = [v.strip() for v in value.split(";") if v.strip()]
+                elif name == "hypothetical":
+                    cleaned[name] = value.strip().lower() in {"true", "yes", "1"}
+                elif name in _CSV_DICT_FIELDS:
+                    cleaned[name] = value  # rejected by validation: not a mapping
+                else:
+                    cleaned[name] = value
+            filled = [(index, name) for index, name in unknown if cells[index] != ""]
+            if filled:
+                index, name = filled[0]
+                more = f" (and {len(filled) - 1} more unknown column(s))" if len(filled) > 1 else ""
+                rows.append(({"__not_a_row__": f"act {ref}: unknown field {name!r}{more}"},
+                             ref, locator.cell(index), locator))
+                continue
+            rows.append((cleaned, ref, position, locator))
+    except csv.Error as exc:
+        start = previous_end + 1
+        raw = "\n".join(lines[start - 1: max(start, reader.line_num)])
+        limit = csv.field_size_limit()
+        if "field limit" in str(exc):
+            starts = [*_field_starts(raw), len(raw) + 1]
+            index = next((i for i in range(len(starts) - 1)
+                          if starts[i + 1] - starts[i] > limit), 0)
+            where = _CsvRowLocator(file, raw, start, {}).cell(index)
+            message = f"a cell is longer than {limit:,} characters"
+        else:
+            where = Position(file, max(start, 1), 1)
+            message = f"not a well-formed CSV row: {exc}"
+        raise RecordError([Diagnostic(message, where)]) from None
     return rows
 
 
 def _field_starts(line: str) -> list[int]:
-    """Character offsets where each CSV field of a one-line row starts."""
+    """Character offsets where each CSV field of a row starts."""
     starts, quoted = [0], False
-    for offset, char in enumerate(line):
-        if char == '"':
+    for match in _QUOTE_OR_COMMA.finditer(line):
+        if match.group() == '"':
             quoted = not quoted
-        elif char == "," and not quoted:
-            starts.append(offset + 1)
+        elif not quoted:
+            starts.append(match.end())
     return starts
+
+
+_QUOTE_OR_COMMA = re.compile(r'[",]')
 
 
 def record_from_rows(
@@ -280,6 +377,9 @@ def record_from_rows(
         if "__not_a_mapping__" in data:
             rejected.append(Diagnostic("an act is a mapping (date, kind, party, source...)",
                                        position))
+            continue
+        if "__not_a_row__" in data:
+            rejected.append(Diagnostic(str(data["__not_a_row__"]), position))
             continue
         payload = {**data, "ref": ref, "position": position, "sequence": first_sequence + offset}
         if hypothetical:

@@ -306,18 +306,17 @@ def utc_offset_minutes(text: str) -> int:
 def load_mapping(path: str | Path, presets: Mapping[str, ColumnMapping] | None = None
                  ) -> ColumnMapping:
     """A `ColumnMapping` from a YAML file (see the module docstring)."""
-    import yaml
+    from ..sourcemap import SyntaxProblem, load_yaml
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"cannot read mapping file {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        position = Position(str(path), mark.line + 1, mark.column + 1) if mark else None
-        raise EventDataError([Diagnostic(f"not valid YAML: {error}", position)]) from None
+        loaded = load_yaml(path, what="mapping file", error=UsageError)
+    except SyntaxProblem as problem:
+        raise EventDataError([problem.diagnostic]) from None
+    data, source = loaded.data, loaded.source
     if not isinstance(data, Mapping):
         raise EventDataError([Diagnostic("a mapping file is a YAML mapping of keys",
-                                         Position(str(path), 1))])
-    return ColumnMapping.from_dict(data, where=str(path), presets=presets)
+                                         source.at(()))])
+    return ColumnMapping.from_dict(data, where=str(path), presets=presets,
+                                   positions=lambda key: source.at((key,)))
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(ColumnMapping))

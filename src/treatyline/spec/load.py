@@ -47,14 +47,10 @@ PathKey = tuple[str | int, ...]
 def load_treaty(path: str | Path) -> Treaty:
     """Load and validate a treaty file; raises SpecError listing every problem found."""
     file = Path(path)
-    if not file.is_file():
-        raise SpecError(f"{file}: no such treaty file")
     try:
-        loaded = load_yaml(file)
+        loaded = load_yaml(file, what="treaty file", error=SpecError)
     except SyntaxProblem as problem:
         raise SpecError([problem.diagnostic]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{file}: cannot read: {exc}") from None
     return treaty_from_data(loaded.data, loaded.source, base_dir=file.parent)
 
 
