@@ -433,3 +433,12 @@ def test_buffers_and_corridors_across_the_antimeridian_are_cut() -> None:
 def test_buffers_reaching_a_pole_are_refused() -> None:
     with pytest.raises(ValueError, match="reaches a pole"):
         geodesy.buffer_km(shapely.box(-10, 85, 10, 89.9), 500)
+
+
+def test_projection_centre_of_areas_across_either_meridian() -> None:
+    # parts on either side of the antimeridian: centred there; a box over the prime
+    # meridian from the antimeridian (the NATO region): its envelope's middle
+    assert geodesy.local_projection(_from_geojson(polygon(ACROSS))).lon_0 == 180.0
+    nato = _from_geojson(polygon([[-180, 23.44], [50, 23.44], [50, 90], [-180, 90],
+                                  [-180, 23.44]]))
+    assert geodesy.local_projection(nato).lon_0 == -65.0

@@ -92,11 +92,12 @@ def _projection(lon_0: float, lat_0: float) -> LocalProjection:
 
 def local_projection(geom: shapely.Geometry) -> LocalProjection:
     """The AEQD projection centred on the middle of the geometry's envelope (for a
-    geometry in parts on either side of the antimeridian, the middle of its narrower
-    envelope across the antimeridian)."""
+    geometry in parts on either side of the antimeridian, which does not reach the prime
+    meridian, the middle of its envelope across the antimeridian)."""
     xmin, ymin, xmax, ymax = geom.bounds
     lon_0 = (xmin + xmax) / 2
-    if xmin < 0 < xmax and xmax - xmin > 180:
+    if xmin < 0 < xmax and xmax - xmin > 180 and not shapely.intersects(
+            geom, shapely.LineString([(0.0, -90.0), (0.0, 90.0)])):
         lons = shapely.get_coordinates(geom)[:, 0]
         east = np.where(lons < 0, lons + 360.0, lons)
         if east.max() - east.min() < xmax - xmin:
@@ -183,11 +184,13 @@ def corridor(route: list[tuple[float, float]], width_km: float) -> shapely.Geome
                          "numbers") from None
     _check_lonlat("corridor route", points)
     route = [(float(x), float(y)) for x, y in points]
-    line = shapely.LineString(route)
-    proj = local_projection(line)
     # the route's legs are geodesics: densify on the ground before projecting, so that a
     # long leg follows the geodesic rather than the projection's straight line
     lons, lats = _densify_geodesic(route, _DENSIFY_M)
+    if (np.abs(np.diff(points[:, 0])) > 180.0).any():  # a leg across the antimeridian
+        proj = local_projection(shapely.multipoints(np.column_stack([lons, lats])))
+    else:
+        proj = local_projection(shapely.LineString(route))
     xs, ys = proj.forward_xy(lons, lats)
     band = shapely.buffer(shapely.LineString(np.column_stack([xs, ys])),
                           width_km * 500.0, quad_segs=16)
