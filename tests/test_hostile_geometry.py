@@ -442,3 +442,13 @@ def test_projection_centre_of_areas_across_either_meridian() -> None:
     nato = _from_geojson(polygon([[-180, 23.44], [50, 23.44], [50, 90], [-180, 90],
                                   [-180, 23.44]]))
     assert geodesy.local_projection(nato).lon_0 == -65.0
+
+
+def test_the_cut_at_the_antimeridian_is_not_a_border() -> None:
+    bering = _from_geojson(polygon(ACROSS))
+    dist = geodesy.boundary_distance_km(bering, np.array([179.99, -179.99]),
+                                        np.array([65.0, 65.0]))
+    assert (dist > 200).all()  # the nearest border is 5 degrees of longitude away
+    # an area that ends at the antimeridian does have a border there
+    east = shapely.box(170, 60, 180, 70)
+    assert geodesy.boundary_distance_km(east, np.array([179.99]), np.array([65.0]))[0] < 1

@@ -263,15 +263,36 @@ class _BoundaryIndex:
 
     def __init__(self, geom: shapely.Geometry) -> None:
         self.projection = local_projection(geom)
-        lines = self.projection.forward(_linework(geom))
+        lonlat = _linework(geom)
+        lines = self.projection.forward(lonlat)
         parts = shapely.get_parts(shapely.get_parts(lines))
         coords, part = shapely.get_coordinates(parts, return_index=True)
         same = part[:-1] == part[1:]
         starts, ends = coords[:-1][same], coords[1:][same]
         if len(starts) == 0:  # only points: zero-length segments
             starts, ends = coords, coords
+        else:
+            # an area cut at the antimeridian has edges along it that are not its border
+            ll = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(lonlat)))
+            seam = _internal_seams(geom, ll[:-1][same], ll[1:][same])
+            if seam.any() and not seam.all():
+                starts, ends = starts[~seam], ends[~seam]
         self.segments = shapely.linestrings(np.stack([starts, ends], axis=1))
         self.tree = shapely.STRtree(self.segments)
+
+
+def _internal_seams(geom: shapely.Geometry, starts: FloatArray,
+                    ends: FloatArray) -> npt.NDArray[np.bool_]:
+    """Segments along the antimeridian (longitude +-180) with the area on both sides: a
+    cut made to keep the area within [-180, 180], not a border."""
+    seam: npt.NDArray[np.bool_] = (np.abs(starts[:, 0]) == 180.0) & (starts[:, 0] == ends[:, 0])
+    if seam.any():
+        idx = np.flatnonzero(seam)
+        mid = (starts[idx, 1] + ends[idx, 1]) / 2
+        near = 180.0 - 1e-9
+        seam[idx] = (shapely.intersects_xy(geom, np.full(len(idx), near), mid)
+                     & shapely.intersects_xy(geom, np.full(len(idx), -near), mid))
+    return seam
 
 
 def _linework(geom: shapely.Geometry) -> shapely.Geometry:
