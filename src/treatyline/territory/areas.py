@@ -578,25 +578,191 @@ def _tidy(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _from_geojson(data: Any) -> shapely.Geometry:
-    """Polygons and lines (reference lines) from a FeatureCollection, Feature or geometry."""
-    if not isinstance(data, dict) or "type" not in data:
-        raise ValueError("not a GeoJSON object")
-    if data["type"] == "FeatureCollection":
-        geoms = [_from_geojson(f) for f in data.get("features", [])]
-        return _union(geoms)
-    if data["type"] == "Feature":
-        if data.get("geometry") is None:
-            return EMPTY
-        return _from_geojson(data["geometry"])
-    if data["type"] == "GeometryCollection":
-        return _union([_from_geojson(g) for g in data.get("geometries", [])])
-    if data["type"] not in ("Polygon", "MultiPolygon", "LineString", "MultiLineString"):
-        raise ValueError(f"{data['type']} is not an area or a line (expected Polygon, "
-                         "MultiPolygon, LineString or MultiLineString)")
+    """Polygons and lines (reference lines) from a FeatureCollection, Feature or geometry.
+
+    Every position is checked: two finite numbers, longitude in [-180, 180], latitude in
+    [-90, 90]; a ring must be closed and have at least 4 positions. A ring or line with
+    consecutive positions more than 180 degrees of longitude apart is drawn across the
+    antimeridian (RFC 7946, section 3.1.9): it is cut there, into parts on either side. A
+    ring that goes all the way round in longitude (it encloses a pole) is refused. Raises
+    ValueError naming the offending member and position; walks the input iteratively, so
+    deep nesting cannot exhaust the stack."""
+    geoms: list[shapely.Geometry] = []
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        obj, where, depth = stack.pop()
+        at = where or "top level"
+        if depth > _GEOJSON_DEPTH:
+            raise ValueError(f"GeoJSON objects nested more than {_GEOJSON_DEPTH} deep (at "
+                             f"{_short(at, 80)})")
+        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+            raise ValueError(f"{at}: not a GeoJSON object" if where else "not a GeoJSON object")
+        kind = obj["type"]
+        prefix = f"{where}." if where else ""
+        if kind in ("FeatureCollection", "GeometryCollection"):
+            member = "features" if kind == "FeatureCollection" else "geometries"
+            items = obj.get(member, [])
+            if not isinstance(items, list):
+                raise ValueError(f"{prefix}{member}: expected a list")
+            stack.extend((item, f"{prefix}{member}[{i}]", depth + 1)
+                         for i, item in reversed(list(enumerate(items))))
+        elif kind == "Feature":
+            if obj.get("geometry") is not None:
+                stack.append((obj["geometry"], f"{prefix}geometry", depth + 1))
+        elif kind in ("Polygon", "MultiPolygon", "LineString", "MultiLineString"):
+            try:
+                geoms.append(_geojson_geometry(kind, obj.get("coordinates"),
+                                               f"{prefix}coordinates"))
+            except shapely.errors.GEOSException as exc:
+                raise ValueError(f"{prefix}coordinates: invalid {kind}: {exc}") from None
+        else:
+            raise ValueError(f"{prefix}type: {_short(kind, 40)} is not an area or a line (expected "
+                             "Polygon, MultiPolygon, LineString or MultiLineString)")
+    return geoms[0] if len(geoms) == 1 else _union(geoms)
+
+
+_GEOJSON_DEPTH = 32
+"""Features and collections nested deeper than this are refused."""
+
+
+def _geojson_geometry(kind: str, coords: Any, where: str) -> shapely.Geometry:
+    """One Polygon, MultiPolygon, LineString or MultiLineString from its coordinates."""
+    if kind in ("Polygon", "LineString"):
+        members, names = [coords], [where]
+    else:
+        members = _geojson_list(coords, where)
+        names = [f"{where}[{i}]" for i in range(len(members))]
+    if kind in ("LineString", "MultiLineString"):
+        lines = [_geojson_positions(m, name, 2) for m, name in zip(members, names, strict=True)]
+        steps = [_antimeridian_steps(lon, lat, name, ring=False)
+                 for (lon, lat), name in zip(lines, names, strict=True)]
+        geoms = [shapely.linestrings(lon + 360.0 * k, lat) if len(lon) else shapely.LineString()
+                 for (lon, lat), k in zip(lines, steps, strict=True)]
+        if not any(k.any() for k in steps):
+            return geoms[0] if kind == "LineString" else shapely.multilinestrings(geoms)
+        return _union([geodesy.antimeridian_cut(g, 1) for g in geoms])
+    polygons = []  # per polygon: rings as (lon, lat, k)
+    for member, name in zip(members, names, strict=True):
+        rings = []
+        for j, ring in enumerate(_geojson_list(member, name)):
+            lon, lat = _geojson_positions(ring, f"{name}[{j}]", 4)
+            if not len(lon):
+                if j == 0:
+                    break  # an empty shell: an empty polygon
+                continue  # an empty hole
+            if lon[0] != lon[-1] or lat[0] != lat[-1]:
+                raise ValueError(f"{name}[{j}]: the ring is not closed (its first and last "
+                                 "positions differ)")
+            rings.append((lon, lat, _antimeridian_steps(lon, lat, f"{name}[{j}]", ring=True)))
+        polygons.append(rings)
+    if not any(k.any() for rings in polygons for _, _, k in rings):
+        # the usual case: as drawn
+        shapes = [shapely.Polygon(np.column_stack(rings[0][:2]),
+                                  [np.column_stack(r[:2]) for r in rings[1:]])
+                  if rings else shapely.Polygon() for rings in polygons]
+        geom = shapes[0] if kind == "Polygon" else shapely.MultiPolygon(
+            [g for g in shapes if not g.is_empty])
+        return geom if geom.is_valid else shapely.make_valid(geom)
+    # drawn across the antimeridian: each ring in a continuous longitude range (its own),
+    # cut at the antimeridian, the parts moved back into [-180, 180]; holes subtracted
+    parts = []
+    for rings in polygons:
+        if not rings:
+            continue
+        pieces = [geodesy.antimeridian_cut(_valid_polygon(lon + 360.0 * k, lat), 2)
+                  for lon, lat, k in rings]
+        parts.append(shapely.difference(pieces[0], _union(pieces[1:]))
+                     if len(pieces) > 1 else pieces[0])
+    return _union(parts)
+
+
+def _geojson_list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list, not {type(value).__name__}")
+    return value
+
+
+def _geojson_positions(value: Any, where: str, minimum: int) -> tuple[FloatArray, FloatArray]:
+    """Longitudes and latitudes of a list of positions, checked (none, or at least
+    `minimum`)."""
+    items = _geojson_list(value, where)
+    if 0 < len(items) < minimum:
+        raise ValueError(f"{where}: {len(items)} position{'s' if len(items) > 1 else ''}, "
+                         f"at least {minimum} needed")
+    lons: list[float] = []
+    lats: list[float] = []
+    for i, p in enumerate(items):
+        if (not isinstance(p, list) or len(p) < 2 or type(p[0]) not in (int, float)
+                or type(p[1]) not in (int, float)):
+            raise ValueError(f"{where}[{i}]: not a position ([longitude, latitude], two "
+                             "numbers)")
+        lons.append(p[0])
+        lats.append(p[1])
     try:
-        geom = shapely.from_geojson(json.dumps(data))
-    except shapely.errors.GEOSException as exc:
-        raise ValueError(f"invalid {data['type']}: {exc}") from None
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    return geom
+        lon = np.array(lons, dtype=np.float64)
+        lat = np.array(lats, dtype=np.float64)
+    except OverflowError:  # integers beyond the range of doubles
+        lon = np.array([_as_float(v) for v in lons])
+        lat = np.array([_as_float(v) for v in lats])
+    bad = ~((np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0))  # NaN too
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        x, y = lon[i], lat[i]
+        if not (np.isfinite(x) and np.isfinite(y)):
+            problem = "is not finite"
+        elif abs(x) > 180.0:
+            problem = "longitude is outside [-180, 180]"
+        else:
+            problem = "latitude is outside [-90, 90]"
+        raise ValueError(f"{where}[{i}]: position [{_short(repr(lons[i]), 24)}, "
+                         f"{_short(repr(lats[i]), 24)}] {problem}")
+    return lon, lat
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
+
+
+def _antimeridian_steps(lon: FloatArray, lat: FloatArray, where: str, *,
+                        ring: bool) -> npt.NDArray[np.int64]:
+    """Per position, the number of turns (of 360 degrees) to add to its longitude to make
+    the line continuous; all 0 for a line as drawn (the usual case).
+
+    A step between consecutive positions more than 180 degrees of longitude apart, neither
+    of them on the antimeridian (+-180), is drawn across the antimeridian: then every step
+    is taken the short way round. Steps from or to +-180 alone are read as drawn: a
+    polygon already cut at the antimeridian, a box from -180 to 50 (an edge along a
+    parallel wider than 180 degrees), a polar cap drawn as a rectangle up to latitude 90.
+    A ring that, taken the short way round, goes all the way round the globe encloses a
+    pole: refused, unless it is drawn as such a rectangle (no crossing, a vertex at +-90)."""
+    if len(lon) < 2:
+        return np.zeros(len(lon), dtype=np.int64)
+    d = np.diff(lon)
+    anchored = (np.abs(lon[:-1]) == 180.0) | (np.abs(lon[1:]) == 180.0)
+    across = bool(((np.abs(d) > 180.0) & ~anchored).any())
+    turns = -np.round(d / 360.0).astype(np.int64)  # the short way round (|d| <= 180 after)
+    if ring and turns.sum() != 0 and (across or not (np.abs(lat) == 90.0).any()):
+        raise ValueError(
+            f"{where}: the ring goes all the way round the globe in longitude (it encloses a "
+            "pole), which is not supported: draw it as a polygon up to latitude 90 with "
+            "edges along the antimeridian, e.g. [[-180, 70], [180, 70], [180, 90], [-180, "
+            "90], [-180, 70]]")
+    if not across:
+        return np.zeros(len(lon), dtype=np.int64)
+    k = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(turns)])
+    # keep the longitudes of most positions as they are (exactly)
+    values, counts = np.unique(k, return_counts=True)
+    out: npt.NDArray[np.int64] = k - values[np.argmax(counts)]
+    return out
+
+
+def _valid_polygon(lon: FloatArray, lat: FloatArray) -> shapely.Geometry:
+    geom = shapely.Polygon(np.column_stack([lon, lat]))
+    return geom if geom.is_valid else shapely.make_valid(geom)

@@ -23,6 +23,16 @@ How (and why it gives GEOS's answer, not merely a close one):
   step is a comparison of input doubles, which is exact. Such points are rare (points
   within ~1e-12 degrees of an edge).
 
+* The margin only covers the rounding if cells are not too small for the coordinates'
+  magnitude: a cell is at least 3.2e7 ulps of 8x the largest coordinate (`_ULP_CELLS`), so a
+  tiny polygon far from the origin gets a coarse grid, and the constructor checks the
+  resulting bound (and that the ring of margin cells is all outside) with real checks,
+  not asserts. The grid is capped in cells (`max_cells`, thin envelopes included) and in
+  edge references (`_MIN_ENTRIES`, `_ENTRIES_PER_EDGE`); a grid that would exceed a cap is
+  coarsened. When no grid fits, or the geometry is not a finite (Multi)Polygon, GEOS
+  answers every point (`indexed` is False). Every index the kernels compute is clamped
+  into the arrays, whatever the input.
+
 The kernels are compiled by numba (`cache=True`: the compilation is paid once per machine)
 and run over chunks of points in parallel (`threads=` picks how many cores). Apart from the
 output array, a call allocates only per-chunk scratch for the rare hand-over to GEOS.
@@ -53,7 +63,31 @@ computed cell index is off by at most a few ulps of its coordinate (~1e-14 degre
 _ORIENT_EPS = 1e-12
 """Relative error bound for the orientation determinant: GEOS's own filter uses 1e-15
 (Shewchuk's bound is 3.3e-16); anything closer than 1e-12 goes to GEOS."""
+_ORIENT_TINY = 1e-300
+"""Below this the error bound is not relative any more (the products may be subnormal, or
+have underflowed to 0): such determinants go to GEOS, unless they are exactly 0."""
 _CHUNK = 1 << 16
+_ULP_CELLS = 32.0
+"""The rounding of the grid's arithmetic is a few ulps of the largest coordinate; the
+margin must exceed it _ULP_CELLS times over. So a cell is at least
+_ULP_CELLS * ulp(8 * the largest coordinate) / _MARGIN wide: 7e-6 at longitude 180
+(under a metre), 0.12 at 3.5e6."""
+_MAX_COORD = 1e100
+"""Beyond this the determinants could overflow: such geometries are left to GEOS."""
+_MIN_CELLS = 9
+"""The smallest grid: one cell and its ring of margin cells."""
+_CELL_LIMIT = 1 << 28
+"""max_cells is clamped to this (cell numbers are int32)."""
+_ENTRIES_PER_EDGE = 32
+_MIN_ENTRIES = 1 << 16
+"""Cap on the per-cell edge lists, in edge references (8 bytes each):
+max(_MIN_ENTRIES, _ENTRIES_PER_EDGE * edges), i.e. at least 512 KB, 256 bytes per edge.
+A grid that would list more (long edges crossing many cells, thin envelopes) is coarsened
+by _COARSEN, up to _ATTEMPTS times; the cell cap (max_cells) holds for every grid."""
+_COARSEN = 4
+_ATTEMPTS = 8
+_MAX_LIST = 64
+"""A grid whose boundary cells list more than this many edges on average is no help."""
 
 
 # --- numba kernels -----------------------------------------------------------------------------
@@ -67,13 +101,19 @@ def _orientation(p1x: float, p1y: float, p2x: float, p2y: float, qx: float, qy: 
     into one test: when detleft and detright differ in sign, |det| = |detleft| + |detright|
     passes the bound, as GEOS's shortcut for that case does; when both are 0 (a factor of
     each is exactly 0: the differences of doubles are exact in sign), det = 0 = the bound
-    and the answer is collinear, as in GEOS. Written without branches on the sign, which a
-    boundary point makes unpredictable."""
+    and the answer is collinear, as in GEOS. Products so small that they may have lost
+    their relative precision to underflow are too close to call. Written without branches
+    on the sign, which a boundary point makes unpredictable."""
     detleft = (p1x - qx) * (p2y - qy)
     detright = (p1y - qy) * (p2x - qx)
     det = detleft - detright
-    if abs(det) >= _ORIENT_EPS * (abs(detleft) + abs(detright)):
-        return (det > 0.0) - (det < 0.0)
+    bound = _ORIENT_EPS * (abs(detleft) + abs(detright))
+    if abs(det) >= bound:
+        if bound > _ORIENT_TINY:
+            return (det > 0.0) - (det < 0.0)
+        # tiny products: exact only if a factor of each is exactly 0 (not an underflow)
+        if ((p1x == qx) | (p2y == qy)) & ((p1y == qy) | (p2x == qx)):
+            return 0
     return 3
 
 
@@ -218,9 +258,17 @@ def _classify(
             if co[i] == _EDGE:
                 x = cx[i]
                 y = cy[i]
-                # finite and on the grid: only such points are in boundary cells
-                row = int((y - y0) * sy)
-                col = int((x - x0) * sx)
+                # finite and on the grid (the margin ring is all outside: the constructor
+                # checks it), but the indices are clamped as in pass 1 all the same, so that
+                # no input can make this read outside the arrays
+                fx = (x - x0) * sx
+                fy = (y - y0) * sy
+                fx = fx if fx > 0.0 else 0.0
+                fy = fy if fy > 0.0 else 0.0
+                fx = fx if fx < cmax else cmax
+                fy = fy if fy < rmax else rmax
+                row = int(fy)
+                col = int(fx)
                 r = _exact(x, y, row, col, ncols, status, bid, bstart, ent_edge, ent_first,
                            edges, centres, centre_in)
                 co[i] = r
@@ -249,37 +297,59 @@ def _edge_span(
     return min(xa, xb), max(xa, xb)
 
 
+@numba.njit(cache=True, inline="always")
+def _index(f: float, top: int) -> int:
+    """int(f) clamped to [0, top] (NaN -> 0): never an index outside the grid."""
+    f = f if f > 0.0 else 0.0
+    t = float(top)
+    f = f if f < t else t
+    return int(f)
+
+
 @numba.njit(cache=True)
 def _rasterise(
-    edges: FloatArray, grid: FloatArray, ncols: int, nrows: int, fill: bool,
-    counts: npt.NDArray[np.int64], bid: npt.NDArray[np.int32], bstart: npt.NDArray[np.int64],
+    edges: FloatArray, grid: FloatArray, ncols: int, nrows: int, fill: bool, limit: int,
+    counts: npt.NDArray[np.int32], bid: npt.NDArray[np.int32], bstart: npt.NDArray[np.int64],
     ent_edge: npt.NDArray[np.int32], ent_first: npt.NDArray[np.int32],
-) -> None:
-    """First pass (fill=False): count the edges listed in each cell. Second pass: list them.
-    A cell lists an edge if the edge meets the cell's box grown by _MARGIN of a cell."""
+) -> int:
+    """First pass (fill=False): count the edges listed in each cell; returns their total, or
+    -1 as soon as it exceeds `limit` (so this pass costs at most ~limit steps). Second pass:
+    list them; returns the total, or -1 if a list would overflow the space the first pass
+    counted (it cannot: the passes compute the same cells, but that is checked, not
+    assumed). A cell lists an edge if the edge meets the cell's box grown by _MARGIN of a
+    cell."""
     x0, y0, sx, sy = grid[0], grid[1], grid[2], grid[3]
     mx = _MARGIN / sx
     my = _MARGIN / sy
     cursor = bstart[:-1].copy() if fill else bstart[:1].copy()
+    total = 0
     for k in range(edges.shape[0]):
         x1, y1, x2, y2 = edges[k, 0], edges[k, 1], edges[k, 2], edges[k, 3]
-        r0 = max(int((min(y1, y2) - my - y0) * sy), 0)
-        r1 = min(int((max(y1, y2) + my - y0) * sy), nrows - 1)
+        r0 = _index((min(y1, y2) - my - y0) * sy, nrows - 1)
+        r1 = _index((max(y1, y2) + my - y0) * sy, nrows - 1)
         for row in range(r0, r1 + 1):
             lo = y0 + row / sy - my
             hi = y0 + (row + 1) / sy + my
             xa, xb = _edge_span(x1, y1, x2, y2, lo, hi)
-            c0 = max(int((xa - mx - x0) * sx), 0)
-            c1 = min(int((xb + mx - x0) * sx), ncols - 1)
+            c0 = _index((xa - mx - x0) * sx, ncols - 1)
+            c1 = _index((xb + mx - x0) * sx, ncols - 1)
+            if c1 < c0:
+                continue
+            total += c1 - c0 + 1
+            if not fill:
+                if total > limit:
+                    return -1
+                for col in range(c0, c1 + 1):
+                    counts[row * ncols + col] += 1
+                continue
             for col in range(c0, c1 + 1):
-                cell = row * ncols + col
-                if fill:
-                    b = bid[cell]
-                    ent_edge[cursor[b]] = k
-                    ent_first[cursor[b]] = c0
-                    cursor[b] += 1
-                else:
-                    counts[cell] += 1
+                b = bid[row * ncols + col]
+                if b < 0 or cursor[b] >= bstart[b + 1]:
+                    return -1
+                ent_edge[cursor[b]] = k
+                ent_first[cursor[b]] = c0
+                cursor[b] += 1
+    return total
 
 
 @numba.njit(cache=True)
@@ -326,49 +396,93 @@ def _is_polygonal(geom: shapely.Geometry) -> bool:
 
 
 class Classifier:
-    """Point-in-area tests against one geometry, identical to `shapely.contains_xy`."""
+    """Point-in-area tests against one geometry, identical to `shapely.contains_xy`.
+
+    The grid index is built when it can be made exact and worth its memory; otherwise
+    (lines, points, collections, empty or non-finite geometries, coordinates beyond 1e100,
+    or a geometry whose edges a grid within the caps cannot separate) GEOS answers every
+    point, through the prepared geometry: the same answers, more slowly. `indexed` tells
+    which."""
 
     def __init__(self, geometry: shapely.Geometry, *, max_cells: int = 1 << 22) -> None:
         self.geometry = geometry
         shapely.prepare(geometry)
-        self._polygonal = _is_polygonal(geometry) and not geometry.is_empty
-        if not self._polygonal:
+        self._indexed = False
+        if not _is_polygonal(geometry) or geometry.is_empty:
             # lines, points, collections, empty: rare in treaties; GEOS answers directly
             return
         edges = _edges(geometry)
-        xmin, ymin, xmax, ymax = geometry.bounds
-        width = max(xmax - xmin, 1e-9)
-        height = max(ymax - ymin, 1e-9)
+        if len(edges) == 0 or not np.isfinite(edges).all() or np.abs(edges).max() > _MAX_COORD:
+            return
+        cap = min(max(int(max_cells), _MIN_CELLS), _CELL_LIMIT)
         # ~400 cells per edge (so a boundary cell lists ~1-3 edges), at most max_cells
-        cells = int(min(max(400 * len(edges), 1 << 12), max_cells))
-        inner_cols = max(int(np.sqrt(cells * width / height)), 1)
-        inner_rows = max(cells // inner_cols, 1)
+        cells = min(max(400 * len(edges), 1 << 12), cap)
+        limit = max(_MIN_ENTRIES, _ENTRIES_PER_EDGE * len(edges))
+        for _ in range(_ATTEMPTS):
+            outcome = self._build(edges, cells, cap, limit)
+            if outcome != "coarser" or cells <= _MIN_CELLS:
+                break
+            cells = max(cells // _COARSEN, _MIN_CELLS)
+
+    def _build(self, edges: FloatArray, cells: int, cap: int, limit: int) -> str:
+        """Build the index on a grid of about `cells` cells (at most `cap`, with at most
+        `limit` edge references): "built", "coarser" (a coarser grid may fit) or "no" (GEOS
+        answers)."""
+        geometry = self.geometry
+        xmin, ymin, xmax, ymax = (float(v) for v in geometry.bounds)
+        # cells so small that a few ulps of the coordinates are not much less than the
+        # margin would make the grid inexact: tiny or degenerate envelopes get bigger cells
+        big = max(abs(xmin), abs(xmax), abs(ymin), abs(ymax), 1.0)
+        min_cell = _ULP_CELLS * float(np.spacing(8.0 * big)) / _MARGIN
+        width = max(xmax - xmin, min_cell)
+        height = max(ymax - ymin, min_cell)
+        inner_cols = int(min(max(np.sqrt(cells * width / height), 1.0), cells,
+                             max(width / min_cell, 1.0)))
+        inner_rows = int(min(max(cells // inner_cols, 1), cells, max(height / min_cell, 1.0)))
+        # with the ring of margin cells, at most `cap` cells in all (thin envelopes too)
+        while (inner_cols + 2) * (inner_rows + 2) > cap:
+            if inner_cols >= inner_rows:
+                inner_cols = max(cap // (inner_rows + 2) - 2, 1)
+            else:
+                inner_rows = max(cap // (inner_cols + 2) - 2, 1)
         # the envelope, padded by 1/1000 cell, then a ring of one margin cell on every side
         cw, ch = width / inner_cols, height / inner_rows
         ncols, nrows = inner_cols + 2, inner_rows + 2
         x0, y0 = xmin - cw * 1.001, ymin - ch * 1.001
         sx = ncols / (width + 2.002 * cw)
         sy = nrows / (height + 2.002 * ch)
-        self._env = np.array([xmin, ymin, xmax, ymax], dtype=np.float64)
-        self._grid = np.array([x0, y0, sx, sy], dtype=np.float64)
-        self._ncols, self._nrows = ncols, nrows
-        self._edges = edges
+        # the exactness argument, checked: the rounding of a cell index (a few ulps of the
+        # largest grid coordinate, in cells, plus a few ulps of the index itself) is far
+        # below the margin
+        top = max(abs(x0), abs(y0), abs(x0 + ncols / sx), abs(y0 + nrows / sy))
+        rounding = float(np.spacing(top)) * max(sx, sy) + 4.0 * float(np.spacing(1.0)) * max(
+            ncols, nrows)
+        if not (np.isfinite([x0, y0, sx, sy, top]).all() and _ULP_CELLS * rounding <= _MARGIN):
+            return "coarser"
+        grid = np.array([x0, y0, sx, sy], dtype=np.float64)
 
-        counts = np.zeros(ncols * nrows, dtype=np.int64)
-        empty_i32 = np.zeros(0, dtype=np.int32)
-        empty_i64 = np.zeros(1, dtype=np.int64)
-        _rasterise(edges, self._grid, ncols, nrows, False, counts, empty_i32, empty_i64,
-                   empty_i32, empty_i32)
+        counts = np.zeros(ncols * nrows, dtype=np.int32)
+        no_i32 = np.zeros(0, dtype=np.int32)
+        total = _rasterise(edges, grid, ncols, nrows, False, limit, counts, no_i32,
+                           np.zeros(1, dtype=np.int64), no_i32, no_i32)
+        if total < 0:
+            return "coarser"  # the edge lists would exceed their cap
         is_edge = counts > 0
+        nboundary = int(is_edge.sum())
+        if total > _MAX_LIST * nboundary:
+            return "no"  # long lists per cell: GEOS's own index is faster
         bid = np.full(ncols * nrows, -1, dtype=np.int32)
-        bid[is_edge] = np.arange(int(is_edge.sum()), dtype=np.int32)
-        bstart = np.zeros(int(is_edge.sum()) + 1, dtype=np.int64)
+        bid[is_edge] = np.arange(nboundary, dtype=np.int32)
+        bstart = np.zeros(nboundary + 1, dtype=np.int64)
         np.cumsum(counts[is_edge], out=bstart[1:])
         del counts
-        ent_edge = np.empty(int(bstart[-1]), dtype=np.int32)
-        ent_first = np.empty(int(bstart[-1]), dtype=np.int32)
-        _rasterise(edges, self._grid, ncols, nrows, True, np.zeros(0, dtype=np.int64), bid,
-                   bstart, ent_edge, ent_first)
+        if int(bstart[-1]) != total:
+            return "no"
+        ent_edge = np.empty(total, dtype=np.int32)
+        ent_first = np.empty(total, dtype=np.int32)
+        if _rasterise(edges, grid, ncols, nrows, True, limit, no_i32, bid, bstart, ent_edge,
+                      ent_first) != total:
+            return "no"
 
         status = np.where(is_edge, _EDGE, _OUT).astype(np.uint8)
         runs = _runs(status, ncols, nrows)
@@ -380,22 +494,36 @@ class Classifier:
         grid2d = status.reshape(nrows, ncols)
         ring = np.concatenate([grid2d[0], grid2d[-1], grid2d[:, 0], grid2d[:, -1]])
         # clamped points (off the grid, NaN) land in the ring: it must all be "outside"
-        assert (ring == _OUT).all(), "classifier grid: margin cells are not all outside"
-        # boundary cells: GEOS's answer at each centre (2 where the centre is on the boundary)
+        if not (ring == _OUT).all():
+            return "coarser"
+        # boundary cells: GEOS's answer at each centre (2 where the centre is on the
+        # boundary: in the closure, not in the interior)
         edge_cells = np.flatnonzero(is_edge)
         crow, ccol = np.divmod(edge_cells, ncols)
         centres = np.column_stack([x0 + (ccol + 0.5) / sx, y0 + (crow + 0.5) / sy])
-        centre_in = shapely.contains_xy(geometry, centres[:, 0], centres[:, 1]).astype(np.uint8)
-        on_boundary = shapely.intersects_xy(geometry.boundary, centres[:, 0], centres[:, 1])
-        centre_in[on_boundary] = _UNSURE
+        interior = shapely.contains_xy(geometry, centres[:, 0], centres[:, 1])
+        closure = shapely.intersects_xy(geometry, centres[:, 0], centres[:, 1])
+        centre_in = interior.astype(np.uint8)
+        centre_in[closure & ~interior] = _UNSURE
+        self._env = np.array([xmin, ymin, xmax, ymax], dtype=np.float64)
+        self._grid = grid
+        self._ncols, self._nrows = ncols, nrows
+        self._edges = edges
         self._centres, self._centre_in = np.ascontiguousarray(centres), centre_in
         self._status, self._bid, self._bstart = status, bid, bstart
         self._ent_edge, self._ent_first = ent_edge, ent_first
+        self._indexed = True
+        return "built"
+
+    @property
+    def indexed(self) -> bool:
+        """True if the grid answers (False: GEOS answers every point)."""
+        return self._indexed
 
     @property
     def nbytes(self) -> int:
         """Memory held by the index (not counting the geometry)."""
-        if not self._polygonal:
+        if not self._indexed:
             return 0
         parts = (self._status, self._bid, self._bstart, self._ent_edge, self._ent_first,
                  self._edges, self._centres, self._centre_in)
@@ -403,7 +531,7 @@ class Classifier:
 
     def grid_info(self) -> dict[str, int]:
         """The index's shape (for benchmarks and tuning)."""
-        if not self._polygonal:
+        if not self._indexed:
             return {"ncols": 0, "nrows": 0, "edges": 0, "boundary_cells": 0, "entries": 0}
         return {"ncols": self._ncols, "nrows": self._nrows, "edges": len(self._edges),
                 "boundary_cells": len(self._bstart) - 1, "entries": len(self._ent_edge)}
@@ -417,7 +545,7 @@ class Classifier:
         shape = x.shape
         x = np.ascontiguousarray(x).ravel()
         y = np.ascontiguousarray(y).ravel()
-        if not self._polygonal:
+        if not self._indexed:
             return np.asarray(shapely.contains_xy(self.geometry, x, y), dtype=bool).reshape(shape)
         out = np.empty(x.shape[0], dtype=np.uint8)
         unsure = self._run(x, y, out, threads)
