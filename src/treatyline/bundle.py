@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import RecordError, UsageError
+from .inputs import check_regular_file
 from .record import Record, load_record
 from .spec.load import load_treaty
 from .spec.model import Treaty
@@ -42,7 +44,12 @@ def load_bundle(
         if not treaty_path.is_file():
             raise UsageError(f"{path}: an example folder holds a treaty.yaml; none found")
         if not record_paths:
-            record_paths = [path / name for name in _RECORD_NAMES if (path / name).is_file()]
+            # a name that is there but is not a regular file (a FIFO, a folder) is an error,
+            # not a folder without a record
+            record_paths = [path / name for name in _RECORD_NAMES
+                            if os.path.lexists(path / name)]
+            for found in record_paths:
+                check_regular_file(found, "record file", RecordError)
         if scenario:
             if not (path / SCENARIO_NAME).is_file():
                 raise UsageError(f"{path}: --scenario given but there is no {SCENARIO_NAME}")
