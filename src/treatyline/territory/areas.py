@@ -640,7 +640,7 @@ def _geojson_geometry(kind: str, coords: Any, where: str) -> shapely.Geometry:
                  for (lon, lat), k in zip(lines, steps, strict=True)]
         if not any(k.any() for k in steps):
             return geoms[0] if kind == "LineString" else shapely.multilinestrings(geoms)
-        return _union([geodesy.antimeridian_cut(g, 1) for g in geoms])
+        return _union([_geodesy().antimeridian_cut(g, 1) for g in geoms])
     polygons = []  # per polygon: rings as (lon, lat, k)
     for member, name in zip(members, names, strict=True):
         rings = []
@@ -669,7 +669,7 @@ def _geojson_geometry(kind: str, coords: Any, where: str) -> shapely.Geometry:
     for rings in polygons:
         if not rings:
             continue
-        pieces = [geodesy.antimeridian_cut(_valid_polygon(lon + 360.0 * k, lat), 2)
+        pieces = [_geodesy().antimeridian_cut(_valid_polygon(lon + 360.0 * k, lat), 2)
                   for lon, lat, k in rings]
         parts.append(shapely.difference(pieces[0], _union(pieces[1:]))
                      if len(pieces) > 1 else pieces[0])
