@@ -16,31 +16,9 @@ from typing import Any
 import pytest
 import yaml
 
-from treatyline.cli import main
-from treatyline.diagnostics_cap import cap_repeated
-from treatyline.errors import Diagnostic, Position
+from cli_inprocess import EXAMPLES, copy_example, run_cli
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "treatyline" / "examples"
 TREATYLINE = str(Path(sys.executable).with_name("treatyline"))
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
-    """Exit code and stderr of `treatyline ARGS`, run in-process."""
-    argv = sys.argv
-    sys.argv = ["treatyline", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), capsys.readouterr().err
-
-
-def copy_example(tmp_path: Path, example: str) -> Path:
-    folder = tmp_path / example
-    shutil.copytree(EXAMPLES / example, folder)
-    return folder
 
 
 def assert_located(code: int, err: str, path: Path) -> None:
@@ -273,12 +251,3 @@ def test_treaty_top_level_of_the_wrong_type(
 # --- capping repeated diagnostics ---------------------------------------------------------------
 
 
-def test_cap_repeated_keeps_the_first_of_each_kind_and_counts_the_rest() -> None:
-    unknown = [Diagnostic(f"act r.csv:{n}: unknown field 'x{n}'", Position("r.csv", n, 3))
-               for n in range(2, 102)]
-    other = [Diagnostic("act r.csv:200: 'ZZ' is not a party", Position("r.csv", 200, 1))]
-    capped = cap_repeated([*unknown[:50], *other, *unknown[50:]], limit=20)
-    assert capped[:20] == unknown[:20]
-    assert capped[20] == Diagnostic("… and 80 more of the same kind")
-    assert capped[21:] == other
-    assert cap_repeated(unknown[:20], limit=20) == unknown[:20]

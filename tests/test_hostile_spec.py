@@ -290,7 +290,7 @@ GEOJSON_CASES = [
     ("inf.geojson", '{"type": "Polygon", "coordinates": [[[30, 50], [1e999, 50], [31, 51], '
                     '[30, 50]]]}', "finite"),
     ("far.geojson", '{"type": "Polygon", "coordinates": [[[30, 50], [500, 50], [31, 95], '
-                    '[30, 50]]]}', "degrees"),
+                    '[30, 50]]]}', "longitude is outside"),
     ("deep.geojson", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ]
 

@@ -10,38 +10,17 @@ from __future__ import annotations
 import random
 import re
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cli_inprocess import EXAMPLES, copy_example, run_cli
 from treatyline import sourcemap
-from treatyline.cli import main
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "treatyline" / "examples"
 YAML_FILES = [("istanbul-2022", "treaty.yaml"), ("istanbul-2022", "record.yaml"),
               ("istanbul-2022", "scenario.yaml")]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
-    """Exit code and stderr of `treatyline ARGS`, run in-process."""
-    argv = sys.argv
-    sys.argv = ["treatyline", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), capsys.readouterr().err
-
-
-def copy_example(tmp_path: Path, example: str) -> Path:
-    folder = tmp_path / example
-    shutil.copytree(EXAMPLES / example, folder)
-    return folder
 
 
 def check_mutated(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group
@@ -11,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .diagnostics_cap import kind_of, kind_text
 from .errors import Diagnostic
 from .status import PartyStatus, Status
 from .timeline import TimelineEntry
@@ -135,14 +135,6 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -
     return table
 
 
-_SHAPE = re.compile(r"'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?")
-
-
-def _shape(diagnostic: Diagnostic) -> str:
-    """The message with its names and numbers blanked: messages of one shape repeat."""
-    return _SHAPE.sub("…", diagnostic.message)
-
-
 def print_diagnostics(
     console: Console, diagnostics: Iterable[Diagnostic], *, per_shape: int = 10,
     total: int = 200,
@@ -150,11 +142,13 @@ def print_diagnostics(
     """Print each problem with its place; past `per_shape` messages of the same shape (or
     `total` in all) print only how many more there are, so that a file with 10,000 bad
     columns gives a screenful, not 10,000 lines."""
-    shown: dict[str, int] = {}
-    hidden: dict[str, int] = {}
+    shown: dict[Hashable, int] = {}
+    hidden: dict[Hashable, int] = {}
+    texts: dict[Hashable, str] = {}
     printed = 0
     for diagnostic in diagnostics:
-        shape = _shape(diagnostic)
+        shape = kind_of(diagnostic)
+        texts.setdefault(shape, kind_text(diagnostic))
         if shown.get(shape, 0) >= per_shape or printed >= total:
             hidden[shape] = hidden.get(shape, 0) + 1
             continue
@@ -163,7 +157,8 @@ def print_diagnostics(
         console.print(Text(str(diagnostic), style="red"), soft_wrap=True)
     summaries = sorted(hidden.items(), key=lambda item: -item[1])
     for shape, count in summaries[:20]:
-        console.print(Text(f"  … and {count} more like: {shape}", style="red"), soft_wrap=True)
+        console.print(Text(f"  … and {count} more like: {texts[shape]}", style="red"),
+                      soft_wrap=True)
     if len(summaries) > 20:
         rest = sum(count for _, count in summaries[20:])
         console.print(Text(f"  … and {rest} more of {len(summaries) - 20} other kinds",

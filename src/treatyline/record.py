@@ -21,7 +21,6 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .calendar import DayOrTime, day_of
-from .diagnostics_cap import cap_repeated
 from .errors import Diagnostic, Position, RecordError, did_you_mean
 from .inputs import check_regular_file, read_input_text
 from .sourcemap import SourceMap, SyntaxProblem, load_yaml
@@ -294,7 +293,7 @@ def _read_csv(path: Path) -> list[Row]:
                                            header_cells.cell(index)))
             seen.setdefault(name, index)
         if problems:
-            raise RecordError(cap_repeated(problems))
+            raise RecordError(problems)  # the CLI caps repeated messages when printing
         known = {name: index for name, index in seen.items() if name in _CSV_FIELDS}
         unknown = [(index, name) for name, index in seen.items() if name not in _CSV_FIELDS]
         rows: list[Row] = []
