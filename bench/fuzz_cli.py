@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_campaign(args.runs, seed=args.seed, jobs=args.jobs, out=args.out,
                               runner=runner, progress=advance)
 
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title=f"{result.runs} runs in {result.seconds:.0f} s (seed {args.seed})")
     table.add_column("class")
     for command in COMMANDS:

@@ -10,6 +10,8 @@ under `OUT/<class>/<nnn>-<slug>/`: `case/` (the working folder with the mutated 
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import random
 import re
@@ -21,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+import yaml
 
 from .mutators import Mutation, mutate_file
 from .runner import FAILURE_CLASSES, OUTCOME_CLASSES, Handle, Outcome, Runner
@@ -133,19 +137,57 @@ def make_case(index: int, seed: int, workdir: Path | None = None) -> tuple[Case,
 
     target: str | None = None
     data: bytes | None = None
+    as_csv = False
     if rng.random() < 0.06:  # an odd argument instead of a mutated file
         mutation = _mutate_argv(argv, name, files, command, rng)
     else:
         target_name = _weighted(rng, weights)
         original = (folder / target_name).read_bytes()
+        if target_name == "record.yaml" and rng.random() < 0.25:
+            # the example's record as record.csv (no example ships one), then mutated
+            as_csv, target_name, original = True, "record.csv", record_as_csv(original)
         mutant: Mutation = mutate_file(target_name, original, rng)
         target, data, mutation = f"{name}/{target_name}", mutant.data, mutant.describe()
+        if as_csv:
+            mutation = f"record.yaml rewritten as record.csv, then {mutation}"
     case = Case(index, seed, name, command, tuple(argv), target, mutation)
     if workdir is not None:
         shutil.copytree(folder, workdir / name)
+        if as_csv:
+            (workdir / name / "record.yaml").unlink()
         if target is not None and data is not None:
             (workdir / target).write_bytes(data)
     return case, data
+
+
+def record_as_csv(data: bytes) -> bytes:
+    """A YAML record's acts as a record CSV: one column per scalar field, lists joined with
+    ';' (nested fields such as delegations are left out)."""
+    loaded = yaml.safe_load(data.decode("utf-8"))
+    acts = loaded.get("acts", []) if isinstance(loaded, dict) else loaded or []
+    default_source = loaded.get("source") if isinstance(loaded, dict) else None
+    rows: list[dict[str, str]] = []
+    columns: list[str] = []
+    for act in acts:
+        if not isinstance(act, dict):
+            continue
+        row: dict[str, str] = {}
+        for key, value in act.items():
+            if isinstance(value, dict):
+                continue
+            row[key] = ";".join(map(str, value)) if isinstance(value, list) else str(value)
+            if key not in columns:
+                columns.append(key)
+        if "source" not in row and default_source:
+            row["source"] = str(default_source)
+            if "source" not in columns:
+                columns.append("source")
+        rows.append(row)
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
 
 
 def _mutate_argv(argv: list[str], name: str, files: set[str], command: str,
