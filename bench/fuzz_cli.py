@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/fuzz_cli.py                          # 10,000 runs, 2 jobs
     .venv/bin/python bench/fuzz_cli.py --runs 2000 --seed 7 --jobs 2 --out fuzz-out
+    .venv/bin/python bench/fuzz_cli.py --seed 7 --replay 123 --out fuzz-out   # rebuild case 123
 
 Each run copies a bundled example into a temporary folder, mutates one of its files (or the
 command line), runs check/status/timeline/assess/report on it in a forked child of a warmed
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -34,7 +36,7 @@ from rich.progress import (  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from fuzzing import FAILURE_CLASSES, OUTCOME_CLASSES, Runner, run_campaign  # noqa: E402
-from fuzzing.campaign import COMMANDS, Case  # noqa: E402
+from fuzzing.campaign import COMMANDS, Case, make_case  # noqa: E402
 from fuzzing.runner import Outcome  # noqa: E402
 
 
@@ -50,7 +52,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="peak RSS bound, and address space over the warm parent's")
     parser.add_argument("--top", type=int, default=40, help="failure signatures listed")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--replay", type=int, metavar="CASE",
+                        help="only rebuild case CASE of --seed into OUT/replay-CASE/ and print "
+                             "its command (cases depend on the seed and index only)")
     args = parser.parse_args(argv)
+    if args.replay is not None:
+        workdir = args.out / f"replay-{args.replay}"
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True)
+        case, _ = make_case(args.replay, args.seed, workdir)
+        print(f"# {case.target or '(arguments only)'}: {case.mutation}")
+        print(f"cd {workdir} && {case.shell}")
+        return 0
 
     console = Console(stderr=True)
     started = time.monotonic()
