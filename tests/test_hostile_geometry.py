@@ -452,3 +452,30 @@ def test_the_cut_at_the_antimeridian_is_not_a_border() -> None:
     # an area that ends at the antimeridian does have a border there
     east = shapely.box(170, 60, 180, 70)
     assert geodesy.boundary_distance_km(east, np.array([179.99]), np.array([65.0]))[0] < 1
+
+
+@pytest.mark.parametrize("kind", ["Polygon", "LineString"])
+def test_a_tangle_of_random_points_is_refused_in_bounded_time(kind: str) -> None:
+    """A 200,001-point random ring or line crosses itself ~10^10 times: making it valid
+    (or cutting it at the antimeridian) took GEOS hours; it is refused in well under a
+    second."""
+    rng = np.random.default_rng(7)
+    points = np.column_stack([rng.uniform(20, 40, 200_000), rng.uniform(44, 52, 200_000)])
+    if kind == "Polygon":
+        points = np.vstack([points, points[:1]])
+    coordinates = points.tolist()
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="crosses itself more than"):
+        _from_geojson({"type": kind,
+                       "coordinates": [coordinates] if kind == "Polygon" else coordinates})
+    assert time.perf_counter() - started < 10
+
+
+def test_real_boundaries_are_not_tangles() -> None:
+    from treatyline.territory import boundaries
+
+    for code in ("RU", "CA", "NO"):
+        for polygon in shapely.get_parts(boundaries().geometry(code)):
+            ring = np.asarray(polygon.exterior.coords)
+            geojson = {"type": "Polygon", "coordinates": [ring.tolist()]}
+            assert not _from_geojson(geojson).is_empty

@@ -73,8 +73,8 @@ class SourceMap:
                 found = self.values.get(current)
             if found is not None:
                 return Position(self.file, *found)
-            if not current:
-                return Position(self.file)
+            if not current:  # nothing kept (an empty document): the file's start
+                return Position(self.file, 1, 1)
             current = current[:-1]
 
 

@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..errors import Diagnostic, EventDataError, Position, UsageError, did_you_mean
+from ..errors import Diagnostic, EventDataError, Position, did_you_mean
 from ..inputs import check_regular_file
 from ._build import EventFile, Progress, build_incidents
 from ._lines import record_start_lines
@@ -153,8 +153,9 @@ def resolve_columns(
     missing; a missing optional column is a warning."""
     unnamed = [role for role in mapping.required if not getattr(mapping, role)]
     if unnamed:
-        raise UsageError(f"the column mapping names no column for: {', '.join(unnamed)} "
-                         f"(required: {', '.join(mapping.required)})")
+        raise EventDataError([Diagnostic(
+            f"the column mapping names no column for: {', '.join(unnamed)} "
+            f"(required: {', '.join(mapping.required)})", Position(str(path)))])
     exact = set(header)
     folded = {name.casefold(): name for name in header}
     found: dict[str, str] = {}

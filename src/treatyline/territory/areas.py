@@ -636,6 +636,8 @@ def _geojson_geometry(kind: str, coords: Any, where: str) -> shapely.Geometry:
         lines = [_geojson_positions(m, name, 2) for m, name in zip(members, names, strict=True)]
         steps = [_antimeridian_steps(lon, lat, name, ring=False)
                  for (lon, lat), name in zip(lines, names, strict=True)]
+        for (lon, lat), k, name in zip(lines, steps, names, strict=True):
+            _refuse_tangled(lon + 360.0 * k, lat, name)
         geoms = [shapely.linestrings(lon + 360.0 * k, lat) if len(lon) else shapely.LineString()
                  for (lon, lat), k in zip(lines, steps, strict=True)]
         if not any(k.any() for k in steps):
@@ -653,7 +655,9 @@ def _geojson_geometry(kind: str, coords: Any, where: str) -> shapely.Geometry:
             if lon[0] != lon[-1] or lat[0] != lat[-1]:
                 raise ValueError(f"{name}[{j}]: the ring is not closed (its first and last "
                                  "positions differ)")
-            rings.append((lon, lat, _antimeridian_steps(lon, lat, f"{name}[{j}]", ring=True)))
+            turns = _antimeridian_steps(lon, lat, f"{name}[{j}]", ring=True)
+            _refuse_tangled(lon + 360.0 * turns, lat, f"{name}[{j}]")
+            rings.append((lon, lat, turns))
         polygons.append(rings)
     if not any(k.any() for rings in polygons for _, _, k in rings):
         # the usual case: as drawn
@@ -717,6 +721,40 @@ def _geojson_positions(value: Any, where: str, minimum: int) -> tuple[FloatArray
         raise ValueError(f"{where}[{i}]: position [{_short(repr(lons[i]), 24)}, "
                          f"{_short(repr(lats[i]), 24)}] {problem}")
     return lon, lat
+
+
+_TANGLE_CHECKED_FROM = 2_000
+"""Rings and lines with fewer vertices are built as they are (GEOS is quick on them)."""
+
+
+def _refuse_tangled(lon: FloatArray, lat: FloatArray, where: str) -> None:
+    """ValueError for a long ring or line that crosses itself more than a few times per
+    hundred edges: a drawn boundary does not, and making such a tangle valid costs GEOS
+    time that grows with the square of its crossings (a random 200,000-point ring: hours).
+    Segments are tested in growing chunks against an STRtree, so a tangle is refused after
+    a few thousand crossings and an honest boundary costs one query per edge."""
+    n = len(lon) - 1
+    if n < _TANGLE_CHECKED_FROM:
+        return
+    coords = np.stack([np.column_stack([lon[:-1], lat[:-1]]),
+                       np.column_stack([lon[1:], lat[1:]])], axis=1)
+    segments = shapely.linestrings(coords)
+    tree = shapely.STRtree(segments)
+    allowed = max(100, n // 100)
+    crossings = 0
+    start, chunk = 0, 16
+    while start < n:
+        stop = min(n, start + chunk)
+        pairs = tree.query(segments[start:stop], predicate="intersects")
+        first = pairs[0] + start
+        # a segment meets itself and its neighbours (and, in a ring, last meets first)
+        gap = np.abs(first - pairs[1])
+        crossings += int(np.count_nonzero((gap > 1) & (gap != n - 1)))
+        if crossings > allowed:
+            raise ValueError(f"{where}: the {'line' if lon[0] != lon[-1] else 'ring'} crosses "
+                             f"itself more than {allowed:,} times in its first {stop:,} of "
+                             f"{n:,} edges: not a drawn boundary")
+        start, chunk = stop, min(chunk * 2, 8_192)
 
 
 def _short(text: str, limit: int) -> str:
