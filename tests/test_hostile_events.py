@@ -337,3 +337,17 @@ def test_extreme_dates_do_not_reach_assess_or_report(tmp_path: Path, day: str) -
     (rejected,) = read_events(events).rejected
     assert "d.csv:2: error: event 1: date" in str(rejected)
     assert "outside the years 1800-2199" in str(rejected)
+
+
+def test_a_ragged_row_that_is_not_utf8_is_located_without_an_ignored_exception(
+    tmp_path: Path,
+) -> None:
+    # found by the fuzzer: Arrow decodes the bad row to hand it to the invalid-row handler,
+    # fails, prints "Exception ignored … Traceback" and quoted the row in its error
+    events = _write(tmp_path, "e.csv", HEADER.encode() + b"1,2015-02-16,38,48,\xc0\"x\n")
+    done = subprocess.run([TREATYLINE, "assess", str(MINSK), "--as-of", "2015-03-31",
+                           "--events", str(events)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert "e.csv:2:20: error: invalid UTF-8 byte 0xc0" in done.stderr

@@ -54,7 +54,8 @@ def load_bundle(
             if not (path / SCENARIO_NAME).is_file():
                 raise UsageError(f"{path}: --scenario given but there is no {SCENARIO_NAME}")
             record_paths.append(path / SCENARIO_NAME)
-    elif path.is_file():
+    elif os.path.lexists(path):
+        check_regular_file(path, "treaty file")  # a FIFO or a device: refused, not opened
         treaty_path = path
         if scenario:
             raise UsageError("--scenario works with an example folder, not a single treaty file")

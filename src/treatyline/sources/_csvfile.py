@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -213,6 +215,9 @@ def read_text_columns(
     column_types.update(types or {})
     total = path.stat().st_size
     handle = path.open("rb")
+    # a row that is not UTF-8 makes Arrow fail inside its call to `invalid` (from open_csv
+    # or read_all); that is reported below at the bad byte, not printed as "ignored"
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
     try:
         source: Any = handle
         if progress is not None:
@@ -235,6 +240,7 @@ def read_text_columns(
     except OSError as error:
         raise _error_at(path, f"cannot read the file: {error.strerror or error}", None) from None
     finally:
+        sys.unraisablehook = hook
         handle.close()
     if progress is not None:
         progress(total, total)
@@ -243,16 +249,18 @@ def read_text_columns(
 
 def _unreadable(path: Path, message: str) -> EventDataError:
     """The error for a CSV Arrow could not parse, located where that can be found."""
+    found = first_invalid_utf8(path)  # also behind a parse error on a row not UTF-8
+    if found is not None:
+        line, column, byte = found
+        return _error_at(path, f"invalid UTF-8 byte 0x{byte:02x} (the file must be "
+                               "UTF-8 text)", line, column)
     if "UTF8" in message or "UTF-8" in message:
-        found = first_invalid_utf8(path)
-        if found is not None:
-            line, column, byte = found
-            return _error_at(path, f"invalid UTF-8 byte 0x{byte:02x} (the file must be "
-                                   "UTF-8 text)", line, column)
         return _error_at(path, "the file is not UTF-8 text", None)
     if "straddling" in message or "block" in message:
         return _error_at(path, f"a record is longer than {_BLOCK // 2**20} MiB (a quote "
                                "left open?); the file cannot be read as CSV", None)
+    # Arrow quotes the row after "got N:"; the row's content is not repeated
+    message = re.sub(r"(Expected \d+ columns, got \d+):.*", r"\1", message, flags=re.S)
     return _error_at(path, f"cannot read the CSV: {shorten(message, 200)}", None)
 
 
