@@ -127,7 +127,7 @@ def test_mapping_mistakes_are_usage_errors(write: Write) -> None:
     with pytest.raises(UsageError, match=r"unknown mapping key 'longitud'.*did you mean "
                                          r"'longitude'"):
         from_csv(path, {"id": "id", "date": "date", "longitud": "lon", "latitude": "lat"})
-    with pytest.raises(UsageError, match=r"names no column for: longitude"):
+    with pytest.raises(EventDataError, match=r"names no column for: longitude"):
         from_csv(path, {"id": "id", "date": "date", "latitude": "lat"})
     with pytest.raises(UsageError, match=r"unknown date format 'ios'.*did you mean 'iso'"):
         ColumnMapping(id="id", date="date", date_format="ios")
