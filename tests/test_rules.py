@@ -1002,6 +1002,37 @@ def test_denunciation_with_notice_and_not_before(tmp_path: Path) -> None:
     assert gone.state == "in_force"
 
 
+def test_a_withdrawn_party_is_not_bound_since_and_keeps_its_period(tmp_path: Path) -> None:
+    # a script reading only `bound_since` must see that a withdrawn party is not bound;
+    # when it was bound stays in `bound_periods`
+    treaty = write_treaty(tmp_path, DENUNCIATION)
+    record = write_record(tmp_path, treaty, """
+        - {date: 1950-01-01, kind: ratification, party: FR}
+        - {date: 1950-01-01, kind: ratification, party: DE}
+        - {date: 1950-01-01, kind: ratification, party: IT}
+        - {date: 1970-01-01, kind: denunciation, party: DE}
+    """)
+    withdrawing = at(treaty, record, "1970-06-01").to_json()["parties"]["DE"]
+    assert withdrawing["standing"] == "withdrawing"
+    assert withdrawing["bound_since"] == "1950-01-01"
+    assert withdrawing["bound_periods"] == [{"since": "1950-01-01", "until": None}]
+
+    gone = at(treaty, record, "1971-01-01")
+    data = gone.to_json()["parties"]
+    assert data["DE"]["standing"] == "withdrawn"
+    assert data["DE"]["bound_since"] is None
+    assert data["DE"]["withdrawn_since"] == "1971-01-01"
+    assert data["DE"]["bound_periods"] == [{"since": "1950-01-01", "until": "1971-01-01"}]
+    assert data["FR"]["bound_since"] == "1950-01-01"
+    assert data["FR"]["bound_periods"] == [{"since": "1950-01-01", "until": None}]
+    assert data["ES"]["bound_periods"] == []
+    assert gone.parties["DE"].bound_from == d("1950-01-01")
+    assert says([r.statement for r in gone.because],
+                "Germany was bound from 1950-01-01 until 1971-01-01")
+    # before it was bound, there is no period
+    assert at(treaty, record, "1949-12-31").to_json()["parties"]["DE"]["bound_periods"] == []
+
+
 def test_withdrawal_by_a_party_that_is_not_bound_is_rejected(tmp_path: Path) -> None:
     treaty = simple_treaty(tmp_path, "{count: {at_least: 2}}",
                            procedure="ratification: {}\nwithdrawal: {notice: 6 months}")
