@@ -154,10 +154,7 @@ class Status:
             "parties": {code: p.to_json() for code, p in self.parties.items()},
             "pending": list(self.pending),
             "because": [r.to_json() for r in self.because],
-            "rejected": [
-                {"position": str(d.position) if d.position else None, "message": d.message}
-                for d in self.rejected
-            ],
+            "rejected": [d.to_json() for d in self.rejected],
         }
 
 
