@@ -50,6 +50,15 @@ def test_check_ok_and_bad(write: Callable[[str, str], Path]) -> None:
     assert f"{bad}:" in result.stderr.replace("\n", "")
 
 
+def test_check_ok_line_does_not_wrap_when_piped() -> None:
+    # piped output is laid out 120 columns wide: the one-line summary must stay one line
+    result = run("check", str(EXAMPLES.resolve() / "istanbul-2022"), "--scenario")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1 and len(lines[0]) > 120
+    assert lines[0].startswith("ok: ") and lines[0].endswith("scenario.yaml")
+
+
 def test_status_with_rejected_acts_prints_status_and_exits_1(
     write: Callable[[str, str], Path],
 ) -> None:
@@ -64,6 +73,36 @@ def test_status_with_rejected_acts_prints_status_and_exits_1(
     assert data["parties"]["BE"]["standing"] == "signatory"
     assert data["rejected"][0]["message"].endswith("'UK' is not a party to this treaty")
     assert "Traceback" not in result.stderr
+
+
+def test_timeline_with_rejected_acts_lists_them_in_json_and_exits_1(
+    write: Callable[[str, str], Path],
+) -> None:
+    record = write("record.yaml", """
+        - {date: 1949-04-04, kind: signature, party: BE, source: t}
+        - {date: 1949-04-04, kind: signature, party: UK, source: t}
+        - {date: 1949-05-01, kind: ratification, party: FR, source: t}
+        """)
+    treaty = str(EXAMPLES / "nato-1949" / "treaty.yaml")
+    result = run("timeline", treaty, "--record", str(record), "--json")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    rejected = data["rejected"]
+    assert [item["position"] for item in rejected] == [f"{record}:2:46", f"{record}:3:3"]
+    assert rejected[0]["message"].endswith("'UK' is not a party to this treaty")
+    assert "ratification by France on 1949-05-01 does not count" in rejected[1]["message"]
+    # the same shape as the status's list, and the same acts once the status is past them
+    status = json.loads(run("status", treaty, "--record", str(record), "--as-of", "1950-01-01",
+                            "--json").stdout)
+    assert rejected == status["rejected"]
+    # the entry in the timeline is marked, and the message on stderr is located
+    assert [e["kind"] for e in data["entries"] if e["party"] == "FR"] == ["rejected"]
+    assert f"{record}:3:3: error: ratification by France" in result.stderr.replace("\n", "")
+
+    clean = run("timeline", str(EXAMPLES / "nato-1949"), "--json")
+    assert clean.returncode == 0
+    assert json.loads(clean.stdout)["rejected"] == []
 
 
 def test_bad_date_argument() -> None:

@@ -873,6 +873,88 @@ def test_accession_restricted_to_a_group(tmp_path: Path) -> None:
     assert "Italy" not in rejected_text(at(treaty, record, "2001-01-31"))
 
 
+ACCESSION_ONCE_IN_FORCE = """
+id: accession-once-in-force
+title: A treaty open to accession once it is in force
+parties: [{code: FR}, {code: DE}, {code: IT}]
+procedure:
+  ratification: {}
+  withdrawal: {}
+  accession:
+    article: Article 12
+    open_to: any_state
+    only_when: {count: {by: bound, at_least: 1}}
+entry_into_force:
+  when: {count: {instruments: [ratification], at_least: 2}}
+  effective: EFFECTIVE
+"""
+
+
+def test_accession_once_in_force_counts_after_entry_into_force(tmp_path: Path) -> None:
+    # the computed group `bound` is who is bound on the day of the act, also while the
+    # record is being evaluated (it used to be empty then, rejecting every accession)
+    treaty = write_treaty(tmp_path, ACCESSION_ONCE_IN_FORCE.replace("EFFECTIVE", "30 days"))
+    record = write_record(tmp_path, treaty, """
+        - {date: 2000-01-01, kind: ratification, party: FR}
+        - {date: 2000-01-15, kind: accession, party: PL}
+        - {date: 2000-02-01, kind: ratification, party: DE}
+        - {date: 2000-02-15, kind: accession, party: SE}
+        - {date: 2000-03-02, kind: accession, party: ES}
+        - {date: 2000-04-01, kind: accession, party: PT}
+    """)
+    assert not record.rejected
+    result = at(treaty, record, "2000-12-31")
+    assert result.in_force_since == d("2000-03-02")
+    assert result.parties["ES"].bound_since == d("2000-03-02")  # on the day of entry into force
+    assert result.parties["PT"].bound_since == d("2000-04-01")
+    assert "PL" not in result.parties and "SE" not in result.parties
+    messages = rejections(result)
+    assert len(messages) == 2
+    # before the conditions are met, and after they are met but before entry into force
+    assert says(messages, "accession by Poland on 2000-01-15 does not count", "(Article 12)",
+                "by parties bound (0 of the 1 required")
+    assert says(messages, "accession by Sweden on 2000-02-15 does not count", "(Article 12)",
+                "by parties bound (0 of the 1 required")
+    assert [p.message for p in result.rejected] == [
+        diagnostic.message for diagnostic in at(treaty, record, "2000-03-01").rejected]
+
+
+def test_accession_once_in_force_on_the_day_it_enters_into_force(tmp_path: Path) -> None:
+    # the ratification that completes the conditions and the accession are simultaneous:
+    # the treaty is in force that day, so the accession counts, whatever the file order
+    treaty = write_treaty(tmp_path, ACCESSION_ONCE_IN_FORCE.replace("EFFECTIVE", "0 days"))
+    record = write_record(tmp_path, treaty, """
+        - {date: 2000-01-01, kind: ratification, party: FR}
+        - {date: 2000-02-01, kind: accession, party: SE}
+        - {date: 2000-02-01, kind: ratification, party: DE}
+    """)
+    result = at(treaty, record, "2000-02-01")
+    assert not result.rejected
+    assert result.in_force_since == d("2000-02-01")
+    assert result.parties["SE"].standing == "bound"
+    assert result.parties["SE"].bound_since == d("2000-02-01")
+
+
+def test_accession_once_in_force_after_every_party_withdrew(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, ACCESSION_ONCE_IN_FORCE.replace("EFFECTIVE", "0 days"))
+    record = write_record(tmp_path, treaty, """
+        - {date: 2000-01-01, kind: ratification, party: FR}
+        - {date: 2000-01-01, kind: ratification, party: DE}
+        - {date: 2000-06-01, kind: accession, party: IT}
+        - {date: 2001-01-01, kind: withdrawal, party: FR}
+        - {date: 2001-01-01, kind: withdrawal, party: DE}
+        - {date: 2001-01-01, kind: withdrawal, party: IT}
+        - {date: 2001-02-01, kind: accession, party: PL}
+    """)
+    assert not record.rejected
+    result = at(treaty, record, "2001-12-31")
+    assert result.parties["IT"].standing == "withdrawn"
+    assert result.parties["IT"].consent == ("accession", d("2000-06-01"))
+    # no party is bound any more: the accession does not count
+    assert says(rejections(result), "accession by Poland on 2001-02-01 does not count",
+                "by parties bound")
+
+
 # --- denunciation and withdrawal -----------------------------------------------------------------
 
 DENUNCIATION = """
@@ -918,6 +1000,37 @@ def test_denunciation_with_notice_and_not_before(tmp_path: Path) -> None:
     assert gone.parties["DE"].withdrawn_since == d("1971-01-01")
     assert gone.parties["FR"].standing == "bound"
     assert gone.state == "in_force"
+
+
+def test_a_withdrawn_party_is_not_bound_since_and_keeps_its_period(tmp_path: Path) -> None:
+    # a script reading only `bound_since` must see that a withdrawn party is not bound;
+    # when it was bound stays in `bound_periods`
+    treaty = write_treaty(tmp_path, DENUNCIATION)
+    record = write_record(tmp_path, treaty, """
+        - {date: 1950-01-01, kind: ratification, party: FR}
+        - {date: 1950-01-01, kind: ratification, party: DE}
+        - {date: 1950-01-01, kind: ratification, party: IT}
+        - {date: 1970-01-01, kind: denunciation, party: DE}
+    """)
+    withdrawing = at(treaty, record, "1970-06-01").to_json()["parties"]["DE"]
+    assert withdrawing["standing"] == "withdrawing"
+    assert withdrawing["bound_since"] == "1950-01-01"
+    assert withdrawing["bound_periods"] == [{"since": "1950-01-01", "until": None}]
+
+    gone = at(treaty, record, "1971-01-01")
+    data = gone.to_json()["parties"]
+    assert data["DE"]["standing"] == "withdrawn"
+    assert data["DE"]["bound_since"] is None
+    assert data["DE"]["withdrawn_since"] == "1971-01-01"
+    assert data["DE"]["bound_periods"] == [{"since": "1950-01-01", "until": "1971-01-01"}]
+    assert data["FR"]["bound_since"] == "1950-01-01"
+    assert data["FR"]["bound_periods"] == [{"since": "1950-01-01", "until": None}]
+    assert data["ES"]["bound_periods"] == []
+    assert gone.parties["DE"].bound_from == d("1950-01-01")
+    assert says([r.statement for r in gone.because],
+                "Germany was bound from 1950-01-01 until 1971-01-01")
+    # before it was bound, there is no period
+    assert at(treaty, record, "1949-12-31").to_json()["parties"]["DE"]["bound_periods"] == []
 
 
 def test_withdrawal_by_a_party_that_is_not_bound_is_rejected(tmp_path: Path) -> None:

@@ -60,6 +60,23 @@ def test_unknown_party_in_rule(write: Callable[[str, str], Path]) -> None:
     ]
 
 
+def test_unknown_depositary(write: Callable[[str, str], Path]) -> None:
+    # a depositary is one of the declared parties: an unknown code used to pass `check`
+    text = GOOD.replace("title: Test treaty\n", "title: Test treaty\ndepositary: [FR, UK]\n")
+    assert errors_of(write, text) == [
+        "treaty.yaml:3:18: error: unknown party 'UK' as depositary (declare it among the "
+        "parties) (did you mean 'GB'?)"
+    ]
+    block = text.replace("depositary: [FR, UK]", "depositary:\n  - fr\n  - XX")
+    assert errors_of(write, block) == [
+        "treaty.yaml:4:5: error: unknown party 'fr' as depositary (declare it among the "
+        "parties) (did you mean 'FR'?)",
+        "treaty.yaml:5:5: error: unknown party 'XX' as depositary (declare it among the "
+        "parties)",
+    ]
+    assert load_treaty(write("treaty.yaml", text.replace("UK", "GB"))).depositary == ("FR", "GB")
+
+
 def test_rule_naming_act_kind_the_procedure_lacks(write: Callable[[str, str], Path]) -> None:
     text = GOOD.replace("including: {parties: [UA]}",
                         "including: {instruments: [acceptance], parties: [UA]}")

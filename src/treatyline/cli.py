@@ -188,11 +188,12 @@ def timeline(
     """Every date on which anything changed, in order."""
     bundle = _load(spec, record, scenario)
     entries = compute_timeline(bundle.treaty, bundle.record)
+    rejected = _rejected_acts(bundle)
     if json_output:
-        _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries]})
+        _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries],
+                     "rejected": [d.to_json() for d in rejected]})
     else:
         stdout.print(timeline_table(entries, title=bundle.treaty.title))
-    rejected = _rejected_acts(bundle)
     if rejected:
         print_diagnostics(stderr, rejected)
         stderr.print(_styled((f"{len(rejected)} act(s) rejected", "red"),

@@ -90,7 +90,7 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             Text(party.standing, style=_STANDING_STYLE.get(party.standing, "")),
             _day(party.signed_on),
             consent,
-            _day(party.bound_since),
+            _day(party.bound_from),
             note,
         ))
     return table

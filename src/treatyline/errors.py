@@ -59,6 +59,11 @@ class Diagnostic:
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
         return f"{where}error: {self.message}{hint}"
 
+    def to_json(self) -> dict[str, str | None]:
+        """The shape of every JSON list of rejected input (status, timeline, assess)."""
+        return {"position": str(self.position) if self.position else None,
+                "message": self.message}
+
 
 class TreatylineError(Exception):
     """Base of every error treatyline raises for bad input."""

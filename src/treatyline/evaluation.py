@@ -137,7 +137,9 @@ class DaySnapshot:
         self._joined: dict[str, set[str]] = defaultdict(set)
         self._referendum: dict[str, ReferendumResult] = {}
         self._facts: dict[str, date] = {}
-        self._bound: set[str] = set()
+        self._bound: set[str] | None = None
+        """Who is bound on `day`, fixed by `at`; None during the pass, which works it out
+        from the acts applied so far (see `_bound_now`)."""
         self._declared = frozenset(p.code for p in treaty.parties)
         self._states = frozenset(p.code for p in treaty.parties if p.kind == "state")
         self._static: dict[str, frozenset[str]] = {}
@@ -207,8 +209,24 @@ class DaySnapshot:
         if group == "consenting":
             return frozenset(self._with.get(CONSENT, ()))
         if group == "bound":
-            return frozenset(self._bound)
+            return frozenset(self._bound) if self._bound is not None else self._bound_now()
         return frozenset()
+
+    def _bound_now(self) -> frozenset[str]:
+        """During the pass: the parties whose instrument of consent, applied so far, binds
+        them on `day` (the treaty in force for them, no withdrawal in effect)."""
+        ev = self.evaluation
+        found: set[str] = set()
+        for code in self._with.get(CONSENT, ()):
+            history = ev.histories[code]
+            if history.consent is None:
+                continue
+            since = ev.bound_since_for(history.consent.day)
+            withdrawn = history.withdrawn_since
+            if since is not None and since <= self.day and (withdrawn is None
+                                                            or withdrawn > self.day):
+                found.add(code)
+        return frozenset(found)
 
     def is_group(self, name: str) -> bool:
         return name in self._static or name in {"parties", "states", "signatories",
@@ -239,6 +257,8 @@ class DaySnapshot:
         declared = self.evaluation.treaty.groups.get(group)
         if declared is not None and declared.title:
             return declared.title
+        if group == "bound":
+            return "parties bound"  # 'needs 1 more instrument ... by parties bound'
         return group.replace("_", " ")
 
 
@@ -278,6 +298,8 @@ class _Pass:
             histories.setdefault(code, PartyHistory(code, name, (), declared=False))
         self.ev = Evaluation(treaty, record, histories)
         self.snap = DaySnapshot(self.ev, date.min)
+        self._on_hold: list[Act] = []
+        """The day's acts refused because their step's `only_when` did not hold."""
 
     def run(self) -> Evaluation:
         ev, eif = self.ev, self.treaty.entry_into_force
@@ -287,27 +309,51 @@ class _Pass:
             # same-day acts are simultaneous: order them by meaning, never by file position
             todays = sorted(same_day, key=_within_day)
             accepted: list[Act] = []
+            refused: dict[int, tuple[Act, str]] = {}
+            self._on_hold = []
             for act in todays:
-                problem = self._apply(act)
-                if problem is None:
-                    ev.counted.append(act)
-                    accepted.append(act)
-                    if act.hypothetical and ev.first_hypothetical_day is None:
-                        ev.first_hypothetical_day = day
-                else:
-                    ev.rejected.append((act, Diagnostic(problem, act.position)))
+                self._try(act, accepted, refused)
             procedural = [a for a in accepted
                           if a.kind in self.treaty.procedure or a.kind == FACT_KIND]
-            if not procedural:
-                continue  # negotiation and other acts date nothing in the procedure
-            if ev.conditions_met_on is None and holds(eif.when, self.snap):
-                ev.conditions_met_on = day
-                ev.in_force_since = eif.effective.after(day)
-                ev.completing_acts = tuple(procedural)
-            if pa is not None and ev.provisional_met_on is None and holds(pa.when, self.snap):
-                ev.provisional_met_on = day
+            if procedural:  # negotiation and other acts date nothing in the procedure
+                if ev.conditions_met_on is None and holds(eif.when, self.snap):
+                    ev.conditions_met_on = day
+                    ev.in_force_since = eif.effective.after(day)
+                    ev.completing_acts = tuple(procedural)
+                    if ev.in_force_since == day:
+                        self._retry_on_entry_into_force(accepted, refused)
+                if (pa is not None and ev.provisional_met_on is None
+                        and holds(pa.when, self.snap)):
+                    ev.provisional_met_on = day
+            ev.rejected.extend((act, Diagnostic(problem, act.position))
+                               for act, problem in refused.values())
         self._settle_parties()
         return ev
+
+    def _try(self, act: Act, accepted: list[Act], refused: dict[int, tuple[Act, str]]) -> None:
+        problem = self._apply(act)
+        if problem is None:
+            self.ev.counted.append(act)
+            accepted.append(act)
+            refused.pop(id(act), None)
+            if act.hypothetical and self.ev.first_hypothetical_day is None:
+                self.ev.first_hypothetical_day = act.day
+        else:
+            refused[id(act)] = (act, problem)
+
+    def _retry_on_entry_into_force(
+        self, accepted: list[Act], refused: dict[int, tuple[Act, str]]
+    ) -> None:
+        """The treaty entered into force today, binding parties from today: the acts of the
+        day whose `only_when` did not hold before (e.g. accession once the treaty is in
+        force) are applied again, until none more counts. Nothing was applied of them."""
+        while self._on_hold:
+            waiting, self._on_hold = self._on_hold, []
+            before = len(accepted)
+            for act in waiting:
+                self._try(act, accepted, refused)
+            if len(accepted) == before:
+                break
 
     def _apply(self, act: Act) -> str | None:
         """Apply one act; return why it does not count, or None when it does."""
@@ -337,6 +383,7 @@ class _Pass:
                         f"{clause} requires {needed.replace('_', ' ')} by {name} first, and "
                         "none is recorded on or before that day")
         if step.only_when is not None and not holds(step.only_when, self.snap):
+            self._on_hold.append(act)
             gaps = "; ".join(shortfalls(step.only_when, self.snap))
             return (f"{act.kind} by {name} on {act.day} does not count: the procedure{clause} "
                     f"requires first: {gaps}")

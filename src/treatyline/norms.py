@@ -222,10 +222,7 @@ class Assessment:
             "violations": [v.to_json() for v in self.violations],
             "set_aside": [s.to_json() for s in self.set_aside],
             "reading_dependent": list(self.reading_dependent),
-            "events_rejected": [
-                {"position": str(d.position) if d.position else None, "message": d.message}
-                for d in self.events_rejected
-            ],
+            "events_rejected": [d.to_json() for d in self.events_rejected],
             "notes": list(self.notes),
             "commitments": [c.to_json() for c in self.commitments],
         }

@@ -16,7 +16,7 @@ from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT_KINDS
 
-__all__ = ["PartyStatus", "Reason", "Standing", "Status", "status"]
+__all__ = ["BoundPeriod", "PartyStatus", "Reason", "Standing", "Status", "status"]
 
 Standing = Literal[
     "none",
@@ -50,6 +50,20 @@ class Reason:
         return f"{self.statement}{clause}{acts}"
 
 
+@dataclass(frozen=True, slots=True)
+class BoundPeriod:
+    """A span during which a party was bound: from `since` (the first day) to `until`,
+    the day its withdrawal took effect (the first day it was no longer bound), or None
+    when it was still bound on the day asked about."""
+
+    since: date
+    until: date | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"since": self.since.isoformat(),
+                "until": self.until.isoformat() if self.until else None}
+
+
 @dataclass(frozen=True)
 class PartyStatus:
     code: str
@@ -60,14 +74,23 @@ class PartyStatus:
     consent: tuple[str, date] | None = None
     """The instrument of consent (kind, date) deposited on or before the day asked about."""
     bound_since: date | None = None
+    """Since when it is bound, on the day asked about; None when it is not (a party that
+    has withdrawn was bound in its `bound_periods`)."""
     provisionally_applying_since: date | None = None
     notice_given_on: date | None = None
     withdrawn_since: date | None = None
     declared: bool = True
+    bound_periods: tuple[BoundPeriod, ...] = ()
+    """Every span during which it was bound, up to the day asked about, in order."""
 
     @property
     def is_bound(self) -> bool:
         return self.standing in ("bound", "withdrawing")
+
+    @property
+    def bound_from(self) -> date | None:
+        """When its latest period of being bound began (bound now or not)."""
+        return self.bound_periods[-1].since if self.bound_periods else None
 
     def to_json(self) -> dict[str, Any]:
         def iso(day: date | None) -> str | None:
@@ -83,6 +106,7 @@ class PartyStatus:
                 if self.consent else None
             ),
             "bound_since": iso(self.bound_since),
+            "bound_periods": [period.to_json() for period in self.bound_periods],
             "provisionally_applying_since": iso(self.provisionally_applying_since),
             "notice_given_on": iso(self.notice_given_on),
             "withdrawn_since": iso(self.withdrawn_since),
@@ -130,10 +154,7 @@ class Status:
             "parties": {code: p.to_json() for code, p in self.parties.items()},
             "pending": list(self.pending),
             "because": [r.to_json() for r in self.because],
-            "rejected": [
-                {"position": str(d.position) if d.position else None, "message": d.message}
-                for d in self.rejected
-            ],
+            "rejected": [d.to_json() for d in self.rejected],
         }
 
 
@@ -277,11 +298,12 @@ def _party_status(history: PartyHistory, day: date) -> PartyStatus:
         standing=standing,
         signed_on=signed,
         consent=(consent.kind, consent.day) if consent else None,
-        bound_since=bound,
+        bound_since=bound if not withdrawn else None,
         provisionally_applying_since=provisional if not bound else None,
         notice_given_on=notice,
         withdrawn_since=withdrawn,
         declared=history.declared,
+        bound_periods=(BoundPeriod(bound, withdrawn),) if bound else (),
     )
 
 
@@ -292,7 +314,8 @@ def _party_reasons(
     name = in_sentence(history.name, start=True)
     consent = history.consent
     reasons: list[Reason] = []
-    if party.bound_since and consent is not None:
+    period = party.bound_periods[-1] if party.bound_periods else None
+    if period is not None and consent is not None:
         assert ev.conditions_met_on is not None
         act = _instrument_words(consent)
         if consent.day <= ev.conditions_met_on:
@@ -303,8 +326,9 @@ def _party_reasons(
             when = "on the day of its deposit" if late.is_zero else late.describe() + " deposit"
             why = (f"{act} came after the conditions were met; for such instruments the "
                    f"treaty enters into force {when}")
-        reasons.append(Reason(f"{name} bound since {party.bound_since}: {why}", clause,
-                              (consent.label,)))
+        spans = (f"bound since {period.since}" if period.until is None
+                 else f"was bound from {period.since} until {period.until}")
+        reasons.append(Reason(f"{name} {spans}: {why}", clause, (consent.label,)))
     elif party.standing == "consented" and consent is not None:
         # the date it will be bound is stated only when already determined on `day`
         future = (f"; it will be bound from {history.bound_since}"

@@ -51,7 +51,7 @@ def status_section(status: Status) -> str:
         rows.append(f"<tr><td>{e(party.code)}</td><td>{e(party.name)}</td>"
                     f"<td>{e(', '.join(party.roles))}</td><td>{e(party.standing)}</td>"
                     f"<td>{e(party.signed_on)}</td><td>{e(consent)}</td>"
-                    f"<td>{e(party.bound_since)}</td><td>{e(party.withdrawn_since)}</td></tr>")
+                    f"<td>{e(party.bound_from)}</td><td>{e(party.withdrawn_since)}</td></tr>")
     pending = "".join(f"<li>{e(p)}</li>" for p in status.pending)
     form = _FORM_WORDS.get(status.legal_form, status.legal_form)
     return (f'<section id="status"><h2>Status as of {e(status.as_of)}</h2>'

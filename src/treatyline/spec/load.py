@@ -183,6 +183,10 @@ def _check_references(
                 at,
                 did_you_mean(party.code, ISO_ALIASES.values()),
             )
+    for i, depositary in enumerate(treaty.depositary):
+        if depositary not in codes:
+            yield _unknown("party", depositary, codes, source.at(("depositary", i)),
+                           " as depositary (declare it among the parties)")
     groups = set(treaty.groups)
     for name in groups & COMPUTED_GROUPS:
         yield Diagnostic(

@@ -689,7 +689,8 @@ class Treaty(_Model):
     short_title: str | None = None
     adopted: Day | None = Field(None, description="Date the text was adopted or opened.")
     place: str | None = None
-    depositary: tuple[str, ...] = ()
+    depositary: tuple[str, ...] = Field(
+        (), description="Codes of the depositary, each one of the declared parties.")
     languages: tuple[str, ...] = ()
     source: str | None = None
     hypothetical: bool = Field(False, description="True for a treaty that was never concluded.")
