@@ -198,12 +198,12 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
     ) or "ratification"
     parties: dict[str, PartyStatus] = {}
     for table in _party_tables(ev):
-        party, reasons, gaps = table.on(day, state, signatory_words)
+        party, reasons, party_gaps = table.on(day, state, signatory_words)
         if party is None:
             continue
         parties[party.code] = party
         because.extend(reasons)
-        pending.extend(gaps)
+        pending.extend(party_gaps)
 
     if ev.provisional_met_on and ev.provisional_met_on <= day and state == "not_in_force":
         pa = treaty.provisional_application
