@@ -8,8 +8,11 @@ with the reason and its place (file:line:column); the other acts are kept.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
+import gc
 import io
 import json
 import re
@@ -155,14 +158,29 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
     new_parties: dict[str, str] = {}
     sequence = 0
     checker = _ActChecker(treaty)
-    for raw in paths:
-        path = Path(raw)
-        check_regular_file(path, "record file", RecordError)
-        rows, hypothetical = _read_rows(path)
-        _acts_from_rows(rows, checker, hypothetical, sequence, acts, rejected, new_parties)
-        sequence += len(rows)
-        files.append(str(path))
-    return Record(tuple(acts), tuple(rejected), tuple(files), new_parties)  # sorted once
+    with _collector_paused():
+        for raw in paths:
+            path = Path(raw)
+            check_regular_file(path, "record file", RecordError)
+            rows, hypothetical = _read_rows(path)
+            _acts_from_rows(rows, checker, hypothetical, sequence, acts, rejected, new_parties)
+            sequence += len(rows)
+            files.append(str(path))
+        return Record(tuple(acts), tuple(rejected), tuple(files), new_parties)  # sorted once
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a record is read: the tens of thousands of
+    new (acyclic) objects would otherwise set off repeated full collections, each walking
+    every object alive (the treaty, pycountry's tables), and nearly double the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 Row = tuple[dict[str, Any], str, Position, "RowLocator"]
@@ -389,7 +407,8 @@ class _JsonRowLocator(RowLocator):
     """Positions of the fields of one JSON line, worked out only when a message needs one."""
 
     def __init__(self, file: str, line: int, raw: str) -> None:
-        super().__init__(None, ())
+        # RowLocator's attributes are not used: `at` is overridden
+        self.source, self.base, self.csv_columns = None, (), None
         self.file, self.line, self.raw = file, line, raw
 
     def at(self, field_name: str | None, row_position: Position, *, key: bool = False) -> Position:
@@ -594,11 +613,11 @@ def _validation_problems(
 # Anything else (a time, a number, a mapping, a value of the wrong type, an empty source)
 # goes through `Act.model_validate`, which gives the located messages.
 
-_ACT_FIELDS = tuple(name for name in Act.model_fields)
-_ACT_DEFAULTS: dict[str, Any] = {
-    name: info.get_default(call_default_factory=False)
-    for name, info in Act.model_fields.items() if not info.is_required()
+_ACT_TEMPLATE: dict[str, Any] = {
+    name: None if info.is_required() else info.get_default(call_default_factory=False)
+    for name, info in Act.model_fields.items()
 }
+"""Every field of an act, in order, with its default (None for the required ones)."""
 _PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "place", "host",
                          "text", "source", "note"})
 _PLAIN_FIELDS = _PLAIN_TEXT | {"date", "parties", "hypothetical"}
@@ -615,13 +634,10 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
         if name in _PLAIN_TEXT and type(value) is not str and value is not None:
             return None
     raw_day = data.get("date")
-    if type(raw_day) is not str or not _PLAIN_DAY.match(raw_day):
+    if type(raw_day) is not str or type(data.get("kind")) is not str:
         return None
-    try:
-        day = dt.date.fromisoformat(raw_day)
-    except ValueError:
-        return None
-    if not FIRST_DAY <= day <= LAST_DAY or type(data.get("kind")) is not str:
+    day = _plain_day(raw_day)
+    if day is None:
         return None
     source = data.get("source")
     if type(source) is not str or not source:
@@ -636,7 +652,8 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
     flag = data.get("hypothetical", False)
     if type(flag) is not bool:
         return None
-    values = {**_ACT_DEFAULTS, **data}
+    values = _ACT_TEMPLATE.copy()  # in field order; `data` has only known fields
+    values.update(data)
     values["date"], values["parties"], values["delegations"] = day, parties, {}
     values["ref"], values["position"], values["sequence"] = ref, position, sequence
     given = {*data, "ref", "position", "sequence"}
@@ -644,11 +661,23 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
         values["hypothetical"] = True
         given.add("hypothetical")
     act: Act = Act.__new__(Act)
-    _set(act, "__dict__", {name: values[name] for name in _ACT_FIELDS})
+    _set(act, "__dict__", values)
     _set(act, "__pydantic_fields_set__", given)
     _set(act, "__pydantic_extra__", None)
     _set(act, "__pydantic_private__", None)
     return act
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain_day(text: str) -> dt.date | None:
+    """The day of a YYYY-MM-DD text within the accepted range; None for anything else."""
+    if not _PLAIN_DAY.match(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
 
 
 _PLAIN_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
