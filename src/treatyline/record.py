@@ -15,6 +15,7 @@ import functools
 import gc
 import io
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,10 @@ def _day_time(moment: DayOrTime) -> tuple[dt.date, int]:
     return (moment, 0)
 
 
+_DATE = operator.attrgetter("date")
+_DAY_SEQUENCE = operator.attrgetter("date", "sequence")
+
+
 @dataclass(frozen=True)
 class Record:
     """The accepted acts in time order, and the rejected ones with their reasons."""
@@ -120,7 +125,11 @@ class Record:
     """States not declared in the treaty that acceded (code → name)."""
 
     def __post_init__(self) -> None:
-        ordered = tuple(sorted(self.acts, key=lambda a: a.sort_key))
+        acts = self.acts
+        if any(isinstance(moment, dt.datetime) for moment in map(_DATE, acts)):
+            ordered = tuple(sorted(acts, key=lambda a: a.sort_key))
+        else:  # days only: the same order as sort_key's, with a key made in C
+            ordered = tuple(sorted(acts, key=_DAY_SEQUENCE))
         object.__setattr__(self, "acts", ordered)
 
     def __hash__(self) -> int:
