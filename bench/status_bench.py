@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import gc
 import importlib
+import io
 import json
 import random
 import statistics
@@ -308,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         target = LOAD_TARGET_S * scale
         verdict = "meets" if load_s[form] <= target else "MISSES"
         print(f"load {form:<5} {load_s[form]:.3f} s: {verdict} the target of <= {target:.3g} s "
-              f"(ratio {load_s[form] / target:.2f}; YAML/{form} {load_s['yaml'] / load_s[form]:.1f}x)")
+              f"(ratio {load_s[form] / target:.2f}; "
+              f"YAML/{form} {load_s['yaml'] / load_s[form]:.1f}x)")
     verdict = "meets" if median <= STATUS_TARGET_MS / 1000 else "MISSES"
     print(f"status median {median * 1000:.3f} ms: {verdict} the target of <= "
           f"{STATUS_TARGET_MS:g} ms per query (ratio {median * 1000 / STATUS_TARGET_MS:.2f}; "

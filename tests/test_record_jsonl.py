@@ -69,7 +69,8 @@ def test_jsonl_header_line(tmp_path: Path, nato: object) -> None:
 
 
 @pytest.mark.parametrize(("header", "message"), [
-    ('{"record": {"hypothetical": "yes"}}', "record.jsonl:1:12: error: hypothetical is true or false"),
+    ('{"record": {"hypothetical": "yes"}}',
+     "record.jsonl:1:12: error: hypothetical is true or false"),
     ('{"record": {"titel": "x"}}', "record.jsonl:1:12: error: unknown field 'titel' in the "
      "record header; expected hypothetical, title, note, source (did you mean 'title'?)"),
     ('{"record": {}, "acts": []}', "record.jsonl:1:16: error: the header line of a JSON Lines "
