@@ -1,5 +1,5 @@
-"""A treaty and its record, from a treaty file or an example folder
-(`treaty.yaml` with `record.yaml` / `record.csv`, and an optional `scenario.yaml`)."""
+"""A treaty and its record, from a treaty file or an example folder (`treaty.yaml` with
+`record.yaml` / `record.csv` / `record.jsonl`, and an optional `scenario.yaml`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .spec.model import Treaty
 
 __all__ = ["Bundle", "bundled_example", "load_bundle"]
 
-_RECORD_NAMES = ("record.yaml", "record.yml", "record.csv")
+_RECORD_NAMES = ("record.yaml", "record.yml", "record.csv", "record.jsonl")
 SCENARIO_NAME = "scenario.yaml"
 
 

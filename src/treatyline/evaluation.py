@@ -9,7 +9,9 @@ per (treaty, record) so that `status` queries at many dates cost little.
 
 from __future__ import annotations
 
+import copy
 import weakref
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +88,8 @@ class Evaluation:
     provisional_met_on: date | None = None
     terminated_since: date | None = None
     termination_act: Act | None = None
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Caches of answers that change only on known days (see `status`), filled lazily."""
 
     def party_name(self, code: str) -> str:
         history = self.histories.get(code)
@@ -101,8 +105,38 @@ class Evaluation:
         return max(self.in_force_since, late)
 
     def snapshot(self, day: date) -> DaySnapshot:
-        return DaySnapshot.at(self, day)
+        """What the rules see at the end of `day`. A snapshot changes only on the days some
+        act or date it is built from falls on: one is built per such span (when first asked
+        for) and shared, re-dated, by the days of that span."""
+        changes = self.memo.get("snapshot_days")
+        if changes is None:
+            changes = self.memo["snapshot_days"] = self._snapshot_days()
+        assert isinstance(changes, tuple)
+        span = bisect_right(changes, day)
+        built = self.memo.setdefault("snapshots", {})
+        assert isinstance(built, dict)
+        base = built.get(span)
+        if base is None:
+            if len(built) >= _SNAPSHOTS_KEPT:
+                del built[next(iter(built))]  # the oldest
+            base = built[span] = DaySnapshot.at(self, day)
+        if base.day == day:
+            return base
+        return base.redated(day)
 
+    def _snapshot_days(self) -> tuple[date, ...]:
+        days: set[date] = set(self.facts.values())
+        for parties in (*self.first.values(), *self.joins.values()):
+            days.update(parties.values())
+        for results in self.referendums.values():
+            days.update(r.day for r in results)
+        for h in self.histories.values():
+            days.update(d for d in (h.bound_since, h.withdrawn_since) if d is not None)
+        return tuple(sorted(days))
+
+
+_SNAPSHOTS_KEPT = 64
+"""Snapshots an evaluation keeps for re-use (each holds a few sets of party codes)."""
 
 _DEFINITE_ARTICLE = frozenset({
     "United Kingdom", "United States", "Netherlands", "Russian Federation", "Czech Republic",
@@ -150,6 +184,12 @@ class DaySnapshot:
         if treaty.procedure.get("signature") and treaty.procedure["signature"].definitive:
             consent_kinds.insert(0, "definitive signature")
         self._consent_words = " or ".join(consent_kinds) or "consent to be bound"
+
+    def redated(self, day: date) -> DaySnapshot:
+        """The same view, dated `day` (read-only use: the sets are shared)."""
+        other = copy.copy(self)
+        other.day = day
+        return other
 
     @classmethod
     def at(cls, evaluation: Evaluation, day: date) -> DaySnapshot:

@@ -8,11 +8,16 @@ with the reason and its place (file:line:column); the other acts are kept.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
+import gc
 import io
+import json
+import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ from typing import Any
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .calendar import DayOrTime, day_of
+from .calendar import FIRST_DAY, LAST_DAY, DayOrTime, day_of
 from .errors import Diagnostic, Position, RecordError, did_you_mean
 from .inputs import check_regular_file, read_input_text
 from .sourcemap import SourceMap, SyntaxProblem, load_yaml
@@ -105,6 +110,10 @@ def _day_time(moment: DayOrTime) -> tuple[dt.date, int]:
     return (moment, 0)
 
 
+_DATE = operator.attrgetter("date")
+_DAY_SEQUENCE = operator.attrgetter("date", "sequence")
+
+
 @dataclass(frozen=True)
 class Record:
     """The accepted acts in time order, and the rejected ones with their reasons."""
@@ -116,7 +125,11 @@ class Record:
     """States not declared in the treaty that acceded (code → name)."""
 
     def __post_init__(self) -> None:
-        ordered = tuple(sorted(self.acts, key=lambda a: a.sort_key))
+        acts = self.acts
+        if any(isinstance(moment, dt.datetime) for moment in map(_DATE, acts)):
+            ordered = tuple(sorted(acts, key=lambda a: a.sort_key))
+        else:  # days only: the same order as sort_key's, with a key made in C
+            ordered = tuple(sorted(acts, key=_DAY_SEQUENCE))
         object.__setattr__(self, "acts", ordered)
 
     def __hash__(self) -> int:
@@ -148,16 +161,35 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
     """Read record files (YAML or CSV) and check each act against the treaty."""
     if isinstance(paths, str | Path):
         paths = [paths]
-    record = Record((), files=())
+    acts: list[Act] = []
+    rejected: list[Diagnostic] = []
+    files: list[str] = []
+    new_parties: dict[str, str] = {}
     sequence = 0
-    for raw in paths:
-        path = Path(raw)
-        check_regular_file(path, "record file", RecordError)
-        rows, hypothetical = _read_rows(path)
-        part = record_from_rows(rows, treaty, hypothetical=hypothetical, first_sequence=sequence)
-        sequence += len(rows)
-        record = record.merged(Record(part.acts, part.rejected, (str(path),), part.new_parties))
-    return record
+    checker = _ActChecker(treaty)
+    with _collector_paused():
+        for raw in paths:
+            path = Path(raw)
+            check_regular_file(path, "record file", RecordError)
+            rows, hypothetical = _read_rows(path)
+            _acts_from_rows(rows, checker, hypothetical, sequence, acts, rejected, new_parties)
+            sequence += len(rows)
+            files.append(str(path))
+        return Record(tuple(acts), tuple(rejected), tuple(files), new_parties)  # sorted once
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a record is read: the tens of thousands of
+    new (acyclic) objects would otherwise set off repeated full collections, each walking
+    every object alive (the treaty, pycountry's tables), and nearly double the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 Row = tuple[dict[str, Any], str, Position, "RowLocator"]
@@ -186,8 +218,10 @@ _RECORD_KEYS = ("acts", "hypothetical", "title", "note", "source")
 def _read_rows(path: Path) -> tuple[list[Row], bool]:
     if path.suffix.lower() == ".csv":
         return _read_csv(path), False
+    if path.suffix.lower() == ".jsonl":
+        return _read_jsonl(path)
     if path.suffix.lower() not in {".yaml", ".yml"}:
-        raise RecordError([Diagnostic("a record is a .yaml, .yml or .csv file",
+        raise RecordError([Diagnostic("a record is a .yaml, .yml, .csv or .jsonl file",
                                       Position(str(path)))])
     try:
         loaded = load_yaml(path, what="record file", error=RecordError)
@@ -350,6 +384,164 @@ def _read_csv(path: Path) -> list[Row]:
     return rows
 
 
+# --- JSON Lines ---------------------------------------------------------------------------
+
+MAX_JSONL_LINE = 1_000_000
+"""Characters in one line of a JSON Lines record (an act is a few hundred)."""
+_JSONL_HEADER_KEYS = ("hypothetical", "title", "note", "source")
+
+
+class _JsonProblemError(ValueError):
+    pass
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        name = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _JsonProblemError(f"duplicate key {name!r}")
+    return found
+
+
+def _json_constant(name: str) -> Any:
+    raise _JsonProblemError(f"{name} is not a number JSON allows")
+
+
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_JSON = json.JSONDecoder(object_pairs_hook=_json_object, parse_constant=_json_constant)
+
+
+class _JsonRowLocator(RowLocator):
+    """Positions of the fields of one JSON line, worked out only when a message needs one."""
+
+    def __init__(self, file: str, line: int, raw: str) -> None:
+        # RowLocator's attributes are not used: `at` is overridden
+        self.source, self.base, self.csv_columns = None, (), None
+        self.file, self.line, self.raw = file, line, raw
+
+    def at(self, field_name: str | None, row_position: Position, *, key: bool = False) -> Position:
+        if field_name is None:
+            return row_position
+        found = self._fields().get(field_name)
+        if found is None:
+            return row_position
+        return Position(self.file, self.line, (found[0] if key else found[1]) + 1)
+
+    def _fields(self) -> dict[str, tuple[int, int]]:
+        """Key → (offset of the key, offset of its value), for the top-level object."""
+        raw = self.raw
+        found: dict[str, tuple[int, int]] = {}
+        index = _skip_space(raw, 0)
+        if raw[index:index + 1] != "{":
+            return {}
+        index = _skip_space(raw, index + 1)
+        try:
+            while raw[index:index + 1] == '"':
+                name, end = _scanstring(raw, index + 1)
+                colon = _skip_space(raw, end)
+                value = _skip_space(raw, colon + 1)
+                found.setdefault(name, (index, value))
+                _, end = _JSON.raw_decode(raw, value)
+                comma = _skip_space(raw, end)
+                if raw[comma:comma + 1] != ",":
+                    break
+                index = _skip_space(raw, comma + 1)
+        except (ValueError, RecursionError):
+            pass
+        return found
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _read_jsonl(path: Path) -> tuple[list[Row], bool]:
+    """One act per line, a JSON object with the fields of a YAML act. The first line may
+    instead be a header, {"record": {"hypothetical": ..., "title": ..., "note": ...,
+    "source": ...}}, with the meaning of the same keys in a YAML record. Blank lines are
+    skipped. A line that is not a JSON object is rejected at its place; the others are kept."""
+    file = path.name
+    text = read_input_text(path, "record file", RecordError, label=file)
+    rows: list[Row] = []
+    hypothetical, default_source = False, None
+    first = True
+    decode = _JSON.decode
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if raw.endswith("\r"):
+            raw = raw[:-1]
+        stripped = raw.lstrip(" \t\r")
+        if not stripped or stripped.isspace():
+            continue
+        column = len(raw) - len(stripped) + 1
+        position = Position(file, number, column)
+        ref = f"{file}:{number}"
+        if len(raw) > MAX_JSONL_LINE:
+            rows.append(({"__not_a_row__": (
+                f"act {ref}: the line is longer than {MAX_JSONL_LINE:,} characters")},
+                ref, position, RowLocator(None, ())))
+            first = False
+            continue
+        try:
+            data = decode(raw)
+        except json.JSONDecodeError as exc:
+            rows.append(({"__not_a_row__": f"act {ref}: not well-formed JSON: {exc.msg}"},
+                         ref, Position(file, number, exc.colno), RowLocator(None, ())))
+            first = False
+            continue
+        except RecursionError:
+            rows.append(({"__not_a_row__": f"act {ref}: JSON nested too deeply"},
+                         ref, position, RowLocator(None, ())))
+            first = False
+            continue
+        except ValueError as exc:  # a duplicate key, NaN, an integer of 5,000 digits
+            rows.append(({"__not_a_row__": f"act {ref}: {exc}"}, ref, position,
+                         RowLocator(None, ())))
+            first = False
+            continue
+        locator = _JsonRowLocator(file, number, raw)
+        if first and isinstance(data, dict) and "record" in data:
+            hypothetical, default_source = _jsonl_header(data, locator, position)
+            first = False
+            continue
+        first = False
+        if not isinstance(data, dict):
+            rows.append(({"__not_a_mapping__": data}, ref, position, locator))
+            continue
+        if default_source and "source" not in data:
+            data["source"] = default_source
+        rows.append((data, ref, position, locator))
+    return rows, hypothetical
+
+
+def _jsonl_header(data: dict[str, Any], locator: _JsonRowLocator,
+                  position: Position) -> tuple[bool, str | None]:
+    if len(data) != 1:
+        name = sorted(k for k in data if k != "record")[0]
+        raise RecordError([Diagnostic(
+            f"the header line of a JSON Lines record holds only \"record\"; found {name!r}",
+            locator.at(name, position, key=True))])
+    header = data["record"]
+    where = locator.at("record", position)
+    if not isinstance(header, dict):
+        raise RecordError([Diagnostic(
+            "record is a mapping (hypothetical, title, note, source)", where)])
+    unknown = sorted(k for k in header if k not in _JSONL_HEADER_KEYS)
+    if unknown:
+        raise RecordError([Diagnostic(
+            f"unknown field {unknown[0]!r} in the record header; expected hypothetical, "
+            "title, note, source", where, did_you_mean(unknown[0], _JSONL_HEADER_KEYS))])
+    hypothetical = header.get("hypothetical", False)
+    if not isinstance(hypothetical, bool):
+        raise RecordError([Diagnostic("hypothetical is true or false", where)])
+    for name in ("title", "note", "source"):
+        if header.get(name) is not None and not isinstance(header[name], str):
+            raise RecordError([Diagnostic(f"{name} is a text", where)])
+    return hypothetical, header.get("source")
+
+
 def _field_starts(line: str) -> list[int]:
     """Character offsets where each CSV field of a row starts."""
     starts, quoted = [0], False
@@ -371,7 +563,15 @@ def record_from_rows(
     acts: list[Act] = []
     rejected: list[Diagnostic] = []
     new_parties: dict[str, str] = {}
-    checker = _ActChecker(treaty)
+    _acts_from_rows(rows, _ActChecker(treaty), hypothetical, first_sequence, acts, rejected,
+                    new_parties)
+    return Record(tuple(acts), tuple(rejected), (), new_parties)
+
+
+def _acts_from_rows(
+    rows: Sequence[Row], checker: _ActChecker, hypothetical: bool, first_sequence: int,
+    acts: list[Act], rejected: list[Diagnostic], new_parties: dict[str, str],
+) -> None:
     for offset, (data, ref, position, locator) in enumerate(rows):
         if "__not_a_mapping__" in data:
             rejected.append(Diagnostic("an act is a mapping (date, kind, party, source...)",
@@ -380,36 +580,116 @@ def record_from_rows(
         if "__not_a_row__" in data:
             rejected.append(Diagnostic(str(data["__not_a_row__"]), position))
             continue
-        payload = {**data, "ref": ref, "position": position, "sequence": first_sequence + offset}
-        if hypothetical:
-            payload["hypothetical"] = True
-        try:
-            act = Act.model_validate(payload)
-        except ValidationError as exc:
-            for error in exc.errors():
-                name = str(error["loc"][0]) if error["loc"] else None
-                message = error["msg"].removeprefix("Value error, ")
-                if error["type"] == "extra_forbidden":
-                    rejected.append(Diagnostic(
-                        f"act {ref}: unknown field {name!r}", locator.at(name, position, key=True),
-                        did_you_mean(name or "", Act.model_fields)))
-                elif error["type"] == "missing":
-                    rejected.append(Diagnostic(f"act {ref}: missing required field {name!r}",
-                                               position))
-                else:
-                    where = f"{name}: " if name else ""
-                    rejected.append(Diagnostic(f"act {ref}: {where}{message}",
-                                               locator.at(name, position)))
-            continue
+        sequence = first_sequence + offset
+        act = _plain_act(data, ref, position, sequence, hypothetical)
+        if act is None:
+            payload = {**data, "ref": ref, "position": position, "sequence": sequence}
+            if hypothetical:
+                payload["hypothetical"] = True
+            try:
+                act = Act.model_validate(payload)
+            except ValidationError as exc:
+                rejected.extend(_validation_problems(exc, ref, position, locator))
+                continue
         problems = list(checker.check(act, locator, position))
         if problems:
             rejected.extend(problems)
             continue
-        if act.party and treaty.party(act.party) is None and act.kind == "accession":
+        if act.kind == "accession" and act.party and act.party not in checker.codes:
             country = pycountry.countries.get(alpha_2=act.party)
             new_parties[act.party] = country.name if country else act.party
         acts.append(act)
-    return Record(tuple(acts), tuple(rejected), (), new_parties)
+
+
+def _validation_problems(
+    exc: ValidationError, ref: str, position: Position, locator: RowLocator
+) -> Iterator[Diagnostic]:
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else None
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            yield Diagnostic(
+                f"act {ref}: unknown field {name!r}", locator.at(name, position, key=True),
+                did_you_mean(name or "", Act.model_fields))
+        elif error["type"] == "missing":
+            yield Diagnostic(f"act {ref}: missing required field {name!r}", position)
+        else:
+            where = f"{name}: " if name else ""
+            yield Diagnostic(f"act {ref}: {where}{message}", locator.at(name, position))
+
+
+# --- the fast path: a plain, well-formed row becomes an act without pydantic's validation.
+# Anything else (a time, a number, a mapping, a value of the wrong type, an empty source)
+# goes through `Act.model_validate`, which gives the located messages.
+
+_ACT_TEMPLATE: dict[str, Any] = {
+    name: None if info.is_required() else info.get_default(call_default_factory=False)
+    for name, info in Act.model_fields.items()
+}
+"""Every field of an act, in order, with its default (None for the required ones)."""
+_PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "place", "host",
+                         "text", "source", "note"})
+_PLAIN_FIELDS = _PLAIN_TEXT | {"date", "parties", "hypothetical"}
+_set = object.__setattr__
+
+
+def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int,
+               hypothetical: bool) -> Act | None:
+    """The act of a plain row (texts, a YYYY-MM-DD date in range, a list of texts as
+    `parties`), built as `Act.model_validate` would build it; None for any other row."""
+    if not _PLAIN_FIELDS.issuperset(data):
+        return None
+    for name, value in data.items():
+        if name in _PLAIN_TEXT and type(value) is not str and value is not None:
+            return None
+    raw_day = data.get("date")
+    if type(raw_day) is not str or type(data.get("kind")) is not str:
+        return None
+    day = _plain_day(raw_day)
+    if day is None:
+        return None
+    source = data.get("source")
+    if type(source) is not str or not source:
+        return None
+    parties = data.get("parties", ())
+    if type(parties) is list or type(parties) is tuple:
+        if not all(type(p) is str for p in parties):
+            return None
+        parties = tuple(parties)
+    else:
+        return None
+    flag = data.get("hypothetical", False)
+    if type(flag) is not bool:
+        return None
+    values = _ACT_TEMPLATE.copy()  # in field order; `data` has only known fields
+    values.update(data)
+    values["date"], values["parties"], values["delegations"] = day, parties, {}
+    values["ref"], values["position"], values["sequence"] = ref, position, sequence
+    given = {*data, "ref", "position", "sequence"}
+    if hypothetical:
+        values["hypothetical"] = True
+        given.add("hypothetical")
+    act: Act = Act.__new__(Act)
+    _set(act, "__dict__", values)
+    _set(act, "__pydantic_fields_set__", given)
+    _set(act, "__pydantic_extra__", None)
+    _set(act, "__pydantic_private__", None)
+    return act
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain_day(text: str) -> dt.date | None:
+    """The day of a YYYY-MM-DD text within the accepted range; None for anything else."""
+    if not _PLAIN_DAY.match(text):
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
+_PLAIN_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 
 
 class _ActChecker:

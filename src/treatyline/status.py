@@ -218,14 +218,13 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         k for k in treaty.procedure if k in CONSENT_KINDS and k != "accession"
     ) or "ratification"
     parties: dict[str, PartyStatus] = {}
-    for code, history in ev.histories.items():
-        party = _party_status(history, day)
-        if not history.declared and party.standing == "none":
+    for table in _party_tables(ev):
+        party, reasons, party_gaps = table.on(day, state, signatory_words)
+        if party is None:
             continue
-        parties[code] = party
-        because.extend(_party_reasons(ev, history, party, day))
-        if state == "in_force":
-            pending.extend(_party_gaps(ev, history, party, signatory_words))
+        parties[party.code] = party
+        because.extend(reasons)
+        pending.extend(party_gaps)
 
     if ev.provisional_met_on and ev.provisional_met_on <= day and state == "not_in_force":
         pa = treaty.provisional_application
@@ -235,9 +234,10 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
             f"{describe(pa.when, ev.snapshot(ev.provisional_met_on))}", pa.article))
 
     # ev.rejected is in record order, hence by day: take the prefix up to `day`
-    upto = bisect_right(ev.rejected, day, key=lambda item: item[0].day)
-    rejected = [diagnostic for _, diagnostic in ev.rejected[:upto]]
-    because.extend(Reason(d.message, None, (a.label,)) for a, d in ev.rejected[:upto])
+    not_counted = _not_counted(ev)
+    upto = bisect_right(not_counted.days, day)
+    rejected = not_counted.diagnostics[:upto]
+    because.extend(not_counted.reasons[:upto])
     uses_scenario = ev.first_hypothetical_day is not None and ev.first_hypothetical_day <= day
     return Status(
         treaty=treaty.id,
@@ -253,10 +253,73 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         parties=parties,
         pending=tuple(pending),
         because=tuple(because),
-        rejected=tuple(record.rejected) + tuple(rejected),
+        rejected=tuple(record.rejected) + rejected,
         hypothetical=treaty.hypothetical or uses_scenario,
         legal_form=treaty.legal_form,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _NotCounted:
+    """The acts the pass did not count, by day, with their diagnostics and reasons."""
+
+    days: tuple[date, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    reasons: tuple[Reason, ...]
+
+
+def _not_counted(ev: Evaluation) -> _NotCounted:
+    found = ev.memo.get("status_not_counted")
+    if not isinstance(found, _NotCounted):
+        found = ev.memo["status_not_counted"] = _NotCounted(
+            tuple(a.day for a, _ in ev.rejected),
+            tuple(d for _, d in ev.rejected),
+            tuple(Reason(d.message, None, (a.label,)) for a, d in ev.rejected))
+    return found
+
+
+class _PartyTable:
+    """One party's standing, reasons and gaps, which change only on the days of its own
+    acts and dates and of the treaty's (conditions met, entry into force, termination):
+    worked out once per span between those days, when first asked for."""
+
+    __slots__ = ("changes", "ev", "history", "spans")
+
+    def __init__(self, ev: Evaluation, history: PartyHistory) -> None:
+        self.ev, self.history = ev, history
+        days = {history.bound_since, history.provisional_since, history.withdrawn_since,
+                ev.conditions_met_on, ev.in_force_since, ev.terminated_since}
+        for act in (history.signature, history.consent, history.notice):
+            if act is not None:
+                days.add(act.day)
+        self.changes = tuple(sorted(d for d in days if d is not None))
+        self.spans: dict[tuple[int, str], tuple[
+            PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]] = {}
+
+    def on(self, day: date, state: str, consent_words: str) -> tuple[
+            PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]:
+        key = (bisect_right(self.changes, day), state)
+        found = self.spans.get(key)
+        if found is None:
+            found = self.spans[key] = self._work_out(day, state, consent_words)
+        return found
+
+    def _work_out(self, day: date, state: str, consent_words: str) -> tuple[
+            PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]:
+        ev, history = self.ev, self.history
+        party = _party_status(history, day)
+        if not history.declared and party.standing == "none":
+            return None, (), ()
+        gaps = _party_gaps(ev, history, party, consent_words) if state == "in_force" else []
+        return party, tuple(_party_reasons(ev, history, party, day)), tuple(gaps)
+
+
+def _party_tables(ev: Evaluation) -> list[_PartyTable]:
+    found = ev.memo.get("status_parties")
+    if not isinstance(found, list):
+        found = ev.memo["status_parties"] = [
+            _PartyTable(ev, history) for history in ev.histories.values()]
+    return found
 
 
 def _act_words(ev: Evaluation, act: Act) -> str:
