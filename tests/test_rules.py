@@ -75,6 +75,7 @@ def simple_treaty(
     parties: str = "FR DE IT ES PL",
     effective: str = "0 days",
     late: str = "0 days",
+    late_after: str | None = None,
     procedure: str = "ratification: {}",
     extra: str = "",
 ) -> Treaty:
@@ -89,6 +90,7 @@ def simple_treaty(
         "  when: " + when + "\n"
         f"  effective: {effective}\n"
         f"  late_instruments: {late}\n"
+        + (f"  late_instruments_after: {late_after}\n" if late_after else "")
         + textwrap.dedent(extra)
     )
     path = tmp_path / "treaty.yaml"
@@ -652,7 +654,7 @@ def test_late_instruments_on_deposit(tmp_path: Path) -> None:
 
 def test_late_instruments_thirty_days_after_deposit_never_before_eif(tmp_path: Path) -> None:
     treaty = simple_treaty(tmp_path, "{count: {at_least: 2}}", effective="90 days",
-                           late="30 days")
+                           late="30 days", late_after="conditions_met")
     record = write_record(tmp_path, treaty, """
         - {date: 2020-01-01, kind: ratification, party: FR}
         - {date: 2020-01-01, kind: ratification, party: DE}
@@ -674,7 +676,7 @@ def test_late_instruments_thirty_days_after_deposit_never_before_eif(tmp_path: P
 
 def test_instrument_on_the_day_the_conditions_are_met_is_not_late(tmp_path: Path) -> None:
     treaty = simple_treaty(tmp_path, "{count: {at_least: 2}}", effective="30 days",
-                           late="60 days")
+                           late="60 days", late_after="conditions_met")
     record = write_record(tmp_path, treaty, """
         - {date: 2020-01-01, kind: ratification, party: FR}
         - {date: 2020-02-01, kind: ratification, party: DE}

@@ -95,11 +95,24 @@ class Evaluation:
         history = self.histories.get(code)
         return history.name if history else _state_name(code)
 
+    @property
+    def late_after(self) -> date | None:
+        """The last day on which an instrument of consent is not late: the day the conditions
+        were met, or the day of entry into force when the treaty names that trigger
+        (`late_instruments_after: entry_into_force`, "subsequent to the entry into force")."""
+        if self.treaty.entry_into_force.late_instruments_after == "entry_into_force":
+            return self.in_force_since
+        return self.conditions_met_on
+
     def bound_since_for(self, consent_day: date) -> date | None:
-        """When an instrument of consent deposited on `consent_day` binds its party."""
-        if self.conditions_met_on is None or self.in_force_since is None:
+        """When an instrument of consent deposited on `consent_day` binds its party: from
+        entry into force if it came on or before the trigger point (`late_after`), else the
+        `late_instruments` period after its deposit, and never before entry into force.
+        The only place the late-instrument rule is applied."""
+        late_after = self.late_after
+        if late_after is None or self.in_force_since is None:
             return None
-        if consent_day <= self.conditions_met_on:
+        if consent_day <= late_after:
             return self.in_force_since
         late = self.treaty.entry_into_force.late_instruments.after(consent_day)
         return max(self.in_force_since, late)

@@ -381,13 +381,21 @@ def _party_reasons(
     if period is not None and consent is not None:
         assert ev.conditions_met_on is not None
         act = _instrument_words(consent)
+        late_after = ev.late_after
+        assert late_after is not None
+        after_eif = ev.treaty.entry_into_force.late_instruments_after == "entry_into_force"
         if consent.day <= ev.conditions_met_on:
             why = (f"{act} came by the day the conditions were met, so it is bound from "
                    "entry into force")
+        elif consent.day <= late_after:
+            why = (f"{act} came after the conditions were met but by entry into force, and "
+                   "only instruments deposited after entry into force are late, so it is "
+                   "bound from entry into force")
         else:
             late = ev.treaty.entry_into_force.late_instruments
             when = "on the day of its deposit" if late.is_zero else late.describe() + " deposit"
-            why = (f"{act} came after the conditions were met; for such instruments the "
+            point = "entry into force" if after_eif else "the conditions were met"
+            why = (f"{act} came after {point}; for such instruments the "
                    f"treaty enters into force {when}")
         spans = (f"bound since {period.since}" if period.until is None
                  else f"was bound from {period.since} until {period.until}")

@@ -149,6 +149,11 @@ def _pydantic_diagnostics(
         elif kind == "missing":
             field = str(path[-1]) if path else str(error["loc"][-1])
             out.append(Diagnostic(f"missing required field {field!r}", source.at(path[:-1])))
+        elif kind == "late_trigger":
+            # raised by the entry_into_force model: point at the late_instruments it qualifies
+            where = ".".join(str(p) for p in (*path, "late_instruments"))
+            out.append(Diagnostic(f"{where}: {error['msg']}",
+                                  source.at((*path, "late_instruments"))))
         elif kind == "condition":
             got = error.get("input")
             keys = list(got) if isinstance(got, dict) else []

@@ -22,6 +22,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from ..calendar import (
     DayOrTime,
@@ -35,6 +36,7 @@ from ..sourcemap import SourceMap
 from .vocabulary import CONSENT
 
 __all__ = [
+    "LATE_TRIGGERS",
     "MAX_DISTANCE_KM",
     "MAX_WINDOW_DAYS",
     "AllOf",
@@ -55,6 +57,7 @@ __all__ = [
     "Group",
     "Including",
     "IncludingSpec",
+    "LateTrigger",
     "Measure",
     "MeasureWindow",
     "NotOf",
@@ -475,6 +478,20 @@ class ProcedureStep(Clause):
     )
 
 
+LATE_TRIGGERS = ("conditions_met", "entry_into_force")
+LATE_TRIGGER_MESSAGE = (
+    "entry into force comes some time after the conditions are met (effective), and a late "
+    "instrument takes effect some time after its deposit (late_instruments): say which "
+    "instruments are late with late_instruments_after: conditions_met (the text says 'after "
+    "the deposit of the Nth instrument' or 'after the conditions have been met') or "
+    "late_instruments_after: entry_into_force (the text says 'subsequent to the entry into "
+    "force of this Convention'); the two readings bind a state that deposits in between on "
+    "different days"
+)
+LateTrigger = Literal["conditions_met", "entry_into_force"]
+"""The point after which a consent instrument is late (see `EntryIntoForce`)."""
+
+
 class EntryIntoForce(Clause):
     when: Condition
     effective: OffsetField = Field(
@@ -482,9 +499,28 @@ class EntryIntoForce(Clause):
     )
     late_instruments: OffsetField = Field(
         Offset(),
-        description="For a consent instrument deposited after the conditions were met: when "
-        "the treaty enters into force for that party, counted from its deposit.",
+        description="For a consent instrument deposited after the trigger point "
+        "(`late_instruments_after`): when the treaty enters into force for that party, "
+        "counted from its deposit.",
     )
+    late_instruments_after: LateTrigger | None = Field(
+        None,
+        description="Which instruments are late: those deposited after the day the conditions "
+        "were met ('after the deposit of the Nth instrument', 'after the conditions have been "
+        "met': conditions_met) or after the treaty's entry into force ('subsequent to the entry "
+        "into force': entry_into_force). Required when `effective` and `late_instruments` are "
+        "both non-zero: the two readings then give different dates.",
+    )
+
+    @model_validator(mode="after")
+    def _late_trigger_named(self) -> EntryIntoForce:
+        # the two readings of "late" give different dates only when entry into force comes
+        # some time after the conditions are met and a late instrument takes effect some
+        # time after its deposit; then the file must say which it means (no silent default)
+        if (self.late_instruments_after is None and not self.effective.is_zero
+                and not self.late_instruments.is_zero):
+            raise PydanticCustomError("late_trigger", LATE_TRIGGER_MESSAGE)
+        return self
 
 
 class ProvisionalApplication(Clause):
