@@ -38,6 +38,9 @@ CASES = [
     ("istanbul-2022", True, "2023-06-08"),
     ("istanbul-2022", True, "2023-09-21"),
     ("istanbul-2022", True, "2024-06-30"),
+    ("cwc-1993", False, "1997-04-28"),
+    ("cwc-1993", False, "1997-04-29"),
+    ("cwc-1993", False, "1997-12-05"),
 ]
 
 
@@ -63,7 +66,7 @@ def test_matches_golden(name: str, scenario: bool, day: str) -> None:
 
 @pytest.mark.parametrize(("name", "scenario"), [("nato-1949", False), ("budapest-1994", False),
                                                 ("istanbul-2022", False),
-                                                ("istanbul-2022", True)])
+                                                ("istanbul-2022", True), ("cwc-1993", False)])
 def test_examples_have_no_rejected_acts(name: str, scenario: bool) -> None:
     loaded = bundle(name, scenario)
     assert loaded.record.rejected == ()
@@ -138,3 +141,33 @@ def test_istanbul_timeline_mixes_negotiation_and_instruments() -> None:
     istanbul = [e for e in entries if e.day == date(2022, 3, 29) and e.what == "talks_round"]
     assert "Ukraine (head: Davyd Arakhamia)" in istanbul[0].description
     assert all(e.hypothetical for e in entries if e.kind == "instrument")
+
+
+# --- the Chemical Weapons Convention: late joiners counted from entry into force (issue 8) ----
+
+
+def test_cwc_enters_into_force_180_days_after_the_65th_ratification() -> None:
+    before = at("cwc-1993", False, "1997-04-28")
+    assert before["in_force"] is False
+    assert before["conditions_met_on"] == "1996-10-31"  # [V] Hungary's, the 65th
+    on = at("cwc-1993", False, "1997-04-29")
+    assert on["in_force_since"] == "1997-04-29"  # [V]
+
+
+def test_cwc_a_state_depositing_before_entry_into_force_is_bound_on_it() -> None:
+    # [V] the United States deposited on 1997-04-25, after the 65th instrument but before
+    # entry into force: Art. XXI(2) covers only instruments "deposited subsequent to the
+    # entry into force", so it is bound on 1997-04-29, not 30 days after deposit (1997-05-25)
+    before = at("cwc-1993", False, "1997-04-28")["parties"]
+    assert before["US"]["standing"] == "consented"  # type: ignore[index]
+    us = at("cwc-1993", False, "1997-04-29")["parties"]["US"]  # type: ignore[index]
+    assert us["consent"] == {"kind": "ratification", "date": "1997-04-25"}
+    assert us["bound_since"] == "1997-04-29"
+    assert us["bound_since"] != "1997-05-25"
+
+
+def test_cwc_a_state_depositing_after_entry_into_force_is_bound_30_days_later() -> None:
+    # [V] the Russian Federation: ratified 1997-11-05, a party from 1997-12-05
+    assert at("cwc-1993", False, "1997-12-04")["parties"]["RU"]["standing"] == "consented"  # type: ignore[index]
+    russia = at("cwc-1993", False, "1997-12-05")["parties"]["RU"]  # type: ignore[index]
+    assert russia["bound_since"] == "1997-12-05"
