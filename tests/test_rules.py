@@ -5,6 +5,7 @@ threshold. Then properties of the rule language (hypothesis)."""
 from __future__ import annotations
 
 import random
+import re
 import textwrap
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -1421,3 +1422,85 @@ def test_the_order_of_the_record_file_does_not_change_the_status(
     for day in days:
         assert substance(status(treaty, permuted, day)) == substance(
             status(treaty, original, day))
+
+
+# --- withdrawal counted per party, with a later date named in the notice -------------------------
+
+PER_PARTY_WITHDRAWAL = """
+id: per-party-withdrawal
+title: Withdrawal in the shape of the Paris Agreement, Art. 28
+parties: [{code: FR}, {code: DE}, {code: IT}, {code: ES}]
+procedure:
+  acceptance: {}
+  withdrawal:
+    article: Article 28
+    not_before: 3 years
+    not_before_from: FROM
+    notice: 1 year
+    later_date_allowed: true
+entry_into_force:
+  when: {count: {at_least: 3}}
+  effective: 30 days
+  late_instruments: 30 days
+  late_instruments_after: conditions_met
+"""
+
+
+def _per_party(tmp_path: Path, counted_from: str, acts: str) -> tuple[Treaty, Record]:
+    treaty = write_treaty(tmp_path, PER_PARTY_WITHDRAWAL.replace("FROM", counted_from))
+    return treaty, write_record(tmp_path, treaty, acts)
+
+
+def test_withdrawal_waiting_period_counts_from_entry_into_force_for_the_party(
+    tmp_path: Path,
+) -> None:
+    # in force 2016-11-04 for FR, DE, IT; ES accepts later and is bound from 2018-01-31
+    acts = """
+        - {date: 2016-10-05, kind: acceptance, party: FR}
+        - {date: 2016-10-05, kind: acceptance, party: DE}
+        - {date: 2016-10-05, kind: acceptance, party: IT}
+        - {date: 2018-01-01, kind: acceptance, party: ES}
+        - {date: 2019-11-04, kind: withdrawal, party: FR}
+        - {date: 2020-06-01, kind: withdrawal, party: ES}
+        - {date: 2021-02-01, kind: withdrawal, party: ES}
+    """
+    treaty, record = _per_party(tmp_path, "entry_into_force_for_party", acts)
+    result = at(treaty, record, "2022-06-01")
+    assert result.in_force_since == d("2016-11-04")
+    assert result.parties["ES"].bound_periods[0].since == d("2018-01-31")
+    # FR: three years after the treaty entered into force for it; effect a year later
+    assert result.parties["FR"].withdrawn_since == d("2020-11-04")
+    # ES: 2020-06-01 is over three years after the treaty's entry into force, but not
+    # after its entry into force for Spain (2018-01-31): too early
+    assert says(rejections(result), "withdrawal by Spain on 2020-06-01 does not count",
+                "only from 2021-01-31", "its entry into force for Spain on 2018-01-31")
+    assert result.parties["ES"].notice_given_on == d("2021-02-01")
+    assert result.parties["ES"].withdrawn_since == d("2022-02-01")
+
+    # counted from the treaty's own entry into force, the Spanish notice of 2020 counts
+    treaty, record = _per_party(tmp_path, "entry_into_force", acts)
+    result = at(treaty, record, "2022-06-01")
+    assert result.parties["ES"].notice_given_on == d("2020-06-01")
+    assert result.parties["ES"].withdrawn_since == d("2021-06-01")
+
+
+def test_a_notice_may_name_a_later_date_of_effect_but_not_an_earlier_one(
+    tmp_path: Path,
+) -> None:
+    treaty, record = _per_party(tmp_path, "entry_into_force_for_party", """
+        - {date: 2016-10-05, kind: acceptance, party: FR}
+        - {date: 2016-10-05, kind: acceptance, party: DE}
+        - {date: 2016-10-05, kind: acceptance, party: IT}
+        - {date: 2019-11-04, kind: withdrawal, party: FR, effective: 2021-03-01}
+        - {date: 2019-11-04, kind: withdrawal, party: DE, effective: 2019-12-01}
+        - {date: 2017-01-01, kind: acceptance, party: IT, effective: 2018-01-01}
+    """)
+    result = at(treaty, record, "2022-01-01")
+    assert result.parties["FR"].withdrawn_since == d("2021-03-01")  # the later date named
+    # an effective date on an act whose clause allows none: refused at reading, located
+    messages = [str(r) for r in record.rejected]
+    assert any("only a notice whose clause allows a later date" in m for m in messages)
+    assert any(re.search(r"record\.yaml:\d+:\d+: error: ", m) for m in messages)
+    # DE's earlier date is not before its notice, so it counts — but the clause's date is
+    # the floor: one year after notice
+    assert result.parties["DE"].withdrawn_since == d("2020-11-04")

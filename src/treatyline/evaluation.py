@@ -20,6 +20,7 @@ from itertools import groupby
 
 import pycountry
 
+from .calendar import day_of
 from .errors import Diagnostic
 from .record import Act, Record
 from .rules import ReferendumResult, holds, shortfalls
@@ -515,13 +516,20 @@ class _Pass:
         if history.notice is not None:
             return f"{act.kind} by {name} on {act.day} does not count: notice was already given"
         if step.not_before is not None and ev.in_force_since is not None:
-            earliest = step.not_before.after(ev.in_force_since)
+            per_party = step.not_before_from == "entry_into_force_for_party"
+            start = bound if per_party else ev.in_force_since
+            earliest = step.not_before.after(start)
             if act.day < earliest:
+                counted = f"its entry into force for {name} on {start}" if per_party else \
+                    f"entry into force on {start}"
                 return (f"{act.kind} by {name} on {act.day} does not count: notice may be given "
-                        f"only from {earliest}{clause}, {step.not_before.describe()} entry into "
-                        "force")
+                        f"only from {earliest}{clause}, {step.not_before.describe()} {counted}")
         history.notice = act
         history.withdrawn_since = step.notice.after(act.day) if step.notice else act.day
+        if act.effective is not None and step.later_date_allowed:
+            # "or on such later date as may be specified in the notification": the clause's
+            # date is the floor
+            history.withdrawn_since = max(history.withdrawn_since, day_of(act.effective))
         self._note(act.kind, history.code, act.day)
         return None
 

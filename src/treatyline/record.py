@@ -64,6 +64,10 @@ class Act(BaseModel):
     place: str | None = None
     host: str | None = None
     delegations: dict[str, Delegation] = Field(default_factory=dict)
+    effective: DayOrTimeField | None = Field(
+        None, description="denunciation/withdrawal: the later date the notification names for "
+        "its effect, where the clause allows one (later_date_allowed)."
+    )
     yes_share: float | None = Field(None, ge=0, le=1)
     turnout: float | None = Field(None, ge=0, le=1)
     text: str | None = None
@@ -736,6 +740,15 @@ class _ActChecker:
             if code not in self.codes and not _is_state(code):
                 yield Diagnostic(f"act {ref}: delegation of unknown party {code!r}",
                                  at("delegations"), did_you_mean(code, self.codes))
+        if act.effective is not None:
+            step = self.treaty.procedure.get(act.kind)
+            if step is None or not step.later_date_allowed:
+                yield Diagnostic(
+                    f"act {ref}: only a notice whose clause allows a later date "
+                    "(later_date_allowed) may name an effective date", at("effective"))
+            elif day_of(act.effective) < act.day:
+                yield Diagnostic(f"act {ref}: the effective date {day_of(act.effective)} is "
+                                 f"before the notice itself ({act.day})", at("effective"))
         if act.kind == "referendum":
             step = self.treaty.procedure["referendum"]
             if act.party is not None and act.party != step.held_by:

@@ -476,6 +476,17 @@ class ProcedureStep(Clause):
     not_before: OffsetField | None = Field(
         None, description="denunciation/withdrawal: minimum time in force before notice."
     )
+    not_before_from: Literal["entry_into_force", "entry_into_force_for_party"] = Field(
+        "entry_into_force",
+        description="denunciation/withdrawal: what `not_before` counts from: the treaty's own "
+        "entry into force, or its entry into force for the party giving notice ('after three "
+        "years from the date on which this Agreement has entered into force for a Party').",
+    )
+    later_date_allowed: bool = Field(
+        False, description="denunciation/withdrawal: a notice may name a later date on which "
+        "it takes effect ('or on such later date as may be specified in the notification'); "
+        "the act's `effective` date is then used when it is later than the clause's.",
+    )
 
 
 LATE_TRIGGERS = ("conditions_met", "entry_into_force")
