@@ -1504,3 +1504,75 @@ def test_a_notice_may_name_a_later_date_of_effect_but_not_an_earlier_one(
     # DE's earlier date is not before its notice, so it counts — but the clause's date is
     # the floor: one year after notice
     assert result.parties["DE"].withdrawn_since == d("2020-11-04")
+
+
+# --- a floor under entry into force --------------------------------------------------------------
+
+FLOOR = """
+id: floor-test
+title: In no case earlier than two years after its opening for signature
+adopted: 1993-01-13
+parties: [{code: FR}, {code: DE}, {code: IT}]
+procedure:
+  signature: {}
+  ratification: {requires: [signature]}
+entry_into_force:
+  article: Article XXI(1)
+  when: {count: {at_least: 2}}
+  effective: 180 days
+  not_before: NOT_BEFORE
+"""
+
+SIGNED = """
+        - {date: 1993-01-13, kind: signature, party: FR}
+        - {date: 1993-01-13, kind: signature, party: DE}
+"""
+
+
+@pytest.mark.parametrize(("floor", "second_ratification", "in_force"), [
+    ("2 years", "1993-03-01", "1995-01-13"),   # the floor binds: 180 days would be 1993-08-28
+    ("2 years", "1996-10-31", "1997-04-29"),   # CWC as it happened: the floor did not bind
+    # Lisbon Art. 6(2): "on 1 January 2009 ... or, failing that, on the first day of the
+    # month following the deposit of the last" (here with 180 days standing in)
+    ("2009-01-01", "2008-01-01", "2009-01-01"),
+])
+def test_entry_into_force_is_never_before_its_floor(
+    tmp_path: Path, floor: str, second_ratification: str, in_force: str
+) -> None:
+    treaty = write_treaty(tmp_path, FLOOR.replace("NOT_BEFORE", floor))
+    record = write_record(tmp_path, treaty, SIGNED + f"""
+        - {{date: 1993-02-01, kind: ratification, party: FR}}
+        - {{date: {second_ratification}, kind: ratification, party: DE}}
+    """)
+    result = at(treaty, record, "2010-01-01")
+    assert result.in_force_since == d(in_force)
+    assert result.conditions_met_on == d(second_ratification)  # the real day, not invented
+    if in_force != "1997-04-29":
+        assert says([r.statement for r in result.because], f"not before {in_force}",
+                    "the clause's floor")
+
+
+def test_a_floor_counted_from_signature_needs_the_opening_date(tmp_path: Path) -> None:
+    text = FLOOR.replace("NOT_BEFORE", "2 years").replace("adopted: 1993-01-13\n", "")
+    with pytest.raises(SpecError) as error:
+        write_treaty(tmp_path, text)
+    (problem,) = error.value.diagnostics
+    assert "give the treaty's `adopted` date" in problem.message
+    assert problem.position is not None and problem.position.line is not None
+
+
+@pytest.mark.parametrize(("last_deposit", "in_force"), [
+    ("2008-06-10", "2009-01-01"),  # all deposited in time: on 1 January 2009
+    ("2009-11-13", "2009-12-01"),  # failing that: the first day of the following month
+])
+def test_a_date_floor_with_a_first_of_month_fallback(
+    tmp_path: Path, last_deposit: str, in_force: str
+) -> None:
+    text = (FLOOR.replace("NOT_BEFORE", "2009-01-01")
+            .replace("effective: 180 days", "effective: {then: first_day_of_next_month}"))
+    treaty = write_treaty(tmp_path, text)
+    record = write_record(tmp_path, treaty, SIGNED + f"""
+        - {{date: 2008-02-01, kind: ratification, party: FR}}
+        - {{date: {last_deposit}, kind: ratification, party: DE}}
+    """)
+    assert at(treaty, record, "2010-06-01").in_force_since == d(in_force)

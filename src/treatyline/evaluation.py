@@ -372,7 +372,7 @@ class _Pass:
             if procedural:  # negotiation and other acts date nothing in the procedure
                 if ev.conditions_met_on is None and holds(eif.when, self.snap):
                     ev.conditions_met_on = day
-                    ev.in_force_since = eif.effective.after(day)
+                    ev.in_force_since = eif.in_force_from(day, self.treaty.adopted)
                     ev.completing_acts = tuple(procedural)
                     if ev.in_force_since == day:
                         self._retry_on_entry_into_force(accepted, refused)

@@ -194,6 +194,9 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         assert ev.in_force_since is not None
         effect = eif.effective
         when = "on that day" if effect.is_zero else effect.describe()
+        if ev.in_force_since != effect.after(met):  # the floor is later
+            when = f"not before {ev.in_force_since}, the clause's floor; {when} would be " \
+                   f"{effect.after(met)}"
         if in_force_since is None:
             pending.append(
                 f"the conditions were met on {met}; it enters into force on "

@@ -175,6 +175,11 @@ def _pydantic_diagnostics(
 def _check_references(
     treaty: Treaty, source: SourceMap, base_dir: Path | None
 ) -> Iterator[Diagnostic]:
+    floor = treaty.entry_into_force.not_before
+    if floor is not None and not isinstance(floor, date) and treaty.adopted is None:
+        yield Diagnostic("entry_into_force.not_before is a period counted from the opening for "
+                         "signature: give the treaty's `adopted` date, or write the floor as a "
+                         "date", source.at(("entry_into_force", "not_before")))
     codes: dict[str, int] = {}
     for index, party in enumerate(treaty.parties):
         at = source.at(("parties", index, "code"))

@@ -503,6 +503,29 @@ LateTrigger = Literal["conditions_met", "entry_into_force"]
 """The point after which a consent instrument is late (see `EntryIntoForce`)."""
 
 
+def _day_or_offset(value: Any) -> Any:
+    # a deadline is either a calendar day or a period counted from the start
+    if isinstance(value, date) or (
+            isinstance(value, str) and value.strip()[:1].isdigit() and "-" in value):
+        return _day(value)
+    if not isinstance(value, str | int | dict | Offset) or isinstance(value, bool):
+        raise ValueError(f"{_shown(value)} is neither a date (YYYY-MM-DD) nor a period "
+                         "(e.g. '16 days')")
+    return _offset(value)
+
+
+DayOrOffset = Annotated[
+    date | Offset,
+    BeforeValidator(_day_or_offset),
+    PlainSerializer(lambda v: v.describe() if isinstance(v, Offset) else v.isoformat(),
+                    return_type=str),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "description": "YYYY-MM-DD or a period, e.g. '16 days'"},
+                   {"type": "integer", "minimum": 0, "description": "days after the start"},
+                   {"type": "object"}]}
+    ),
+]
+
 class EntryIntoForce(Clause):
     when: Condition
     effective: OffsetField = Field(
@@ -514,6 +537,13 @@ class EntryIntoForce(Clause):
         "(`late_instruments_after`): when the treaty enters into force for that party, "
         "counted from its deposit.",
     )
+    not_before: DayOrOffset | None = Field(
+        None,
+        description="A floor: 'but in no case earlier than two years after its opening for "
+        "signature' (a period, counted from `adopted`) or 'on 1 January 2009, provided that "
+        "... or, failing that, ...' (a date). The treaty enters into force on the later of "
+        "this and the date `effective` gives.",
+    )
     late_instruments_after: LateTrigger | None = Field(
         None,
         description="Which instruments are late: those deposited after the day the conditions "
@@ -522,6 +552,19 @@ class EntryIntoForce(Clause):
         "into force': entry_into_force). Required when `effective` and `late_instruments` are "
         "both non-zero: the two readings then give different dates.",
     )
+
+    def floor(self, adopted: date | None) -> date | None:
+        """The earliest day of entry into force the clause allows, if it sets one."""
+        if self.not_before is None or isinstance(self.not_before, date):
+            return self.not_before
+        return None if adopted is None else self.not_before.after(adopted)
+
+    def in_force_from(self, conditions_met: date, adopted: date | None) -> date:
+        """Entry into force for conditions met on `conditions_met`: `effective` after it,
+        and never before the floor."""
+        start = self.effective.after(conditions_met)
+        floor = self.floor(adopted)
+        return start if floor is None else max(start, floor)
 
     @model_validator(mode="after")
     def _late_trigger_named(self) -> EntryIntoForce:
@@ -593,29 +636,6 @@ def _window_shorthand(value: Any) -> Any:
 
 WindowField = Annotated[MeasureWindow, BeforeValidator(_window_shorthand)]
 
-
-def _day_or_offset(value: Any) -> Any:
-    # a deadline is either a calendar day or a period counted from the start
-    if isinstance(value, date) or (
-            isinstance(value, str) and value.strip()[:1].isdigit() and "-" in value):
-        return _day(value)
-    if not isinstance(value, str | int | dict | Offset) or isinstance(value, bool):
-        raise ValueError(f"{_shown(value)} is neither a date (YYYY-MM-DD) nor a period "
-                         "(e.g. '16 days')")
-    return _offset(value)
-
-
-DayOrOffset = Annotated[
-    date | Offset,
-    BeforeValidator(_day_or_offset),
-    PlainSerializer(lambda v: v.describe() if isinstance(v, Offset) else v.isoformat(),
-                    return_type=str),
-    WithJsonSchema(
-        {"anyOf": [{"type": "string", "description": "YYYY-MM-DD or a period, e.g. '16 days'"},
-                   {"type": "integer", "minimum": 0, "description": "days after the start"},
-                   {"type": "object"}]}
-    ),
-]
 
 EXPECTATIONS = ("ceasefire", "reduction", "withdrawal_distance")
 
