@@ -1576,3 +1576,54 @@ def test_a_date_floor_with_a_first_of_month_fallback(
         - {{date: {last_deposit}, kind: ratification, party: DE}}
     """)
     assert at(treaty, record, "2010-06-01").in_force_since == d(in_force)
+
+
+# --- a count over a group less some of its members ------------------------------------------------
+
+OTHER_STATES = """
+id: other-states-test
+title: "After ratification by the depositaries and two other States signatory (NPT Art. IX(3))"
+parties: [{code: US}, {code: GB}, {code: RU}, {code: IE}, {code: FI}, {code: SE}]
+groups:
+  depositaries: {members: [US, GB, RU], title: the depositary governments}
+procedure:
+  signature: {}
+  ratification: {requires: [signature]}
+entry_into_force:
+  article: Article IX(3)
+  when:
+    all:
+      - including: {instruments: [ratification], parties: [depositaries]}
+      - count: {instruments: [ratification], by: signatories, excluding: [depositaries],
+                at_least: 2}
+"""
+
+
+def test_a_count_of_other_states_leaves_out_the_named_group(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, OTHER_STATES)
+    signatures = "".join(f"        - {{date: 1968-07-01, kind: signature, party: {c}}}\n"
+                         for c in ("US", "GB", "RU", "IE", "FI"))
+    record = write_record(tmp_path, treaty, signatures + """
+        - {date: 1968-08-01, kind: ratification, party: IE}
+        - {date: 1969-01-01, kind: ratification, party: US}
+        - {date: 1969-02-01, kind: ratification, party: GB}
+        - {date: 1969-03-01, kind: ratification, party: RU}
+        - {date: 1970-03-05, kind: ratification, party: FI}
+    """)
+    # three depositaries and Ireland make four ratifications, but only one "other" State
+    before = at(treaty, record, "1970-03-04")
+    assert before.state == "not_in_force"
+    assert says(before.pending, "needs 1 more instrument of ratification by signatories "
+                "other than the depositary governments", "(1 of the 2 required")
+    assert at(treaty, record, "1970-03-05").in_force_since == d("1970-03-05")
+
+
+def test_excluding_an_unknown_group_is_located(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as error:
+        write_treaty(tmp_path, OTHER_STATES.replace("excluding: [depositaries]",
+                                                    "excluding: [depositary]"))
+    (problem,) = error.value.diagnostics
+    assert "unknown party or group 'depositary'" in problem.message
+    assert problem.suggestion == "depositaries"
+    assert problem.position is not None
+    assert (problem.position.line, problem.position.column) == (15, 75)

@@ -4,7 +4,7 @@ the record, and, when it does not, what is still missing, in plain words."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -14,6 +14,7 @@ from .spec.model import (
     AnyOf,
     Condition,
     Count,
+    CountSpec,
     FactHolds,
     Including,
     NotOf,
@@ -72,9 +73,24 @@ def _required(threshold: int | Share, snapshot: Snapshot, strict: bool) -> int:
     return threshold + 1 if strict else threshold
 
 
+def _counted(spec: CountSpec, snapshot: Snapshot) -> set[str]:
+    """The parties whose instruments a count counts: members of `by`, less `excluding`."""
+    counted = set(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
+    for name in spec.excluding:
+        counted -= snapshot.members(name) if snapshot.is_group(name) else {name}
+    return counted
+
+
+def _among(spec: CountSpec, group_words: Callable[[str], str]) -> str:
+    among = "" if spec.by == "parties" else f" by {group_words(spec.by)}"
+    if spec.excluding:
+        among += " other than " + ", ".join(group_words(n) for n in spec.excluding)
+    return among
+
+
 def _count_status(condition: Count, snapshot: Snapshot) -> tuple[int, int]:
     spec = condition.count
-    have = len(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
+    have = len(_counted(spec, snapshot))
     strict = spec.more_than is not None
     threshold = spec.more_than if strict else spec.at_least
     assert threshold is not None
@@ -134,7 +150,7 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
         have, need = _count_status(condition, snapshot)
         spec = condition.count
         words = snapshot.kind_words(spec.instruments)
-        among = "" if spec.by == "parties" else f" by {snapshot.group_words(spec.by)}"
+        among = _among(spec, snapshot.group_words)
         more = need - have
         return [
             f"needs {more} more instrument{'s' if more != 1 else ''} of {words}{among} "
@@ -202,7 +218,7 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
         return f"not ({describe(condition.not_, snapshot)})"
     if isinstance(condition, Count):
         spec = condition.count
-        among = "" if spec.by == "parties" else f" by {group(spec.by)}"
+        among = _among(spec, group)
         threshold = spec.more_than if spec.more_than is not None else spec.at_least
         relation = "more than" if spec.more_than is not None else "at least"
         if isinstance(threshold, Share):

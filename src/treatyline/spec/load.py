@@ -430,6 +430,10 @@ def _check_condition(
         base = (*path, "count")
         yield from instruments(spec.instruments, (*base, "instruments"))
         yield from group(spec.by, (*base, "by"))
+        for i, name in enumerate(spec.excluding):
+            if name not in party_or_group:
+                yield _unknown("party or group", name, party_or_group,
+                               source.at((*base, "excluding", i)))
         for field in ("at_least", "more_than"):
             threshold = getattr(spec, field)
             if isinstance(threshold, Share):

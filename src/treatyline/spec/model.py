@@ -307,6 +307,10 @@ class CountSpec(_Model):
         (CONSENT,), description="Act kinds that count; 'consent' = any consent instrument."
     )
     by: str = Field("parties", description="Only instruments of members of this group count.")
+    excluding: tuple[str, ...] = Field(
+        (), description="Party codes or groups whose instruments do not count ('forty other "
+        "States signatory', NPT Art. IX(3): by signatories, excluding depositaries)."
+    )
     at_least: Threshold | None = None
     more_than: Threshold | None = None
 
