@@ -102,6 +102,7 @@ entry_into_force:
       - including: {{instruments: [ratification], parties: [core]}}
   effective: first day of the month following 90 days
   late_instruments: 30 days
+  late_instruments_after: conditions_met
 """
 
 

@@ -1,0 +1,42 @@
+"""The benchmarks' synthetic inputs are valid specs: a language change that makes them
+invalid must fail here, in the test suite, not later in the CI's benchmark step."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from treatyline.evaluation import evaluate
+from treatyline.record import load_record
+from treatyline.spec import load_treaty
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def bench_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_status_bench_treaty_and_records_load(tmp_path: Path) -> None:
+    bench = bench_module("status_bench")
+    codes = bench.party_codes(30)
+    treaty_path = tmp_path / "treaty.yaml"
+    treaty_path.write_text(bench.treaty_yaml(codes), encoding="utf-8")
+    treaty = load_treaty(treaty_path)
+    acts = bench.synthetic_acts(codes, 400, 7)
+    loaded = []
+    for form, write in {"yaml": bench.record_yaml, "csv": bench.record_csv,
+                        "jsonl": bench.record_jsonl}.items():
+        path = tmp_path / f"record.{form}"
+        path.write_text(write(acts), encoding="utf-8")
+        loaded.append(load_record(path, treaty))
+    dumps = [[act.model_dump() for act in record.acts] for record in loaded]
+    assert dumps[0] == dumps[1] == dumps[2]
+    assert evaluate(treaty, loaded[0]).in_force_since is not None
