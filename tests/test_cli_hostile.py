@@ -184,3 +184,26 @@ def test_repeated_messages_are_capped() -> None:
     assert lines[0] == "r.csv:1:0: error: unknown column 'c0'"
     assert "  … and 9990 more like: unknown column …" in lines
     assert "r.csv:2:1: error: another kind" in lines
+
+
+def test_a_long_timeline_is_printed_as_plain_lines(tmp_path: Path) -> None:
+    """20,000 acts: a rich table took 8 s or more to lay out (a fuzz case timed out); above
+    TIMELINE_TABLE_ROWS entries every entry is one plain line, markup printed as written."""
+    from treatyline.console import TIMELINE_TABLE_ROWS
+
+    folder = _example(tmp_path, "budapest-1994")
+    record = folder / "record.yaml"
+    text = record.read_text(encoding="utf-8")
+    extra = "".join(
+        f"  - {{date: 2023-01-{1 + i % 28:02d}, kind: statement, party: UA, "
+        f"text: 'note {i} {MARKUP}', source: test}}\n"
+        for i in range(TIMELINE_TABLE_ROWS + 500))
+    record.write_text(text.rstrip("\n") + "\n" + extra, encoding="utf-8")
+    result = run("timeline", str(folder))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) > TIMELINE_TABLE_ROWS + 500
+    assert "entries" in lines[0]
+    assert sum(MARKUP in line for line in lines) == TIMELINE_TABLE_ROWS + 500
+    assert "\x1b" not in result.stdout
+    assert all(re.match(r"\d{4}-\d{2}-\d{2}  ", line) for line in lines[1:])

@@ -25,7 +25,14 @@ from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
-from .console import assessment_view, print_diagnostics, status_view, timeline_table
+from .console import (
+    TIMELINE_TABLE_ROWS,
+    assessment_view,
+    print_diagnostics,
+    status_view,
+    timeline_lines,
+    timeline_table,
+)
 from .errors import Diagnostic, TreatylineError, UsageError
 from .inputs import InputPolicy, check_output_path, input_policy, write_output
 from .schema import treaty_schema
@@ -192,6 +199,9 @@ def timeline(
     if json_output:
         _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries],
                      "rejected": [d.to_json() for d in rejected]})
+    elif len(entries) > TIMELINE_TABLE_ROWS:
+        for line in timeline_lines(entries, title=bundle.treaty.title):
+            stdout.file.write(line + "\n")
     else:
         stdout.print(timeline_table(entries, title=bundle.treaty.title))
     if rejected:
