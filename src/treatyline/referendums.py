@@ -166,10 +166,10 @@ def closing_words(spec: ReferendumDeclaration, votes: Sequence[ReferendumResult]
                   closed: date, where: str) -> str:
     """Why the referendum closed the way, in words (for the void or drop-out reason)."""
     rejected = [v for v in votes if v.counts and v.outcome == "rejected" and v.day <= closed]
-    if rejected and (spec.deadline is None or rejected[0].day <= spec.deadline):
-        first = rejected[0]
-        return f"{where} of {first.day} rejected it ({first.why})"
-    return f"{where} did not approve it by the deadline of {spec.deadline}"
+    if spec.on_rejection != "vote_again" and rejected and rejected[0].day == closed:
+        return f"{where} of {closed} rejected it ({rejected[0].why})"
+    last = f" (the vote of {rejected[-1].day} rejected it)" if rejected else ""
+    return f"{where} did not approve it by the deadline of {spec.deadline}{last}"
 
 
 def gate_on(spec: ReferendumDeclaration, votes: Sequence[ReferendumResult],
