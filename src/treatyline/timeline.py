@@ -68,7 +68,7 @@ def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
 def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
     if act.kind in NEGOTIATION_KINDS:
         return "negotiation"
-    if act.kind in treaty.procedure:
+    if act.kind in treaty.procedure or (act.kind == "referendum" and treaty.referendums):
         return "instrument"
     if act.kind == "fact":
         return "fact"
