@@ -473,3 +473,26 @@ def test_no_traceback_on_a_record_of_the_wrong_shape(
     path = write("bad.yaml", "acts: {kind: referendum}\n")
     with pytest.raises(RecordError):
         load_record(path, treaty)
+
+
+def test_the_command_line_says_null_and_void_never_in_force(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # one line for the header, whatever the terminal
+    import sys
+
+    from treatyline.cli import main
+
+    (tmp_path / "treaty.yaml").write_text(textwrap.dedent(
+        SECOND.replace("ON_REJECTION", "on_rejection: void")), encoding="utf-8")
+    (tmp_path / "record.yaml").write_text("source: test\nacts:\n" + textwrap.indent(
+        textwrap.dedent(TWO_IRISH_VOTES).strip(), "  ") + "\n", encoding="utf-8")
+    argv, sys.argv = sys.argv, ["treatyline", "status", str(tmp_path), "--as-of", "2010-01-01"]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code in (0, None)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "TERMINATED since 2008-06-12: null and void, never in force" in out

@@ -420,9 +420,11 @@ def _party_reasons(
         future = (f"; it will be bound from {history.bound_since}"
                   if history.bound_since and ev.conditions_met_on
                   and ev.conditions_met_on <= day else "")
-        reasons.append(Reason(
-            f"{name}: {_instrument_words(consent)}, but the treaty is not yet in force for "
-            f"it{future}", clause, (consent.label,)))
+        not_yet = ("the treaty is null and void and never binds it"
+                   if ev.void_since is not None and ev.void_since <= day
+                   else f"the treaty is not yet in force for it{future}")
+        reasons.append(Reason(f"{name}: {_instrument_words(consent)}, but {not_yet}", clause,
+                              (consent.label,)))
     if party.notice_given_on and history.notice is not None:
         step = ev.treaty.procedure[history.notice.kind]
         effect = (f"takes effect on {history.withdrawn_since}" if party.withdrawn_since is None
