@@ -496,3 +496,30 @@ def test_the_command_line_says_null_and_void_never_in_force(
     assert exit_info.value.code in (0, None)
     out = " ".join(capsys.readouterr().out.split())
     assert "TERMINATED since 2008-06-12: null and void, never in force" in out
+
+
+def test_a_party_whose_vote_is_pending_is_not_counted_as_bound_in_rules(tmp_path: Path) -> None:
+    # accession is open once two parties are bound; Denmark ratified first, its vote later
+    treaty = write_treaty(tmp_path, """
+        id: bound-group
+        title: Accession once two parties are bound
+        parties: [{code: DK}, {code: DE}, {code: FR}, {code: IT}]
+        referendums:
+          denmark: {held_by: DK, binding: true}
+        procedure:
+          ratification: {}
+          accession: {only_when: {count: {by: bound, at_least: 2}}}
+        entry_into_force:
+          when: {count: {instruments: [ratification], at_least: 1}}
+    """)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2020-01-01, kind: ratification, party: DK}
+        - {date: 2020-01-01, kind: ratification, party: DE}
+        - {date: 2020-02-01, kind: accession, party: IT}
+        - {date: 2020-03-01, kind: referendum, party: DK, yes_share: 0.6}
+        - {date: 2020-04-01, kind: accession, party: FR}
+    """)
+    result = at(treaty, record, "2020-04-01")
+    assert result.parties["DK"].bound_since == d("2020-03-01")
+    assert says([str(x) for x in result.rejected], "accession by Italy on 2020-02-01")
+    assert result.parties["FR"].is_bound

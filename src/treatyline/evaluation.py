@@ -332,6 +332,11 @@ class DaySnapshot:
             if since is not None and since <= self.day and (withdrawn is None
                                                             or withdrawn > self.day):
                 found.add(code)
+        if found and ev.referendum_declarations:  # not bound while its own vote is pending
+            for name, spec in ev.referendum_declarations.items():
+                opened = opens_on(spec, ev.referendums.get(name, []), self._facts)
+                if spec.held_by in found and (opened is None or opened > self.day):
+                    found.discard(spec.held_by)
         return frozenset(found)
 
     def is_group(self, name: str) -> bool:
