@@ -523,3 +523,26 @@ def test_a_party_whose_vote_is_pending_is_not_counted_as_bound_in_rules(tmp_path
     assert result.parties["DK"].bound_since == d("2020-03-01")
     assert says([str(x) for x in result.rejected], "accession by Italy on 2020-02-01")
     assert result.parties["FR"].is_bound
+
+
+@given(shares=st.lists(st.floats(0, 1), min_size=1, max_size=6),
+       rule=st.sampled_from(["vote_again", "void", "drop_out"]))
+def test_the_way_opens_on_the_first_approval_unless_a_rejection_closed_it(
+        shares: list[float], rule: str) -> None:
+    from datetime import timedelta
+
+    from treatyline.referendums import closes_on, opens_on
+
+    spec = ReferendumDeclaration(held_by="IE", on_rejection=rule)  # type: ignore[arg-type]
+    start = d("2000-01-01")
+    votes = [judge(spec, start + timedelta(days=30 * i), share, 0.6, None, True, str(i))
+             for i, share in enumerate(shares)]
+    first_yes = next((v.day for v in votes if v.yes_share > 0.5), None)
+    first_no = next((v.day for v in votes if v.yes_share <= 0.5), None)
+    opened = opens_on(spec, votes, {})
+    closed = closes_on(spec, votes, opened)
+    if rule == "vote_again" or first_no is None or (first_yes is not None
+                                                    and first_yes < first_no):
+        assert (opened, closed) == (first_yes, None)
+    else:  # a rejection closed the way for good: a later approval does not reopen it
+        assert (opened, closed) == (None, first_no)

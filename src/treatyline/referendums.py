@@ -144,6 +144,20 @@ def opens_on(spec: ReferendumDeclaration, votes: Sequence[ReferendumResult],
             break
     if spec.replaced_when is not None and spec.replaced_when in fact_days:
         days.append(fact_days[spec.replaced_when])
+    opened = min(days) if days else None
+    closed = _final_closure(spec, votes)
+    if opened is None or (closed is not None and closed < opened):
+        return None  # closed for good first: nothing later reopens it
+    return opened
+
+
+def _final_closure(spec: ReferendumDeclaration,
+                   votes: Sequence[ReferendumResult]) -> date | None:
+    days: list[date] = []
+    if spec.on_rejection != "vote_again":
+        days.extend(v.day for v in votes if v.counts and v.outcome == "rejected")
+    if spec.deadline is not None:
+        days.append(spec.deadline + timedelta(days=1))
     return min(days) if days else None
 
 
@@ -151,12 +165,7 @@ def closes_on(spec: ReferendumDeclaration, votes: Sequence[ReferendumResult],
               opened: date | None) -> date | None:
     """The day the referendum closed the treaty's way for good, if it has: a rejection
     where no second vote is allowed, or the deadline passed without approval."""
-    days: list[date] = []
-    if spec.on_rejection != "vote_again":
-        days.extend(v.day for v in votes if v.counts and v.outcome == "rejected")
-    if spec.deadline is not None:
-        days.append(spec.deadline + timedelta(days=1))
-    closed = min(days) if days else None
+    closed = _final_closure(spec, votes)
     if closed is None or (opened is not None and opened <= closed):
         return None
     return closed
