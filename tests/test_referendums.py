@@ -546,3 +546,10 @@ def test_the_way_opens_on_the_first_approval_unless_a_rejection_closed_it(
         assert (opened, closed) == (first_yes, None)
     else:  # a rejection closed the way for good: a later approval does not reopen it
         assert (opened, closed) == (None, first_no)
+
+
+def test_a_party_that_may_drop_out_cannot_be_required_by_name(tmp_path: Path) -> None:
+    text = DROP_OUT.replace("parties: [signatories]", "parties: [AT, \"NO\", SE]")
+    errors = errors_of(tmp_path, text)
+    assert says(errors, "requires 'NO' by name", "on_rejection: drop_out (at ",
+                "treaty.yaml:9:", "name a group"), errors

@@ -12,12 +12,13 @@ import pycountry
 from ..errors import Diagnostic, Position, did_you_mean
 from ..referendums import declarations, resolve
 from ..sourcemap import SourceMap
-from .model import Treaty
+from .model import AllOf, AnyOf, Condition, Including, Treaty
 
 if TYPE_CHECKING:
     from ..record import Act
 
-__all__ = ["check_declarations", "check_referendum_key", "check_vote"]
+__all__ = ["check_declarations", "check_drop_outs_not_named", "check_referendum_key",
+           "check_vote"]
 
 
 def _unknown(what: str, name: str, known: Mapping[str, object] | set[str], at: Position,
@@ -36,6 +37,7 @@ def check_declarations(treaty: Treaty, source: SourceMap) -> Iterator[Diagnostic
             f"referendums: declares them too (see {source.at(('referendums', first), key=True)}"
             "): declare each vote under referendums: only",
             source.at(("procedure", "referendum", "held_by")))
+    yield from check_drop_outs_not_named(treaty, source)
     for name, spec in treaty.referendums.items():
         base = ("referendums", name)
         if spec.held_by not in codes:
@@ -65,6 +67,37 @@ def check_declarations(treaty: Treaty, source: SourceMap) -> Iterator[Diagnostic
                 yield Diagnostic(
                     "the quorum applies only to a binding vote: say whether this vote is "
                     "binding (binding: true or false)", at)
+
+
+def check_drop_outs_not_named(treaty: Treaty, source: SourceMap) -> Iterator[Diagnostic]:
+    """A party whose failed vote takes it out (drop_out) cannot also be required by name
+    for entry into force: the others could then never proceed without it."""
+    leaving = {spec.held_by: name for name, spec in treaty.referendums.items()
+               if spec.on_rejection == "drop_out"}
+    if not leaving:
+        return
+    for path, party in _named_in_including(treaty.entry_into_force.when,
+                                           ("entry_into_force", "when")):
+        if party in leaving:
+            declared = source.at(("referendums", leaving[party], "on_rejection"))
+            yield Diagnostic(
+                f"entry into force requires {party!r} by name, but its referendum "
+                f"{leaving[party]!r} says on_rejection: drop_out (at {declared}): after a "
+                "rejection the others could never proceed; name a group that includes it "
+                "instead", source.at(path))
+
+
+def _named_in_including(condition: Condition, path: tuple[str | int, ...]) -> Iterator[
+        tuple[tuple[str | int, ...], str]]:
+    if isinstance(condition, AllOf):
+        for i, child in enumerate(condition.all):
+            yield from _named_in_including(child, (*path, "all", i))
+    elif isinstance(condition, AnyOf):
+        for i, child in enumerate(condition.any):
+            yield from _named_in_including(child, (*path, "any", i))
+    elif isinstance(condition, Including):
+        for i, name in enumerate(condition.including.parties):
+            yield (*path, "including", "parties", i), name
 
 
 def _check_jurisdiction(holder: str, jurisdiction: str, at: Position) -> Iterator[Diagnostic]:
