@@ -55,10 +55,12 @@ def test_good_friday_both_referendums_pass_on_22_may_1998() -> None:
     votes = [e.description for e in timeline(bundle("good-friday-1998").treaty,
                                              bundle("good-friday-1998").record)
              if e.what == "referendum"]
-    assert votes == [
+    assert [v.split(". Question: ")[0] for v in votes] == [
         "Referendum in Northern Ireland (consultative): yes 71.1%, turnout 81.1% — approved",
         "Referendum in Ireland (binding): yes 94.4%, turnout 56.3% — approved",
     ]
+    # each asked its own question
+    assert "Command Paper 3883" in votes[0] and "Nineteenth Amendment" in votes[1]
 
 
 def test_good_friday_in_force_on_the_exchange_of_notifications() -> None:

@@ -107,7 +107,7 @@ def test_a_vote_names_its_referendum_and_the_timeline_its_jurisdiction(tmp_path:
                 "did not approve", "yes 40.0%", "a further vote on the treaty may be held")
     entries = [e.description for e in timeline(treaty, record) if e.what == "referendum"]
     assert entries == ["Referendum in Northern Ireland (consultative): yes 40.0%, turnout "
-                       "80.0% — not approved"]
+                       "80.0% — not approved. Question: Do you support the agreement?"]
 
 
 # --- quorums: binding, consultative, unknown --------------------------------------------------

@@ -129,7 +129,10 @@ def _referendum_words(ev: Evaluation, act: Act) -> str:
     if spec is not None and spec.binding is not None:
         nature = " (binding)" if spec.binding else " (consultative)"
     place = place.removeprefix("the ")
-    return f"{place[0].upper()}{place[1:]}{nature}: yes {act.yes_share or 0:.1%}{turnout}{verdict}"
+    question = (f". Question: {' '.join(spec.question.split())}"
+                if spec is not None and spec.question else "")
+    return (f"{place[0].upper()}{place[1:]}{nature}: yes {act.yes_share or 0:.1%}{turnout}"
+            f"{verdict}{question}")
 
 
 def _derived(ev: Evaluation) -> list[TimelineEntry]:
