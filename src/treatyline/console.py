@@ -31,6 +31,7 @@ _STANDING_STYLE = {
     "bound": "bold green",
     "withdrawing": "yellow",
     "withdrawn": "red",
+    "succeeded": "dim",
     "consented": "cyan",
     "provisionally_applying": "cyan",
     "signatory": "white",
@@ -82,8 +83,20 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             note = f"notice given {party.notice_given_on}"
         if party.withdrawn_since:
             note = f"withdrawn since {party.withdrawn_since}"
-        if not party.declared:
-            note = (note + "; " if note else "") + "acceded (not an original party)"
+        succession = party.succession or {}
+        if "predecessor" in succession:
+            verb = "continues" if succession["continuation"] else "succeeded"
+            note = (note + "; " if note else "") + (
+                f"{verb} {succession['predecessor']} from {succession['effective']}")
+        elif "successors" in succession:
+            passed = succession["successors"]
+            note = (note + "; " if note else "") + "succeeded by " + ", ".join(
+                s["successor"] for s in passed) + (
+                f" from {passed[0]['effective']}" if passed else "")
+        elif not party.declared:
+            acceded = party.consent is not None and party.consent[0] == "accession"
+            note = (note + "; " if note else "") + (
+                "acceded (not an original party)" if acceded else "not declared in the treaty")
         table.add_row(*_plain(
             f"{party.code} {party.name}",
             ", ".join(role.replace("_", " ") for role in party.roles),

@@ -15,6 +15,7 @@ from .record import Act, Record
 from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT_KINDS
+from .succession import succession_reasons, succession_view
 
 __all__ = ["BoundPeriod", "PartyStatus", "Reason", "Standing", "Status", "status"]
 
@@ -26,11 +27,13 @@ Standing = Literal[
     "bound",
     "withdrawing",
     "withdrawn",
+    "succeeded",
 ]
 """A party's standing on a day, from none to withdrawn.
 
 consented: it has deposited its instrument of consent but the treaty is not yet
-in force for it; withdrawing: bound, with notice of withdrawal given."""
+in force for it; withdrawing: bound, with notice of withdrawal given; succeeded: a former
+state whose participation has passed to its successor(s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,9 @@ class PartyStatus:
     declared: bool = True
     bound_periods: tuple[BoundPeriod, ...] = ()
     """Every span during which it was bound, up to the day asked about, in order."""
+    succession: dict[str, Any] | None = None
+    """For a successor or a former state: the succession (predecessor, successor, effective,
+    continuation, act); in the JSON only when there is one."""
 
     @property
     def is_bound(self) -> bool:
@@ -111,6 +117,7 @@ class PartyStatus:
             "notice_given_on": iso(self.notice_given_on),
             "withdrawn_since": iso(self.withdrawn_since),
             "declared_in_treaty": self.declared,
+            **({"succession": self.succession} if self.succession is not None else {}),
         }
 
 
@@ -295,6 +302,9 @@ class _PartyTable:
         for act in (history.signature, history.consent, history.notice):
             if act is not None:
                 days.add(act.day)
+        succession = ev.successions.get(history.code)
+        if succession is not None:
+            days.add(succession.effective)
         self.changes = tuple(sorted(d for d in days if d is not None))
         self.spans: dict[tuple[int, str], tuple[
             PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]] = {}
@@ -310,11 +320,15 @@ class _PartyTable:
     def _work_out(self, day: date, state: str, consent_words: str) -> tuple[
             PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]:
         ev, history = self.ev, self.history
-        party = _party_status(history, day)
+        party = succession_view(ev, history, _party_status(history, day), day)
         if not history.declared and party.standing == "none":
             return None, (), ()
         gaps = _party_gaps(ev, history, party, consent_words) if state == "in_force" else []
-        return party, tuple(_party_reasons(ev, history, party, day)), tuple(gaps)
+        if history.succession is not None or history.succeeded_on is not None:
+            reasons = succession_reasons(ev, history, party, day)
+        else:
+            reasons = _party_reasons(ev, history, party, day)
+        return party, tuple(reasons), tuple(gaps)
 
 
 def _party_tables(ev: Evaluation) -> list[_PartyTable]:

@@ -15,6 +15,7 @@ from ..calendar import day_of
 from ..errors import ISO_ALIASES, Diagnostic, Position, SpecError, did_you_mean
 from ..inputs import check_regular_file, resolve_named_file
 from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
+from ..states import is_state, suggest_state
 from .model import (
     MAX_WINDOW_DAYS,
     AllOf,
@@ -30,6 +31,7 @@ from .model import (
     Treaty,
     Weight,
 )
+from .participants import check_regional_organisations
 from .vocabulary import (
     COMPUTED_GROUPS,
     CONSENT,
@@ -186,18 +188,20 @@ def _check_references(
         if party.code in codes:
             yield Diagnostic(f"party {party.code!r} is declared twice", at)
         codes[party.code] = index
-        if party.kind == "state" and pycountry.countries.get(alpha_2=party.code) is None:
+        if party.kind == "state" and not is_state(party.code):
             yield Diagnostic(
-                f"{party.code!r} is not an ISO 3166-1 alpha-2 state code; for a non-state "
-                "participant set kind: organisation or entity",
+                f"{party.code!r} is not an ISO 3166-1 alpha-2 state code (nor an ISO 3166-3 "
+                "code of a former state); for a non-state participant set kind: organisation "
+                "or entity",
                 at,
-                did_you_mean(party.code, ISO_ALIASES.values()),
+                did_you_mean(party.code, ISO_ALIASES.values()) or suggest_state(party.code),
             )
     for i, depositary in enumerate(treaty.depositary):
         if depositary not in codes:
             yield _unknown("party", depositary, codes, source.at(("depositary", i)),
                            " as depositary (declare it among the parties)")
     groups = set(treaty.groups)
+    yield from check_regional_organisations(treaty, source, codes, groups)
     for name in groups & COMPUTED_GROUPS:
         yield Diagnostic(
             f"group {name!r} is computed from the record and cannot be declared",

@@ -68,6 +68,7 @@ __all__ = [
     "ProvisionalApplication",
     "Referendum",
     "ReferendumSpec",
+    "RegionalOrganisation",
     "RequiredAct",
     "RoutePoint",
     "Share",
@@ -232,6 +233,19 @@ class _GroupBody(Clause):
 
 
 Group = Annotated[_GroupBody, BeforeValidator(_group_shorthand)]
+
+
+class RegionalOrganisation(Clause):
+    """A regional economic integration organisation that is a party beside its member
+    states, and the clause on how its instrument counts ('the instrument deposited by a
+    regional economic integration organization shall not be counted as additional to those
+    deposited by its member States', Paris Art. 21(4), Kyoto Art. 25(3))."""
+
+    members: tuple[str, ...] = Field(
+        min_length=1, description="Its member states: party codes, state codes or groups.")
+    counted_as_additional: bool = Field(
+        False, description="False (the clause above): in a count of instruments, its "
+        "instrument does not count once one of its member states has deposited one.")
 
 
 # --- areas (declared here; evaluated by the territory engine) -----------------
@@ -463,7 +477,8 @@ class ProcedureStep(Clause):
         False, description="signature only: binds without ratification (definitive signature)."
     )
     open_to: str | None = Field(
-        None, description="accession only: 'any_state', or a group; default: declared parties."
+        None, description="'any_state' (any state may make this act without being declared), "
+        "or a group; default: declared parties."
     )
     joins: tuple[str, ...] = Field((), description="accession only: groups the new party joins.")
     held_by: str | None = Field(None, description="referendum only: the party holding it.")
@@ -773,6 +788,12 @@ class Treaty(_Model):
     legal_form_note: str | None = None
     note: str | None = None
     parties: tuple[Party, ...] = Field(min_length=1)
+    open_to: Literal["all_states"] | None = Field(
+        None, description="all_states: any state (an ISO 3166-1 code, or an ISO 3166-3 code of "
+        "a former state) may sign and deposit instruments without being declared.")
+    regional_organisations: dict[str, RegionalOrganisation] = Field(
+        default_factory=dict, description="Declared organisation parties that are regional "
+        "economic integration organisations, with their member states.")
     groups: dict[str, Group] = Field(default_factory=dict)
     areas: dict[str, Area] = Field(default_factory=dict)
     facts: dict[str, Fact] = Field(default_factory=dict)
