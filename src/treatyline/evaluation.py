@@ -21,6 +21,7 @@ from itertools import groupby
 from .calendar import day_of
 from .errors import Diagnostic
 from .record import Act, Record
+from .regional import not_additional
 from .rules import ReferendumResult, holds, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, SUCCESSION, WITHDRAWAL_KINDS
@@ -306,6 +307,12 @@ class DaySnapshot:
                                                             or withdrawn > self.day):
                 found.add(code)
         return frozenset(found)
+
+    def not_additional(self, parties: frozenset[str]) -> frozenset[str]:
+        treaty = self.evaluation.treaty
+        if not treaty.regional_organisations:
+            return frozenset()
+        return not_additional(treaty, parties, self.members, self.is_group)
 
     def is_group(self, name: str) -> bool:
         return name in self._static or name in {"parties", "states", "signatories",

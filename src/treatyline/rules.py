@@ -62,6 +62,10 @@ class Snapshot(Protocol):
     def kind_words(self, kinds: Sequence[str]) -> str: ...
     def group_words(self, group: str) -> str: ...
     def is_group(self, name: str) -> bool: ...
+    def not_additional(self, parties: frozenset[str]) -> frozenset[str]:
+        """Regional organisations among `parties` whose instrument is not counted as
+        additional to those of their member states among `parties`."""
+        ...
 
 
 def _required(threshold: int | Share, snapshot: Snapshot, strict: bool) -> int:
@@ -78,7 +82,21 @@ def _counted(spec: CountSpec, snapshot: Snapshot) -> set[str]:
     counted = set(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
     for name in spec.excluding:
         counted -= snapshot.members(name) if snapshot.is_group(name) else {name}
-    return counted
+    return counted - snapshot.not_additional(frozenset(counted))
+
+
+def _not_additional_words(spec: CountSpec, snapshot: Snapshot) -> str:
+    """'; the instrument of the European Union is not counted as additional to those of its
+    member States' when the clause left one out of the count."""
+    counted = set(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
+    for name in spec.excluding:
+        counted -= snapshot.members(name) if snapshot.is_group(name) else {name}
+    left_out = sorted(snapshot.not_additional(frozenset(counted)))
+    if not left_out:
+        return ""
+    names = join_words(snapshot.name(code) for code in left_out)
+    return (f"; the instrument of {names} is not counted as additional to those of "
+            "its member States")
 
 
 def _among(spec: CountSpec, group_words: Callable[[str], str]) -> str:
@@ -154,7 +172,8 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
         more = need - have
         return [
             f"needs {more} more instrument{'s' if more != 1 else ''} of {words}{among} "
-            f"({have} of the {need} required: {_threshold_words(condition, snapshot)})"
+            f"({have} of the {need} required: {_threshold_words(condition, snapshot)}"
+            f"{_not_additional_words(spec, snapshot)})"
         ]
     if isinstance(condition, Including):
         missing = _including_missing(condition, snapshot)
@@ -228,7 +247,8 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
             amount = f"{relation} {threshold}"
         if snapshot is not None:
             have, need = _count_status(condition, snapshot)
-            amount += f" ({need} needed, {have} on {snapshot.day})"
+            amount += (f" ({need} needed, {have} on {snapshot.day}"
+                       f"{_not_additional_words(spec, snapshot)})")
         return f"instruments of {kinds(spec.instruments)}{among}: {amount}"
     if isinstance(condition, Including):
         names = list(condition.including.parties)

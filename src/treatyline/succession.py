@@ -126,6 +126,12 @@ def succession_view(ev: Evaluation, history: PartyHistory, party: PartyStatus,
     from .status import BoundPeriod
 
     succession = ev.successions.get(history.code)
+    if succession is not None and day < succession.effective:
+        # the predecessor's acts are the successor's only from the day of succession
+        return dataclasses.replace(
+            party, standing="none", signed_on=None, consent=None, bound_since=None,
+            provisionally_applying_since=None, notice_given_on=None, withdrawn_since=None,
+            bound_periods=())
     if succession is not None and succession.continuation and party.bound_periods:
         predecessor = ev.histories[succession.predecessor]
         since = predecessor.bound_since

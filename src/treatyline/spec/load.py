@@ -210,7 +210,7 @@ def _check_references(
     roles = {role for party in treaty.parties for role in party.roles}
     for name, declared in treaty.groups.items():
         for i, member in enumerate(declared.members):
-            if member not in codes:
+            if member not in codes and not (treaty.open_to == "all_states" and is_state(member)):
                 yield _unknown("party", member, codes, source.at(("groups", name, "members", i)))
         for i, role in enumerate(declared.roles):
             if role not in roles:
@@ -446,7 +446,8 @@ def _check_condition(
         base = (*path, "including")
         yield from instruments(condition.including.instruments, (*base, "instruments"))
         for i, name in enumerate(condition.including.parties):
-            if name not in party_or_group:
+            if name not in party_or_group and not (treaty.open_to == "all_states"
+                                                   and is_state(name)):
                 yield _unknown("party or group", name, party_or_group,
                                source.at((*base, "parties", i)))
     elif isinstance(condition, Weight):

@@ -1,0 +1,327 @@
+"""Who can be a party: former states and succession, treaties open to all states, and
+regional economic integration organisations in counts."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from treatyline.errors import SpecError
+from treatyline.evaluation import evaluate
+from treatyline.record import Record, load_record
+from treatyline.spec import Treaty, load_treaty
+from treatyline.states import is_state, state_name, suggest_state
+from treatyline.status import Status, status
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def write_treaty(tmp_path: Path, text: str) -> Treaty:
+    path = tmp_path / "treaty.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return load_treaty(path)
+
+
+def write_record(tmp_path: Path, treaty: Treaty, acts: str) -> Record:
+    path = tmp_path / "record.yaml"
+    path.write_text("source: test\nacts:\n" + textwrap.indent(textwrap.dedent(acts).strip(), "  ")
+                    + "\n", encoding="utf-8")
+    return load_record(path, treaty)
+
+
+def spec_errors(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        write_treaty(tmp_path, text)
+    return [str(diagnostic) for diagnostic in caught.value.diagnostics]
+
+
+OPEN_TREATY = """\
+    id: open
+    title: Open treaty
+    open_to: all_states
+    parties: [{code: SU}, {code: CS}, {code: US}]
+    procedure:
+      signature: {}
+      ratification: {requires: [signature]}
+      succession: {article: Art. 9}
+      withdrawal: {notice: 3 months}
+    entry_into_force:
+      when: {count: {instruments: [ratification], at_least: 2}}
+"""
+
+HISTORY = """\
+    - {date: 1970-01-01, kind: signature, party: SU}
+    - {date: 1970-01-01, kind: signature, party: CS}
+    - {date: 1970-01-01, kind: signature, party: US}
+    - {date: 1970-02-01, kind: ratification, party: SU}
+    - {date: 1970-03-01, kind: ratification, party: CS}
+    - {id: ru, date: 1991-12-24, kind: succession, party: RU, predecessor: SU, continuation: true}
+    - {id: cz, date: 1993-01-01, kind: succession, party: CZ, predecessor: CS}
+    - {id: sk, date: 1993-04-17, effective: 1993-01-01, kind: succession, party: SK,
+       predecessor: CS}
+"""
+
+
+def loaded(tmp_path: Path, acts: str = HISTORY) -> tuple[Treaty, Record]:
+    treaty = write_treaty(tmp_path, OPEN_TREATY)
+    return treaty, write_record(tmp_path, treaty, acts)
+
+
+def at(treaty: Treaty, record: Record, day: str) -> Status:
+    return status(treaty, record, d(day))
+
+
+# --- codes ---------------------------------------------------------------------------------
+
+
+def test_former_state_codes_are_states_with_names() -> None:
+    assert is_state("SU") and is_state("CS") and is_state("YU") and is_state("CSXX")
+    assert not is_state("XZ") and not is_state("EU")
+    assert state_name("SU") == "Union of Soviet Socialist Republics"
+    assert state_name("CS") == "Czechoslovakia"
+    assert state_name("CSXX") == "Serbia and Montenegro"
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("UK", "GB"), ("Germany", "DE"), ("germany", "DE"), ("fr", "FR"), ("Czechoslovakia", "CS"),
+])
+def test_state_suggestions(written: str, meant: str) -> None:
+    assert suggest_state(written) == meant
+
+
+def test_a_treaty_may_declare_former_states(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, OPEN_TREATY)
+    assert [p.code for p in treaty.parties] == ["SU", "CS", "US"]
+
+
+def test_an_unknown_state_code_is_located_with_a_suggestion(tmp_path: Path) -> None:
+    errors = spec_errors(tmp_path, OPEN_TREATY.replace("{code: US}", "{code: USA}"))
+    assert len(errors) == 1
+    assert "treaty.yaml:4:" in errors[0] and "'USA'" in errors[0] and "'US'" in errors[0]
+
+
+# --- succession ------------------------------------------------------------------------------
+
+
+def test_continuation_keeps_the_predecessors_standing(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path)
+    assert not record.rejected
+    before = at(treaty, record, "1991-12-23")
+    assert before.parties["SU"].standing == "bound" and "RU" not in before.parties
+    after = at(treaty, record, "1991-12-24")
+    russia = after.parties["RU"]
+    assert russia.standing == "bound"
+    assert russia.bound_since == d("1970-03-01")  # the USSR's, same standing
+    assert russia.succession is not None and russia.succession["continuation"] is True
+    assert after.parties["SU"].standing == "succeeded"
+    assert any("continues the participation" in r.statement for r in after.because)
+
+
+def test_succession_binds_from_the_day_of_succession(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path)
+    result = at(treaty, record, "1993-06-01")
+    assert result.parties["CZ"].bound_since == d("1993-01-01")
+    assert result.parties["SK"].bound_since == d("1993-01-01")  # notified later, effective earlier
+    assert result.parties["CS"].standing == "succeeded"
+    json = result.to_json()
+    assert json["parties"]["CS"]["succession"]["successors"][0]["successor"] in {"CZ", "SK"}
+
+
+def test_successions_count_no_instrument_twice(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path)
+    ev = evaluate(treaty, record)
+    for day, expected in [("1980-01-01", {"SU", "CS"}), ("1992-01-01", {"RU", "CS"}),
+                          ("1993-06-01", {"RU", "CZ", "SK"})]:
+        snap = ev.snapshot(d(day))
+        assert snap.parties_with(("ratification",)) == expected, day
+        assert snap.members("bound") == expected, day
+
+
+def test_a_signatory_predecessor_makes_a_signatory_successor(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, """
+        - {date: 1970-01-01, kind: signature, party: CS}
+        - {date: 1993-01-01, kind: succession, party: SK, predecessor: CS}
+    """)
+    assert at(treaty, record, "1993-02-01").parties["SK"].standing == "signatory"
+
+
+def test_a_predecessor_that_never_acted_cannot_be_succeeded(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, """
+        - {date: 1993-01-01, kind: succession, party: SK, predecessor: CS}
+    """)
+    result = at(treaty, record, "1994-01-01")
+    assert "SK" not in result.parties
+    assert [r.message for r in result.rejected if "made no act" in r.message]
+    assert any(r.position is not None and r.position.line == 3 for r in result.rejected)
+
+
+def test_a_succession_dated_before_the_predecessors_acts_is_rejected(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, """
+        - {date: 1970-01-01, kind: signature, party: CS}
+        - {date: 1993-04-17, effective: 1960-01-01, kind: succession, party: SK, predecessor: CS}
+    """)
+    messages = [r.message for r in at(treaty, record, "1994-01-01").rejected]
+    assert any("before Czechoslovakia's first act" in m and "record.yaml:3" in m
+               for m in messages), messages
+
+
+def test_two_continuations_of_one_state_are_refused(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, HISTORY + """
+    - {date: 1992-01-01, kind: succession, party: UA, predecessor: SU, continuation: true}
+    """)
+    messages = [r.message for r in at(treaty, record, "1994-01-01").rejected]
+    assert any("already continues" in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("act", "fragment", "column"), [
+    ("{date: 1993-01-01, kind: succession, party: SK}", "names the predecessor", "kind"),
+    ("{date: 1993-01-01, kind: succession, party: SK, predecessor: SK}", "succeed itself", None),
+    ("{date: 1993-01-01, kind: succession, party: SK, predecessor: CSK}", "'CS'", None),
+    ("{date: 1993-01-01, kind: ratification, party: SK, predecessor: CS}", "only a succession",
+     None),
+    ("{date: 1993-01-01, effective: 1993-02-01, kind: succession, party: SK, predecessor: CS}",
+     "on or before its notification", None),
+])
+def test_bad_succession_fields_are_located(tmp_path: Path, act: str, fragment: str,
+                                           column: str | None) -> None:
+    treaty = write_treaty(tmp_path, OPEN_TREATY)
+    record = write_record(tmp_path, treaty, "- " + act)
+    assert not record.acts
+    problem = record.rejected[0]
+    assert fragment in str(problem), str(problem)
+    assert problem.position is not None and problem.position.line == 3
+    assert problem.position.column is not None and problem.position.column > 3
+
+
+# --- open participation -------------------------------------------------------------------
+
+
+def test_an_open_treaty_accepts_any_states_instrument(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, """
+        - {date: 2000-01-01, kind: signature, party: FR}
+        - {date: 2000-02-01, kind: ratification, party: FR}
+        - {date: 2000-01-01, kind: signature, party: DE}
+        - {date: 2000-03-01, kind: ratification, party: DE}
+    """)
+    assert not record.rejected
+    result = at(treaty, record, "2000-03-01")
+    assert result.in_force_since == d("2000-03-01")
+    assert result.parties["FR"].declared is False
+    assert result.parties["FR"].standing == "bound"
+
+
+def test_an_open_treaty_still_rejects_unknown_codes_with_a_suggestion(tmp_path: Path) -> None:
+    _, record = loaded(tmp_path, "- {date: 2000-01-01, kind: signature, party: Germany}")
+    assert not record.acts
+    assert "'DE'" in str(record.rejected[0]) and "record.yaml:3:" in str(record.rejected[0])
+
+
+def test_a_closed_treaty_rejects_undeclared_states(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, OPEN_TREATY.replace("    open_to: all_states\n", ""))
+    record = write_record(tmp_path, treaty, "- {date: 2000-01-01, kind: signature, party: FR}")
+    assert not record.acts and "not a party" in str(record.rejected[0])
+
+
+def test_a_step_open_to_any_state(tmp_path: Path) -> None:
+    text = OPEN_TREATY.replace("    open_to: all_states\n", "").replace(
+        "ratification: {requires: [signature]}", "ratification: {open_to: any_state}")
+    treaty = write_treaty(tmp_path, text)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2000-01-01, kind: ratification, party: FR}
+        - {date: 2000-01-01, kind: signature, party: DE}
+    """)
+    assert [a.party for a in record.acts] == ["FR"]
+    assert "'DE' is not a party" in str(record.rejected[0])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["SU", "CS", "YU", "DD", "FR", "KP", "RU", "CSXX"]))
+def test_any_state_or_former_state_may_sign_an_open_treaty(code: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        treaty, record = loaded(Path(folder),
+                                f"- {{date: 2000-01-01, kind: signature, party: {code}}}")
+        assert not record.rejected
+        assert at(treaty, record, "2000-01-01").parties[code].standing == "signatory"
+
+
+# --- regional economic integration organisations ----------------------------------------------
+
+REIO_TREATY = """\
+    id: reio
+    title: With a regional organisation
+    open_to: all_states
+    parties:
+      - {code: EU, kind: organisation, name: European Community}
+    groups:
+      eu_members: [AT, DE]
+    regional_organisations:
+      EU:
+        members: [eu_members]
+        article: Art. 25(3)
+        text: shall not be counted as additional to those deposited by States members
+    procedure:
+      approval: {}
+      ratification: {}
+    entry_into_force:
+      when: {count: {instruments: [consent], at_least: 3}}
+"""
+
+
+def test_a_regional_organisation_is_not_counted_beside_its_members(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, REIO_TREATY)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2002-05-31, kind: approval, party: EU}
+        - {date: 2002-05-31, kind: ratification, party: AT}
+        - {date: 2002-06-01, kind: ratification, party: JP}
+        - {date: 2002-07-01, kind: ratification, party: CA}
+    """)
+    assert not record.rejected
+    pending = at(treaty, record, "2002-06-01")
+    assert not pending.in_force
+    text = " ".join(pending.pending)
+    assert "2 of the 3 required" in text and "not counted as additional" in text
+    assert at(treaty, record, "2002-07-01").in_force_since == d("2002-07-01")
+
+
+def test_a_regional_organisation_counts_when_no_member_has_deposited(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, REIO_TREATY)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2002-05-31, kind: approval, party: EU}
+        - {date: 2002-06-01, kind: ratification, party: JP}
+        - {date: 2002-07-01, kind: ratification, party: CA}
+    """)
+    assert at(treaty, record, "2002-07-01").in_force_since == d("2002-07-01")
+
+
+def test_counted_as_additional_when_the_treaty_says_so(tmp_path: Path) -> None:
+    text = textwrap.dedent(REIO_TREATY).replace(
+        "members: [eu_members]", "members: [eu_members]\n    counted_as_additional: true")
+    treaty = write_treaty(tmp_path, text)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2002-05-31, kind: approval, party: EU}
+        - {date: 2002-05-31, kind: ratification, party: AT}
+        - {date: 2002-06-01, kind: ratification, party: JP}
+    """)
+    assert at(treaty, record, "2002-06-01").in_force_since == d("2002-06-01")
+
+
+@pytest.mark.parametrize(("change", "fragment"), [
+    (("regional_organisations:\n  EU:", "regional_organisations:\n  EC:"), "unknown party 'EC'"),
+    (("kind: organisation, name", "kind: entity, name"), "kind: organisation"),
+    (("members: [eu_members]", "members: [eu_member]"), "'eu_members'"),
+    (("members: [eu_members]", "members: [EU]"), "its own member"),
+])
+def test_bad_regional_organisations_are_located(tmp_path: Path, change: tuple[str, str],
+                                                fragment: str) -> None:
+    text = textwrap.dedent(REIO_TREATY).replace(*change)
+    errors = spec_errors(tmp_path, text)
+    assert any(fragment in e and "treaty.yaml:" in e for e in errors), errors
