@@ -319,8 +319,7 @@ class DaySnapshot:
                                                  "consenting", "bound"}
 
     def weight(self, party: str, key: str) -> float:
-        found = self.evaluation.treaty.party(party)
-        return found.weights.get(key, 0.0) if found else 0.0
+        return self.evaluation.treaty.weight(party, key)
 
     def referendum(self, party: str) -> ReferendumResult | None:
         return self._referendum.get(party)

@@ -130,6 +130,24 @@ def _weight_total(condition: Weight, snapshot: Snapshot) -> float:
     return sum(snapshot.weight(p, spec.key) for p in parties)
 
 
+def _weight_required(condition: Weight, snapshot: Snapshot) -> float:
+    """The weight needed: a number, or a fraction of the total weight of a group's members."""
+    threshold = condition.weight.at_least
+    if isinstance(threshold, Share):
+        of = sum(snapshot.weight(p, condition.weight.key)
+                 for p in snapshot.members(threshold.of))
+        return threshold.fraction * of
+    return threshold
+
+
+def _weight_words(condition: Weight, snapshot: Snapshot | None) -> str:
+    threshold = condition.weight.at_least
+    if not isinstance(threshold, Share):
+        return f"{threshold:g}"
+    group = snapshot.group_words(threshold.of) if snapshot is not None else threshold.of
+    return f"{threshold.fraction:.0%} of the total of the {group}"
+
+
 def holds(condition: Condition, snapshot: Snapshot) -> bool:
     """Whether the condition is met on the snapshot's day."""
     if isinstance(condition, AllOf):
@@ -144,7 +162,7 @@ def holds(condition: Condition, snapshot: Snapshot) -> bool:
     if isinstance(condition, Including):
         return not _including_missing(condition, snapshot)
     if isinstance(condition, Weight):
-        return _weight_total(condition, snapshot) >= condition.weight.at_least - 1e-9
+        return _weight_total(condition, snapshot) >= _weight_required(condition, snapshot) - 1e-9
     if isinstance(condition, Referendum):
         result = snapshot.referendum(condition.referendum.party)
         return result is not None and result.approved and result.counts
@@ -182,9 +200,12 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
     if isinstance(condition, Weight):
         weighted = condition.weight
         total = _weight_total(condition, snapshot)
+        required = _weight_required(condition, snapshot)
+        share = "" if not isinstance(weighted.at_least, Share) else \
+            f": {_weight_words(condition, snapshot)}"
         return [
-            f"needs parties holding {weighted.at_least - total:g} more of {weighted.key!r} "
-            f"({total:g} of the required {weighted.at_least:g})"
+            f"needs parties holding {required - total:g} more of {weighted.key!r} "
+            f"({total:g} of the required {required:g}{share})"
         ]
     if isinstance(condition, Referendum):
         party = condition.referendum.party
@@ -262,7 +283,7 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
         return f"{kinds(condition.including.instruments)} by {join_words(names)}"
     if isinstance(condition, Weight):
         weighted = condition.weight
-        return (f"instruments of parties holding at least {weighted.at_least:g} "
+        return (f"instruments of parties holding at least {_weight_words(condition, snapshot)} "
                 f"of {weighted.key!r}")
     if isinstance(condition, Referendum):
         party = condition.referendum.party

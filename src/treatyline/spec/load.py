@@ -40,6 +40,7 @@ from .vocabulary import (
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
 )
+from .weights_table import load_weights_table
 
 __all__ = ["load_treaty", "treaty_from_data"]
 
@@ -66,7 +67,8 @@ def treaty_from_data(data: Any, source: SourceMap, base_dir: Path | None = None)
         raise SpecError(_pydantic_diagnostics(exc, data, source)) from None
     treaty._source = source
     treaty._base_dir = str(base_dir) if base_dir else None
-    problems = list(_check_references(treaty, source, base_dir))
+    treaty._table_weights, problems = load_weights_table(treaty, source, base_dir)
+    problems += list(_check_references(treaty, source, base_dir))
     if problems:
         raise SpecError(problems)
     return treaty
@@ -454,9 +456,12 @@ def _check_condition(
         base = (*path, "weight")
         yield from instruments(condition.weight.instruments, (*base, "instruments"))
         yield from group(condition.weight.by, (*base, "by"))
-        if not any(condition.weight.key in p.weights for p in treaty.parties):
+        if condition.weight.key not in treaty.weight_keys():
             yield Diagnostic(f"no party declares a weight named {condition.weight.key!r}",
-                             source.at((*base, "key")))
+                             source.at((*base, "key")),
+                             did_you_mean(condition.weight.key, treaty.weight_keys()))
+        if isinstance(condition.weight.at_least, Share):
+            yield from group(condition.weight.at_least.of, (*base, "at_least", "of"))
     elif isinstance(condition, Referendum):
         party = condition.referendum.party
         step = treaty.procedure.get("referendum")

@@ -356,7 +356,10 @@ class WeightSpec(_Model):
     instruments: tuple[str, ...] = (CONSENT,)
     key: str = Field(description="Which of the parties' weights to add up.")
     by: str = "parties"
-    at_least: float
+    at_least: float | Share = Field(
+        description="A total weight, or {fraction, of}: that fraction of the total weight of "
+        "a group's members ('at least 55 per cent of the total ... of the Parties included in "
+        "Annex I').")
 
 
 class Weight(_Model):
@@ -791,6 +794,9 @@ class Treaty(_Model):
     open_to: Literal["all_states"] | None = Field(
         None, description="all_states: any state (an ISO 3166-1 code, or an ISO 3166-3 code of "
         "a former state) may sign and deposit instruments without being declared.")
+    weights_table: str | None = Field(
+        None, description="A CSV file, relative to the treaty file, of the parties' weights: "
+        "a column 'party', then one column per weight key.")
     regional_organisations: dict[str, RegionalOrganisation] = Field(
         default_factory=dict, description="Declared organisation parties that are regional "
         "economic integration organisations, with their member states.")
@@ -810,6 +816,7 @@ class Treaty(_Model):
 
     _source: SourceMap | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
+    _table_weights: dict[str, dict[str, float]] = PrivateAttr(default_factory=dict)
 
     @property
     def source_map(self) -> SourceMap | None:
@@ -821,3 +828,17 @@ class Treaty(_Model):
 
     def party(self, code: str) -> Party | None:
         return next((p for p in self.parties if p.code == code), None)
+
+    def weight(self, code: str, key: str) -> float:
+        """A party's weight named `key`: declared inline or in the weights table; 0 if none."""
+        found = self.party(code)
+        if found is not None and key in found.weights:
+            return found.weights[key]
+        return self._table_weights.get(code, {}).get(key, 0.0)
+
+    def weight_keys(self) -> set[str]:
+        """Every weight key some party has."""
+        keys = {key for p in self.parties for key in p.weights}
+        for weights in self._table_weights.values():
+            keys.update(weights)
+        return keys
