@@ -168,7 +168,7 @@ def test_a_succession_dated_before_the_predecessors_acts_is_rejected(tmp_path: P
         - {date: 1993-04-17, effective: 1960-01-01, kind: succession, party: SK, predecessor: CS}
     """)
     messages = [r.message for r in at(treaty, record, "1994-01-01").rejected]
-    assert any("before Czechoslovakia's first act" in m and "record.yaml:3" in m
+    assert any("before the first act of Czechoslovakia" in m and "record.yaml:3" in m
                for m in messages), messages
 
 
@@ -325,3 +325,76 @@ def test_bad_regional_organisations_are_located(tmp_path: Path, change: tuple[st
     text = textwrap.dedent(REIO_TREATY).replace(*change)
     errors = spec_errors(tmp_path, text)
     assert any(fragment in e and "treaty.yaml:" in e for e in errors), errors
+
+
+# --- disputed acts -------------------------------------------------------------------------
+
+DISPUTED = HISTORY + """\
+    - {date: 1985-12-12, kind: signature, party: KP}
+    - {date: 1985-12-12, kind: ratification, party: KP}
+    - {id: kp-out, date: 2003-01-10, kind: withdrawal, party: KP, disputed_by: [JP],
+       reading: not_withdrawn}
+"""
+
+
+def test_a_disputed_act_is_shown_under_each_reading(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, DISPUTED)
+    assert not record.rejected
+    result = at(treaty, record, "2003-04-10")
+    assert result.parties["KP"].standing == "withdrawn"
+    assert result.parties["KP"].withdrawn_since == d("2003-04-10")
+    (reading,) = result.readings
+    assert reading.name == "not_withdrawn" and reading.disputed_by == ("JP",)
+    assert reading.disregarded == ("kp-out",)
+    assert reading.status.parties["KP"].standing == "bound"
+    assert reading.status.readings == ()
+    json = result.to_json()
+    assert json["readings"][0]["status"]["parties"]["KP"]["standing"] == "bound"
+
+
+def test_no_reading_before_the_disputed_act(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, DISPUTED)
+    result = at(treaty, record, "2003-01-09")
+    assert result.readings == () and "readings" not in result.to_json()
+
+
+def test_acts_of_one_reading_are_disregarded_together(tmp_path: Path) -> None:
+    treaty, record = loaded(tmp_path, DISPUTED + """\
+    - {date: 2003-02-01, kind: withdrawal, party: RU, disputed_by: [JP], reading: not_withdrawn}
+    - {date: 2003-02-01, kind: withdrawal, party: CZ, disputed_by: [SK]}
+    """)
+    result = at(treaty, record, "2004-01-01")
+    assert [r.name for r in result.readings] == ["disputed", "not_withdrawn"]
+    by_name = {r.name: r.status.parties for r in result.readings}
+    assert by_name["not_withdrawn"]["RU"].standing == "bound"
+    assert result.parties["RU"].standing == "withdrawn"
+    assert by_name["not_withdrawn"]["CZ"].standing == "withdrawn"
+    assert by_name["disputed"]["CZ"].standing == "bound"
+
+
+@pytest.mark.parametrize(("act", "fragment"), [
+    ("{date: 2003-01-10, kind: withdrawal, party: SU, disputed_by: [JPN]}", "'JP'"),
+    ("{date: 2003-01-10, kind: withdrawal, party: SU, disputed_by: [SU]}", "its own act"),
+    ("{date: 2003-01-10, kind: withdrawal, party: SU, reading: mine}", "only for a disputed"),
+])
+def test_bad_disputes_are_located(tmp_path: Path, act: str, fragment: str) -> None:
+    treaty = write_treaty(tmp_path, OPEN_TREATY)
+    record = write_record(tmp_path, treaty, "- " + act)
+    assert not record.acts
+    assert fragment in str(record.rejected[0]) and record.rejected[0].position is not None
+    assert record.rejected[0].position.line == 3
+
+
+def test_the_status_text_shows_the_readings_side_by_side(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from treatyline.console import status_view
+
+    treaty, record = loaded(tmp_path, DISPUTED)
+    console = Console(width=200, record=True)
+    console.print(status_view(at(treaty, record, "2003-04-10")))
+    text = console.export_text()
+    assert "not_withdrawn (disputed by JP; without kp-out)" in text
+    side_by_side = text[text.index("Disputed acts"):]
+    row = next(line for line in side_by_side.splitlines() if "KP North Korea" in line)
+    assert "withdrawn since 2003-04-10" in row and "bound since 1985-12-12" in row

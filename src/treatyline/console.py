@@ -126,7 +126,42 @@ def status_view(status: Status, *, show_because: bool = True) -> Group:
         parts.append(Text("Because:", style="bold"))
         parts.extend(Text(f"  - {reason}", style="dim" if i else "") for i, reason in
                      enumerate(status.because))
+    if status.readings:
+        parts.append(readings_table(status))
     return Group(*parts)  # type: ignore[arg-type]
+
+
+def readings_table(status: Status) -> Table:
+    """The status as recorded and under each reading of the disputed acts, side by side:
+    the treaty's state, and every party whose standing differs between them."""
+    table = Table(title=Text("Disputed acts: the status under each reading", style="bold"),
+                  expand=False)
+    table.add_column("", overflow="fold")
+    table.add_column("as recorded", overflow="fold")
+    for reading in status.readings:
+        table.add_column(f"{reading.name} (disputed by {', '.join(reading.disputed_by)}; "
+                         f"without {', '.join(reading.disregarded)})", overflow="fold")
+
+    def standing(party: object) -> str:
+        if party is None:
+            return "none"
+        assert isinstance(party, PartyStatus)
+        since = f" since {party.bound_from}" if party.is_bound and party.bound_from else ""
+        gone = f" since {party.withdrawn_since}" if party.withdrawn_since else ""
+        return party.standing + since + gone
+
+    table.add_row("the treaty", status_headline(status).plain,
+                  *(status_headline(r.status).plain for r in status.readings))
+    codes = dict.fromkeys([*status.parties, *(c for r in status.readings
+                                              for c in r.status.parties)])
+    for code in codes:
+        cells = [standing(status.parties.get(code)),
+                 *(standing(r.status.parties.get(code)) for r in status.readings)]
+        if len(set(cells)) > 1:
+            name = (status.parties.get(code) or next(
+                r.status.parties[code] for r in status.readings if code in r.status.parties)).name
+            table.add_row(*_plain(f"{code} {name}", *cells))
+    return table
 
 
 def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -> Table:

@@ -77,6 +77,13 @@ class Act(BaseModel):
         False, description="succession: the party continues the predecessor's participation "
         "(same standing, no new instrument), as the Russian Federation the USSR's."
     )
+    disputed_by: tuple[str, ...] = Field(
+        (), description="Parties that dispute the act (e.g. its validity or its effect); the "
+        "status is then also shown under the reading that disregards it.")
+    reading: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="disputed acts: the name of the reading that disregards the act "
+        "(default: disputed); acts with the same reading are disregarded together.")
     yes_share: float | None = Field(None, ge=0, le=1)
     turnout: float | None = Field(None, ge=0, le=1)
     text: str | None = None
@@ -746,6 +753,17 @@ class _ActChecker:
                 yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
                                  at("party"), did_you_mean(act.party, self.codes))
         yield from check_succession_fields(act, self.codes, at)
+        for code in act.disputed_by:
+            if code not in self.codes and not is_state(code):
+                yield Diagnostic(f"act {ref}: unknown party {code!r} disputing the act",
+                                 at("disputed_by"),
+                                 did_you_mean(code, self.codes) or suggest_state(code))
+            elif code == act.party:
+                yield Diagnostic(f"act {ref}: {code!r} cannot dispute its own act",
+                                 at("disputed_by"))
+        if act.reading is not None and not act.disputed_by:
+            yield Diagnostic(f"act {ref}: a reading is named only for a disputed act "
+                             "(disputed_by: [...])", at("reading"))
         for participant in act.parties:
             if participant not in self.codes and not _is_state(participant):
                 yield Diagnostic(f"act {ref}: unknown participant {participant!r}",

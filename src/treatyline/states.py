@@ -90,6 +90,9 @@ def suggest_state(word: str) -> str | None:
     if len(word) <= 4:
         codes = [str(c.alpha_2) for c in pycountry.countries] + list(_former())
         upper = word.upper()
+        by_alpha_3 = pycountry.countries.get(alpha_3=upper) if len(upper) == 3 else None
+        if by_alpha_3 is not None:  # USA → US
+            return str(by_alpha_3.alpha_2)
         if upper != word and is_state(upper):
             return upper
         return did_you_mean(word, codes)

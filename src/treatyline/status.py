@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Literal
 
 from .calendar import DayOrTime, day_of
+from .disputes import Reading, readings
 from .errors import Diagnostic
 from .evaluation import Evaluation, PartyHistory, evaluate, in_sentence
 from .record import Act, Record
@@ -137,6 +138,8 @@ class Status:
     rejected: tuple[Diagnostic, ...] = ()
     hypothetical: bool = False
     legal_form: str = "treaty"
+    readings: tuple[Reading, ...] = ()
+    """The status under each reading that disregards disputed acts (see disputes.py)."""
 
     @property
     def in_force(self) -> bool:
@@ -162,11 +165,14 @@ class Status:
             "pending": list(self.pending),
             "because": [r.to_json() for r in self.because],
             "rejected": [d.to_json() for d in self.rejected],
+            **({"readings": [r.to_json() for r in self.readings]} if self.readings else {}),
         }
 
 
-def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
-    """The treaty's state and every party's standing at the end of `as_of`."""
+def status(treaty: Treaty, record: Record, as_of: DayOrTime, *,
+           with_readings: bool = True) -> Status:
+    """The treaty's state and every party's standing at the end of `as_of` (and, for
+    disputed acts, under each reading that disregards them)."""
     day = day_of(as_of)
     ev = evaluate(treaty, record)
     snapshot = ev.snapshot(day)
@@ -266,6 +272,8 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         rejected=tuple(record.rejected) + rejected,
         hypothetical=treaty.hypothetical or uses_scenario,
         legal_form=treaty.legal_form,
+        readings=readings(record, day, lambda other: status(
+            treaty, other, day, with_readings=False)) if with_readings else (),
     )
 
 

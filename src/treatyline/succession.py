@@ -69,8 +69,8 @@ def apply_succession(ev: Evaluation, snap: DaySnapshot, act: Act) -> str | None:
                 "of consent is recorded for it), so there is no standing to succeed to")
     first = min(earlier, key=lambda a: a.day)
     if effective < first.day:
-        return (f"{refused}: it takes effect on {effective}, before {whom}'s first act under "
-                f"this treaty ({first.kind} on {first.day}, {first.label})")
+        return (f"{refused}: it takes effect on {effective}, before the first act of {whom} "
+                f"under this treaty ({first.kind} on {first.day}, {first.label})")
     own = [a for a in (successor.signature, successor.consent) if a is not None]
     if own or act.party in ev.successions:
         made = own[0] if own else act
@@ -154,6 +154,7 @@ def succession_reasons(ev: Evaluation, history: PartyHistory, party: PartyStatus
                        day: date) -> list[Reason]:
     """Why a successor or a predecessor stands where it does on `day`."""
     from .evaluation import in_sentence
+    from .rules import join_words
     from .status import Reason
 
     reasons: list[Reason] = []
@@ -179,7 +180,8 @@ def succession_reasons(ev: Evaluation, history: PartyHistory, party: PartyStatus
     if history.succeeded_on is not None and history.succeeded_on <= day:
         names = [in_sentence(ev.party_name(code)) for code in history.successors]
         reasons.append(Reason(
-            f"{name}'s participation passed on {history.succeeded_on} to "
-            f"{', '.join(names)}: it no longer counts as a party", None,
+            f"the participation of {in_sentence(history.name)} passed on "
+            f"{history.succeeded_on} to {join_words(names)}: it no longer counts as a party",
+            None,
             tuple(ev.successions[code].act.label for code in history.successors)))
     return reasons
