@@ -398,3 +398,16 @@ def test_the_status_text_shows_the_readings_side_by_side(tmp_path: Path) -> None
     side_by_side = text[text.index("Disputed acts"):]
     row = next(line for line in side_by_side.splitlines() if "KP North Korea" in line)
     assert "withdrawn since 2003-04-10" in row and "bound since 1985-12-12" in row
+
+
+def test_the_timeline_names_successions_not_entries_into_force(tmp_path: Path) -> None:
+    from treatyline.timeline import timeline
+
+    treaty, record = loaded(tmp_path)
+    entries = timeline(treaty, record)
+    texts = [(e.day.isoformat(), e.description) for e in entries]
+    assert ("1991-12-24", "Succession: The Russian Federation continues the participation of "
+            "the Union of Soviet Socialist Republics") in texts
+    assert ("1993-01-01", "Slovakia holds the standing of Czechoslovakia: bound since "
+            "1993-01-01") in texts
+    assert not any("Entry into force for Russian" in text for _, text in texts)

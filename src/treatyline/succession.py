@@ -34,6 +34,7 @@ __all__ = [
     "settle_successions",
     "succession_reasons",
     "succession_view",
+    "succession_words",
 ]
 
 
@@ -105,6 +106,21 @@ def apply_succession(ev: Evaluation, snap: DaySnapshot, act: Act) -> str | None:
             parties.setdefault(act.party, max(parties[act.predecessor], effective))
             snap.note_join(group, act.party)
     return None
+
+
+def succession_words(ev: Evaluation, act: Act) -> str:
+    """'Succession: Slovakia succeeds Czechoslovakia, as of 1993-01-01' in plain words."""
+    from .evaluation import in_sentence
+
+    assert act.party is not None and act.predecessor is not None
+    who = in_sentence(ev.party_name(act.party), start=True)
+    whom = in_sentence(ev.party_name(act.predecessor))
+    if act.continuation:
+        what = f"{who} continues the participation of {whom}"
+    else:
+        what = f"{who} succeeds {whom}"
+    effective = day_of(act.effective) if act.effective is not None else None
+    return f"Succession: {what}" + (f", as of {effective}" if effective else "")
 
 
 def settle_successions(ev: Evaluation) -> None:
