@@ -411,3 +411,23 @@ def test_the_timeline_names_successions_not_entries_into_force(tmp_path: Path) -
     assert ("1993-01-01", "Slovakia holds the standing of Czechoslovakia: bound since "
             "1993-01-01") in texts
     assert not any("Entry into force for Russian" in text for _, text in texts)
+
+
+def test_a_csv_record_may_carry_successions_and_disputes(tmp_path: Path) -> None:
+    treaty = write_treaty(tmp_path, OPEN_TREATY)
+    path = tmp_path / "record.csv"
+    path.write_text(
+        "date,kind,party,predecessor,continuation,effective,disputed_by,reading,source\n"
+        "1970-01-01,signature,SU,,,,,,t\n"
+        "1970-02-01,ratification,SU,,,,,,t\n"
+        "1970-01-01,signature,CS,,,,,,t\n"
+        "1970-03-01,ratification,CS,,,,,,t\n"
+        "1991-12-24,succession,RU,SU,true,,,,t\n"
+        "2003-01-10,withdrawal,RU,,,,US;CS,not_withdrawn,t\n", encoding="utf-8")
+    record = load_record(path, treaty)
+    assert not record.rejected, record.rejected
+    result = at(treaty, record, "2004-01-01")
+    assert result.parties["RU"].standing == "withdrawn"
+    (reading,) = result.readings
+    assert reading.disputed_by == ("US", "CS")
+    assert reading.status.parties["RU"].standing == "bound"

@@ -288,7 +288,7 @@ def _read_rows(path: Path) -> tuple[list[Row], bool]:
     return rows, hypothetical
 
 
-_CSV_LIST_FIELDS = {"parties"}
+_CSV_LIST_FIELDS = {"parties", "disputed_by"}
 _CSV_FIELDS = frozenset(name for name, info in Act.model_fields.items() if not info.exclude)
 """The columns a CSV record may have: the act's fields (not the loader's own)."""
 _CSV_DICT_FIELDS = frozenset({"delegations"})
