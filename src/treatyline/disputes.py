@@ -44,26 +44,38 @@ _WITHOUT: weakref.WeakKeyDictionary[Record, dict[str, Record]] = weakref.WeakKey
 cached per record, are reused across dates)."""
 
 
-def _disputed(record: Record, day: date) -> dict[str, list[Act]]:
-    found: dict[str, list[Act]] = {}
-    for act in record.acts:
-        if act.disputed_by and act.day <= day:
-            found.setdefault(act.reading or DEFAULT_READING, []).append(act)
+_DISPUTED: weakref.WeakKeyDictionary[Record, dict[str, list[Act]]] = \
+    weakref.WeakKeyDictionary()
+"""Per record, its disputed acts by reading (found once: a status query must not walk the
+whole record)."""
+
+
+def _disputed(record: Record) -> dict[str, list[Act]]:
+    found = _DISPUTED.get(record)
+    if found is None:
+        found = {}
+        for act in record.acts:
+            if act.disputed_by:
+                found.setdefault(act.reading or DEFAULT_READING, []).append(act)
+        _DISPUTED[record] = found
     return found
 
 
 def readings(record: Record, day: date,
              status_of: Callable[[Record], Status]) -> tuple[Reading, ...]:
     """The status under each reading whose disputed acts were made by `day`."""
-    if not any(act.disputed_by for act in record.acts):
+    disputed = _disputed(record)
+    if not disputed:
         return ()
     cached = _WITHOUT.setdefault(record, {})
     out: list[Reading] = []
-    for name, acts in sorted(_disputed(record, day).items()):
+    for name, every in sorted(disputed.items()):
+        acts = [act for act in every if act.day <= day]
+        if not acts:
+            continue
         without = cached.get(name)
         if without is None:
-            skipped = {id(act) for act in record.acts
-                       if act.disputed_by and (act.reading or DEFAULT_READING) == name}
+            skipped = {id(act) for act in every}
             without = cached[name] = Record(
                 tuple(a for a in record.acts if id(a) not in skipped), record.rejected,
                 record.files, record.new_parties)
