@@ -91,6 +91,7 @@ def test_former_state_codes_are_states_with_names() -> None:
 
 @pytest.mark.parametrize(("written", "meant"), [
     ("UK", "GB"), ("Germany", "DE"), ("germany", "DE"), ("fr", "FR"), ("Czechoslovakia", "CS"),
+    ("USA", "US"), ("Russia", "RU"),
 ])
 def test_state_suggestions(written: str, meant: str) -> None:
     assert suggest_state(written) == meant

@@ -96,5 +96,9 @@ def suggest_state(word: str) -> str | None:
         if upper != word and is_state(upper):
             return upper
         return did_you_mean(word, codes)
-    name = did_you_mean(word.lower(), _names_to_codes())
+    lowered = word.lower()
+    starting = sorted(n for n in _names_to_codes() if n.startswith(lowered))
+    if starting:  # Russia → Russian Federation
+        return _names_to_codes()[starting[0]]
+    name = did_you_mean(lowered, _names_to_codes())
     return _names_to_codes()[name] if name is not None else None

@@ -817,6 +817,7 @@ class Treaty(_Model):
     _source: SourceMap | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
     _table_weights: dict[str, dict[str, float]] = PrivateAttr(default_factory=dict)
+    _table_keys: tuple[str, ...] = PrivateAttr(())
 
     @property
     def source_map(self) -> SourceMap | None:
@@ -839,6 +840,7 @@ class Treaty(_Model):
     def weight_keys(self) -> set[str]:
         """Every weight key some party has."""
         keys = {key for p in self.parties for key in p.weights}
+        keys.update(self._table_keys)  # the table's columns, even if a row was wrong
         for weights in self._table_weights.values():
             keys.update(weights)
         return keys

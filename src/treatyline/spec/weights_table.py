@@ -73,6 +73,7 @@ def _read(text: str, file: str, treaty: Treaty, source: SourceMap,
         return Position(file, line, (starts[index] if index < len(starts) else 0) + 1)
 
     if not header or header[0].strip() != "party":
+        treaty._table_keys = tuple(k.strip() for k in header[1:] if k.strip())
         yield Diagnostic(f"the first column of a weights table is 'party'; found "
                          f"{header[0] if header else ''!r}", cell(header_line, starts, 0))
         return
@@ -86,6 +87,7 @@ def _read(text: str, file: str, treaty: Treaty, source: SourceMap,
             yield Diagnostic(f"column {key!r} appears twice in the header",
                              cell(header_line, starts, index))
         keys.append(key)
+    treaty._table_keys = tuple(key for key in keys if key)
     if len(keys) == 0:
         yield Diagnostic("a weights table has at least one weight column after 'party'",
                          cell(header_line, starts, 0))
