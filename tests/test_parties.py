@@ -432,3 +432,14 @@ def test_a_csv_record_may_carry_successions_and_disputes(tmp_path: Path) -> None
     (reading,) = result.readings
     assert reading.disputed_by == ("US", "CS")
     assert reading.status.parties["RU"].standing == "bound"
+
+
+def test_successors_take_their_predecessors_place_in_declared_groups(tmp_path: Path) -> None:
+    text = OPEN_TREATY.replace("    procedure:", "    groups:\n      founders: [SU, CS]\n"
+                               "    procedure:")
+    treaty = write_treaty(tmp_path, text)
+    record = write_record(tmp_path, treaty, HISTORY)
+    ev = evaluate(treaty, record)
+    assert ev.snapshot(d("1980-01-01")).members("founders") == {"SU", "CS"}
+    assert ev.snapshot(d("1992-01-01")).members("founders") == {"RU", "CS"}
+    assert ev.snapshot(d("1993-06-01")).members("founders") == {"RU", "CZ", "SK"}

@@ -26,7 +26,12 @@ from .rules import ReferendumResult, holds, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, SUCCESSION, WITHDRAWAL_KINDS
 from .states import state_name
-from .succession import Succession, apply_succession, settle_successions
+from .succession import (
+    Succession,
+    apply_succession,
+    in_place_of_predecessors,
+    settle_successions,
+)
 
 __all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence"]
 
@@ -279,7 +284,8 @@ class DaySnapshot:
 
     def members(self, group: str) -> frozenset[str]:
         if group in self._static:
-            return self._static[group] | frozenset(self._joined.get(group, ()))
+            found = self._static[group] | frozenset(self._joined.get(group, ()))
+            return in_place_of_predecessors(self.evaluation, found, self.day)
         if group == "parties":
             return self._less_ended(self._declared | self._undeclared())
         if group == "states":

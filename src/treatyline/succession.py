@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Succession",
     "apply_succession",
+    "in_place_of_predecessors",
     "settle_successions",
     "succession_reasons",
     "succession_view",
@@ -121,6 +122,20 @@ def succession_words(ev: Evaluation, act: Act) -> str:
         what = f"{who} succeeds {whom}"
     effective = day_of(act.effective) if act.effective is not None else None
     return f"Succession: {what}" + (f", as of {effective}" if effective else "")
+
+
+def in_place_of_predecessors(ev: Evaluation, members: frozenset[str],
+                             day: date) -> frozenset[str]:
+    """A declared group on `day`: a former state whose participation has passed on is
+    replaced by its successors (the Russian Federation is a depositary in the USSR's place)."""
+    if not ev.ended:
+        return members
+    passed = {code for code in members if ev.ended.get(code, date.max) <= day}
+    if not passed:
+        return members
+    successors = {s.successor for s in ev.successions.values()
+                  if s.predecessor in passed and s.effective <= day}
+    return (members - passed) | successors
 
 
 def settle_successions(ev: Evaluation) -> None:
