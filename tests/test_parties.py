@@ -443,3 +443,17 @@ def test_successors_take_their_predecessors_place_in_declared_groups(tmp_path: P
     assert ev.snapshot(d("1980-01-01")).members("founders") == {"SU", "CS"}
     assert ev.snapshot(d("1992-01-01")).members("founders") == {"RU", "CS"}
     assert ev.snapshot(d("1993-06-01")).members("founders") == {"RU", "CZ", "SK"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=date(1969, 1, 1), max_value=date(2030, 1, 1)))
+def test_never_a_predecessor_and_its_successor_together(day: date) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        treaty, record = loaded(Path(folder))
+        snap = evaluate(treaty, record).snapshot(day)
+        for group in (snap.parties_with(("ratification",)), snap.members("bound"),
+                      snap.members("signatories"), snap.members("parties")):
+            assert not ({"SU", "RU"} <= group or {"CS", "CZ"} <= group or {"CS", "SK"} <= group)
+        assert len(snap.parties_with(("ratification",))) <= 3
