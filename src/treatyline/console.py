@@ -31,6 +31,7 @@ _STANDING_STYLE = {
     "bound": "bold green",
     "withdrawing": "yellow",
     "withdrawn": "red",
+    "succeeded": "dim",
     "consented": "cyan",
     "provisionally_applying": "cyan",
     "signatory": "white",
@@ -86,8 +87,20 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             note = f"notice given {party.notice_given_on}"
         if party.withdrawn_since:
             note = f"withdrawn since {party.withdrawn_since}"
-        if not party.declared:
-            note = (note + "; " if note else "") + "acceded (not an original party)"
+        succession = party.succession or {}
+        if "predecessor" in succession:
+            verb = "continues" if succession["continuation"] else "succeeded"
+            note = (note + "; " if note else "") + (
+                f"{verb} {succession['predecessor']} from {succession['effective']}")
+        elif "successors" in succession:
+            passed = succession["successors"]
+            note = (note + "; " if note else "") + "succeeded by " + ", ".join(
+                s["successor"] for s in passed) + (
+                f" from {passed[0]['effective']}" if passed else "")
+        elif not party.declared:
+            acceded = party.consent is not None and party.consent[0] == "accession"
+            note = (note + "; " if note else "") + (
+                "acceded (not an original party)" if acceded else "not declared in the treaty")
         table.add_row(*_plain(
             f"{party.code} {party.name}",
             ", ".join(role.replace("_", " ") for role in party.roles),
@@ -117,6 +130,8 @@ def status_view(status: Status, *, show_because: bool = True) -> Group:
         parts.append(Text("Because:", style="bold"))
         parts.extend(Text(f"  - {reason}", style="dim" if i else "") for i, reason in
                      enumerate(status.because))
+    if status.readings:
+        parts.append(readings_table(status))
     return Group(*parts)  # type: ignore[arg-type]
 
 
@@ -141,6 +156,39 @@ def timeline_lines(entries: Sequence[TimelineEntry], title: str | None = None) -
             what += f" ({entry.clause})"
         place = f"  [{entry.act}]" if entry.act else ""
         yield f"{entry.day}  {_TIMELINE_MARKS.get(entry.kind, ' ')}  {what}{place}"
+
+
+def readings_table(status: Status) -> Table:
+    """The status as recorded and under each reading of the disputed acts, side by side:
+    the treaty's state, and every party whose standing differs between them."""
+    table = Table(title=Text("Disputed acts: the status under each reading", style="bold"),
+                  expand=False)
+    table.add_column("", overflow="fold")
+    table.add_column("as recorded", overflow="fold")
+    for reading in status.readings:
+        table.add_column(f"{reading.name} (disputed by {', '.join(reading.disputed_by)}; "
+                         f"without {', '.join(reading.disregarded)})", overflow="fold")
+
+    def standing(party: object) -> str:
+        if party is None:
+            return "none"
+        assert isinstance(party, PartyStatus)
+        since = f" since {party.bound_from}" if party.is_bound and party.bound_from else ""
+        gone = f" since {party.withdrawn_since}" if party.withdrawn_since else ""
+        return party.standing + since + gone
+
+    table.add_row("the treaty", status_headline(status).plain,
+                  *(status_headline(r.status).plain for r in status.readings))
+    codes = dict.fromkeys([*status.parties, *(c for r in status.readings
+                                              for c in r.status.parties)])
+    for code in codes:
+        cells = [standing(status.parties.get(code)),
+                 *(standing(r.status.parties.get(code)) for r in status.readings)]
+        if len(set(cells)) > 1:
+            name = (status.parties.get(code) or next(
+                r.status.parties[code] for r in status.readings if code in r.status.parties)).name
+            table.add_row(*_plain(f"{code} {name}", *cells))
+    return table
 
 
 def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -> Table:

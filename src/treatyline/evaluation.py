@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
-import pycountry
-
 from .calendar import day_of
 from .errors import Diagnostic
 from .record import Act, Record
@@ -34,10 +32,18 @@ from .referendums import (
     opens_on,
     resolve,
 )
+from .regional import not_additional
 from .rules import holds, shortfalls
 from .spec.model import Treaty
 from .spec.referendum_model import ReferendumDeclaration
-from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, WITHDRAWAL_KINDS
+from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, SUCCESSION, WITHDRAWAL_KINDS
+from .states import state_name
+from .succession import (
+    Succession,
+    apply_succession,
+    in_place_of_predecessors,
+    settle_successions,
+)
 
 __all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence"]
 
@@ -75,6 +81,11 @@ class PartyHistory:
     withdrawn_since: date | None = None
     bound_since: date | None = None
     provisional_since: date | None = None
+    succession: Act | None = None
+    """The succession act by which it took over a former state's standing."""
+    succeeded_on: date | None = None
+    """The day its participation passed on to `successors` (a former state)."""
+    successors: tuple[str, ...] = ()
 
     @property
     def is_definitive_signatory(self) -> bool:
@@ -108,6 +119,10 @@ class Evaluation:
     provisional_met_on: date | None = None
     terminated_since: date | None = None
     termination_act: Act | None = None
+    successions: dict[str, Succession] = field(default_factory=dict)
+    """successor → its succession to a former state's participation"""
+    ended: dict[str, date] = field(default_factory=dict)
+    """former state → the day its participation passed on to its successors"""
     memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
     """Caches of answers that change only on known days (see `status`), filled lazily."""
 
@@ -183,6 +198,8 @@ class Evaluation:
         spec = self.referendum_declarations[name]
         place = in_sentence(self.party_name(spec.held_by))
         if spec.jurisdiction and spec.jurisdiction != spec.held_by:
+            import pycountry  # only here: subdivisions are a large table
+
             found = pycountry.subdivisions.get(code=spec.jurisdiction)  # type: ignore[no-untyped-call]
             place = str(found.name) if found is not None else spec.jurisdiction
         return f"the referendum in {place}"
@@ -211,6 +228,7 @@ _DEFINITE_ARTICLE = frozenset({
     "Dominican Republic", "Philippines", "Bahamas", "Gambia", "United Arab Emirates",
     "Central African Republic", "Holy See", "Comoros", "Maldives", "Marshall Islands",
     "Solomon Islands", "Seychelles", "Sudan", "Democratic Republic of the Congo",
+    "Union of Soviet Socialist Republics",
 })
 
 
@@ -222,10 +240,7 @@ def in_sentence(name: str, *, start: bool = False) -> str:
 
 
 def _state_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
+    return state_name(code) or code
 
 
 class DaySnapshot:
@@ -290,11 +305,29 @@ class DaySnapshot:
 
     def parties_with(self, kinds: Sequence[str]) -> frozenset[str]:
         if len(kinds) == 1:
-            return frozenset(self._with.get(kinds[0], ()))
+            return self._less_ended(frozenset(self._with.get(kinds[0], ())))
         found: set[str] = set()
         for kind in kinds:
             found |= self._with.get(kind, set())
-        return frozenset(found)
+        return self._less_ended(frozenset(found))
+
+    def _less_ended(self, found: frozenset[str]) -> frozenset[str]:
+        """Without the former states whose participation had passed to successors by
+        `day` (their successors are counted instead)."""
+        ended = self.evaluation.ended
+        if not ended:
+            return found
+        return found - {code for code, day in ended.items() if day <= self.day}
+
+    def _undeclared(self) -> frozenset[str]:
+        """States not declared in the treaty that have acted in the procedure by `day` (a
+        treaty open to all states)."""
+        new = self.evaluation.record.new_parties
+        if not new:
+            return frozenset(self._with.get("accession", ()))
+        acted = (self._with.get(CONSENT, set()) | self._with.get("signature", set())
+                 | self._with.get("accession", set()))
+        return frozenset(acted - self._declared)
 
     def members(self, group: str) -> frozenset[str]:
         found = self._members(group)
@@ -305,15 +338,16 @@ class DaySnapshot:
 
     def _members(self, group: str) -> frozenset[str]:
         if group in self._static:
-            return self._static[group] | frozenset(self._joined.get(group, ()))
+            found = self._static[group] | frozenset(self._joined.get(group, ()))
+            return in_place_of_predecessors(self.evaluation, found, self.day)
         if group == "parties":
-            return self._declared | frozenset(self._with.get("accession", ()))
+            return self._less_ended(self._declared | self._undeclared())
         if group == "states":
-            return self._states | frozenset(self._with.get("accession", ()))
+            return self._less_ended(self._states | self._undeclared())
         if group == "signatories":
-            return frozenset(self._with.get("signature", ()))
+            return self.parties_with(("signature",))
         if group == "consenting":
-            return frozenset(self._with.get(CONSENT, ()))
+            return self.parties_with((CONSENT,))
         if group == "bound":
             return frozenset(self._bound) if self._bound is not None else self._bound_now()
         return frozenset()
@@ -339,13 +373,18 @@ class DaySnapshot:
                     found.discard(spec.held_by)
         return frozenset(found)
 
+    def not_additional(self, parties: frozenset[str]) -> frozenset[str]:
+        treaty = self.evaluation.treaty
+        if not treaty.regional_organisations:
+            return frozenset()
+        return not_additional(treaty, parties, self.members, self.is_group)
+
     def is_group(self, name: str) -> bool:
         return name in self._static or name in {"parties", "states", "signatories",
                                                  "consenting", "bound"}
 
     def weight(self, party: str, key: str) -> float:
-        found = self.evaluation.treaty.party(party)
-        return found.weights.get(key, 0.0) if found else 0.0
+        return self.evaluation.treaty.weight(party, key)
 
     def referendum_gate(self, key: str) -> Gate:
         return self.evaluation.referendum_gate(key, self.day, self._facts)
@@ -437,6 +476,7 @@ class _Pass:
                                for act, problem in refused.values())
         self._close_referendums(date.max)  # a deadline after the last act
         self._settle_parties()
+        settle_successions(ev)
         return ev
 
     def _try(self, act: Act, accepted: list[Act], refused: dict[int, tuple[Act, str]]) -> None:
@@ -476,6 +516,8 @@ class _Pass:
             return self._apply_referendum(act, act.party, [])  # declared under referendums:
         if step is None:
             return None  # negotiation, monitoring and custom acts do not change the status
+        if act.kind == SUCCESSION:
+            return apply_succession(ev, self.snap, act)
         if act.kind == "termination":
             if ev.in_force_since is None or act.day < ev.in_force_since:
                 return f"termination on {act.day} does not count: the treaty is not in force"
@@ -509,9 +551,10 @@ class _Pass:
             return self._apply_withdrawal(act, history, clause)
         if history.withdrawn_since is not None or history.notice is not None:
             return f"{act.kind} by {name} on {act.day} does not count: {name} has withdrawn"
-        open_to = step.open_to if act.kind == "accession" else None
+        open_to = step.open_to
         if open_to not in (None, "any_state") and party not in self.snap.members(str(open_to)):
-            return (f"accession by {name} on {act.day} does not count: accession{clause} "
+            kind = act.kind.replace("_", " ")
+            return (f"{kind} by {name} on {act.day} does not count: {kind}{clause} "
                     f"is open only to {str(open_to).replace('_', ' ')}")
         self._note(act.kind, party, act.day)
         if act.kind == "signature" and history.signature is None:

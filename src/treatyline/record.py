@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .calendar import FIRST_DAY, LAST_DAY, DayOrTime, day_of
@@ -35,7 +34,9 @@ from .spec.vocabulary import (
     FACT_KIND,
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
+    SUCCESSION,
 )
+from .states import is_state, state_name, suggest_state
 
 __all__ = ["Act", "Delegation", "Record", "load_record", "record_from_rows"]
 
@@ -69,6 +70,21 @@ class Act(BaseModel):
         None, description="denunciation/withdrawal: the later date the notification names for "
         "its effect, where the clause allows one (later_date_allowed)."
     )
+    predecessor: str | None = Field(
+        None, description="succession: the former state whose participation the party takes "
+        "over (e.g. SU, CS)."
+    )
+    continuation: bool = Field(
+        False, description="succession: the party continues the predecessor's participation "
+        "(same standing, no new instrument), as the Russian Federation the USSR's."
+    )
+    disputed_by: tuple[str, ...] = Field(
+        (), description="Parties that dispute the act (e.g. its validity or its effect); the "
+        "status is then also shown under the reading that disregards it.")
+    reading: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="disputed acts: the name of the reading that disregards the act "
+        "(default: disputed); acts with the same reading are disregarded together.")
     yes_share: float | None = Field(None, ge=0, le=1)
     turnout: float | None = Field(None, ge=0, le=1)
     yes_of_electorate: float | None = Field(
@@ -278,7 +294,7 @@ def _read_rows(path: Path) -> tuple[list[Row], bool]:
     return rows, hypothetical
 
 
-_CSV_LIST_FIELDS = {"parties"}
+_CSV_LIST_FIELDS = {"parties", "disputed_by"}
 _CSV_FIELDS = frozenset(name for name, info in Act.model_fields.items() if not info.exclude)
 """The columns a CSV record may have: the act's fields (not the loader's own)."""
 _CSV_DICT_FIELDS = frozenset({"delegations"})
@@ -605,9 +621,8 @@ def _acts_from_rows(
         if problems:
             rejected.extend(problems)
             continue
-        if act.kind == "accession" and act.party and act.party not in checker.codes:
-            country = pycountry.countries.get(alpha_2=act.party)
-            new_parties[act.party] = country.name if country else act.party
+        if act.party and act.party not in checker.codes:
+            new_parties[act.party] = state_name(act.party) or act.party
         acts.append(act)
 
 
@@ -736,8 +751,25 @@ class _ActChecker:
             yield Diagnostic(f"act {ref}: a {act.kind} needs the party that made it",
                              at("kind"))
         if act.party is not None and act.party not in self.codes and not self._may_accede(act):
-            yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
-                             at("party"), did_you_mean(act.party, self.codes))
+            if self._open_to_states(act) and not is_state(act.party):
+                yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty, nor a "
+                                 "state code (ISO 3166-1, or ISO 3166-3 for a former state)",
+                                 at("party"), suggest_state(act.party))
+            else:
+                yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
+                                 at("party"), did_you_mean(act.party, self.codes))
+        yield from check_succession_fields(act, self.codes, at)
+        for code in act.disputed_by:
+            if code not in self.codes and not is_state(code):
+                yield Diagnostic(f"act {ref}: unknown party {code!r} disputing the act",
+                                 at("disputed_by"),
+                                 did_you_mean(code, self.codes) or suggest_state(code))
+            elif code == act.party:
+                yield Diagnostic(f"act {ref}: {code!r} cannot dispute its own act",
+                                 at("disputed_by"))
+        if act.reading is not None and not act.disputed_by:
+            yield Diagnostic(f"act {ref}: a reading is named only for a disputed act "
+                             "(disputed_by: [...])", at("reading"))
         for participant in act.parties:
             if participant not in self.codes and not _is_state(participant):
                 yield Diagnostic(f"act {ref}: unknown participant {participant!r}",
@@ -746,7 +778,7 @@ class _ActChecker:
             if code not in self.codes and not _is_state(code):
                 yield Diagnostic(f"act {ref}: delegation of unknown party {code!r}",
                                  at("delegations"), did_you_mean(code, self.codes))
-        if act.effective is not None:
+        if act.effective is not None and act.kind != SUCCESSION:
             step = self.treaty.procedure.get(act.kind)
             if step is None or not step.later_date_allowed:
                 yield Diagnostic(
@@ -762,14 +794,49 @@ class _ActChecker:
             yield Diagnostic(f"act {ref}: only a referendum act has {name}", at(name))
 
     def _may_accede(self, act: Act) -> bool:
-        if act.kind != "accession" or act.party is None:
+        """An undeclared state may act when the treaty, or the act's step, is open to any
+        state (`open_to: all_states`, `open_to: any_state`)."""
+        return act.party is not None and self._open_to_states(act) and is_state(act.party)
+
+    def _open_to_states(self, act: Act) -> bool:
+        step = self.treaty.procedure.get(act.kind)
+        if step is None:
             return False
-        step = self.treaty.procedure.get("accession")
-        return step is not None and step.open_to == "any_state" and _is_state(act.party)
+        return self.treaty.open_to == "all_states" or step.open_to == "any_state"
 
 
 def _is_state(code: str) -> bool:
-    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+    return is_state(code)
+
+
+def check_succession_fields(
+    act: Act, codes: set[str], at: Callable[[str], Position]
+) -> Iterator[Diagnostic]:
+    """A succession names its predecessor, a state other than the party; only a succession
+    may name one, or be a continuation."""
+    ref = act.ref
+    if act.kind != SUCCESSION:
+        if act.predecessor is not None:
+            yield Diagnostic(f"act {ref}: only a succession names a predecessor",
+                             at("predecessor"))
+        if act.continuation:
+            yield Diagnostic(f"act {ref}: only a succession can be a continuation",
+                             at("continuation"))
+        return
+    if act.predecessor is None:
+        yield Diagnostic(f"act {ref}: a succession names the predecessor state whose "
+                         "participation it takes over (predecessor: ...)", at("kind"))
+    elif act.predecessor == act.party:
+        yield Diagnostic(f"act {ref}: {act.predecessor!r} cannot succeed itself",
+                         at("predecessor"))
+    elif act.predecessor not in codes and not is_state(act.predecessor):
+        yield Diagnostic(f"act {ref}: unknown predecessor {act.predecessor!r}",
+                         at("predecessor"),
+                         did_you_mean(act.predecessor, codes) or suggest_state(act.predecessor))
+    if act.effective is not None and day_of(act.effective) > act.day:
+        yield Diagnostic(f"act {ref}: a succession takes effect on or before its "
+                         f"notification; {day_of(act.effective)} is after {act.day}",
+                         at("effective"))
 
 
 def acts_of_kind(acts: Iterable[Act], kinds: Iterable[str]) -> list[Act]:

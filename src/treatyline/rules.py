@@ -50,6 +50,10 @@ class Snapshot(Protocol):
     def kind_words(self, kinds: Sequence[str]) -> str: ...
     def group_words(self, group: str) -> str: ...
     def is_group(self, name: str) -> bool: ...
+    def not_additional(self, parties: frozenset[str]) -> frozenset[str]:
+        """Regional organisations among `parties` whose instrument is not counted as
+        additional to those of their member states among `parties`."""
+        ...
 
 
 def _required(threshold: int | Share, snapshot: Snapshot, strict: bool) -> int:
@@ -66,7 +70,21 @@ def _counted(spec: CountSpec, snapshot: Snapshot) -> set[str]:
     counted = set(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
     for name in spec.excluding:
         counted -= snapshot.members(name) if snapshot.is_group(name) else {name}
-    return counted
+    return counted - snapshot.not_additional(frozenset(counted))
+
+
+def _not_additional_words(spec: CountSpec, snapshot: Snapshot) -> str:
+    """'; the instrument of the European Union is not counted as additional to those of its
+    member States' when the clause left one out of the count."""
+    counted = set(snapshot.parties_with(spec.instruments) & snapshot.members(spec.by))
+    for name in spec.excluding:
+        counted -= snapshot.members(name) if snapshot.is_group(name) else {name}
+    left_out = sorted(snapshot.not_additional(frozenset(counted)))
+    if not left_out:
+        return ""
+    names = join_words(snapshot.name(code) for code in left_out)
+    return (f"; the instrument of {names} is not counted as additional to those of "
+            "its member States")
 
 
 def _among(spec: CountSpec, group_words: Callable[[str], str]) -> str:
@@ -100,6 +118,24 @@ def _weight_total(condition: Weight, snapshot: Snapshot) -> float:
     return sum(snapshot.weight(p, spec.key) for p in parties)
 
 
+def _weight_required(condition: Weight, snapshot: Snapshot) -> float:
+    """The weight needed: a number, or a fraction of the total weight of a group's members."""
+    threshold = condition.weight.at_least
+    if isinstance(threshold, Share):
+        of = sum(snapshot.weight(p, condition.weight.key)
+                 for p in snapshot.members(threshold.of))
+        return threshold.fraction * of
+    return threshold
+
+
+def _weight_words(condition: Weight, snapshot: Snapshot | None) -> str:
+    threshold = condition.weight.at_least
+    if not isinstance(threshold, Share):
+        return f"{threshold:g}"
+    group = snapshot.group_words(threshold.of) if snapshot is not None else threshold.of
+    return f"{threshold.fraction:.0%} of the total of the {group}"
+
+
 def holds(condition: Condition, snapshot: Snapshot) -> bool:
     """Whether the condition is met on the snapshot's day."""
     if isinstance(condition, AllOf):
@@ -114,7 +150,7 @@ def holds(condition: Condition, snapshot: Snapshot) -> bool:
     if isinstance(condition, Including):
         return not _including_missing(condition, snapshot)
     if isinstance(condition, Weight):
-        return _weight_total(condition, snapshot) >= condition.weight.at_least - 1e-9
+        return _weight_total(condition, snapshot) >= _weight_required(condition, snapshot) - 1e-9
     if isinstance(condition, Referendum):
         return snapshot.referendum_gate(condition.referendum.party).open
     if isinstance(condition, FactHolds):
@@ -141,7 +177,8 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
         more = need - have
         return [
             f"needs {more} more instrument{'s' if more != 1 else ''} of {words}{among} "
-            f"({have} of the {need} required: {_threshold_words(condition, snapshot)})"
+            f"({have} of the {need} required: {_threshold_words(condition, snapshot)}"
+            f"{_not_additional_words(spec, snapshot)})"
         ]
     if isinstance(condition, Including):
         missing = _including_missing(condition, snapshot)
@@ -150,9 +187,12 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
     if isinstance(condition, Weight):
         weighted = condition.weight
         total = _weight_total(condition, snapshot)
+        required = _weight_required(condition, snapshot)
+        share = "" if not isinstance(weighted.at_least, Share) else \
+            f": {_weight_words(condition, snapshot)}"
         return [
-            f"needs parties holding {weighted.at_least - total:g} more of {weighted.key!r} "
-            f"({total:g} of the required {weighted.at_least:g})"
+            f"needs parties holding {required - total:g} more of {weighted.key!r} "
+            f"({total:g} of the required {required:g}{share})"
         ]
     if isinstance(condition, Referendum):
         return list(snapshot.referendum_gate(condition.referendum.party).gaps)
@@ -201,7 +241,8 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
             amount = f"{relation} {threshold}"
         if snapshot is not None:
             have, need = _count_status(condition, snapshot)
-            amount += f" ({need} needed, {have} on {snapshot.day})"
+            amount += (f" ({need} needed, {have} on {snapshot.day}"
+                       f"{_not_additional_words(spec, snapshot)})")
         return f"instruments of {kinds(spec.instruments)}{among}: {amount}"
     if isinstance(condition, Including):
         names = list(condition.including.parties)
@@ -215,7 +256,7 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
         return f"{kinds(condition.including.instruments)} by {join_words(names)}"
     if isinstance(condition, Weight):
         weighted = condition.weight
-        return (f"instruments of parties holding at least {weighted.at_least:g} "
+        return (f"instruments of parties holding at least {_weight_words(condition, snapshot)} "
                 f"of {weighted.key!r}")
     if isinstance(condition, Referendum):
         key = condition.referendum.party

@@ -9,12 +9,14 @@ from datetime import date
 from typing import Any, Literal
 
 from .calendar import DayOrTime, day_of
+from .disputes import Reading, readings
 from .errors import Diagnostic
 from .evaluation import Evaluation, PartyHistory, evaluate, in_sentence
 from .record import Act, Record
 from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
 from .spec.vocabulary import CONSENT_KINDS
+from .succession import succession_reasons, succession_view
 
 __all__ = ["BoundPeriod", "PartyStatus", "Reason", "Standing", "Status", "status"]
 
@@ -26,11 +28,13 @@ Standing = Literal[
     "bound",
     "withdrawing",
     "withdrawn",
+    "succeeded",
 ]
 """A party's standing on a day, from none to withdrawn.
 
 consented: it has deposited its instrument of consent but the treaty is not yet
-in force for it; withdrawing: bound, with notice of withdrawal given."""
+in force for it; withdrawing: bound, with notice of withdrawal given; succeeded: a former
+state whose participation has passed to its successor(s)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,9 @@ class PartyStatus:
     declared: bool = True
     bound_periods: tuple[BoundPeriod, ...] = ()
     """Every span during which it was bound, up to the day asked about, in order."""
+    succession: dict[str, Any] | None = None
+    """For a successor or a former state: the succession (predecessor, successor, effective,
+    continuation, act); in the JSON only when there is one."""
 
     @property
     def is_bound(self) -> bool:
@@ -111,6 +118,7 @@ class PartyStatus:
             "notice_given_on": iso(self.notice_given_on),
             "withdrawn_since": iso(self.withdrawn_since),
             "declared_in_treaty": self.declared,
+            **({"succession": self.succession} if self.succession is not None else {}),
         }
 
 
@@ -130,6 +138,8 @@ class Status:
     rejected: tuple[Diagnostic, ...] = ()
     hypothetical: bool = False
     legal_form: str = "treaty"
+    readings: tuple[Reading, ...] = ()
+    """The status under each reading that disregards disputed acts (see disputes.py)."""
 
     @property
     def in_force(self) -> bool:
@@ -155,11 +165,14 @@ class Status:
             "pending": list(self.pending),
             "because": [r.to_json() for r in self.because],
             "rejected": [d.to_json() for d in self.rejected],
+            **({"readings": [r.to_json() for r in self.readings]} if self.readings else {}),
         }
 
 
-def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
-    """The treaty's state and every party's standing at the end of `as_of`."""
+def status(treaty: Treaty, record: Record, as_of: DayOrTime, *,
+           with_readings: bool = True) -> Status:
+    """The treaty's state and every party's standing at the end of `as_of` (and, for
+    disputed acts, under each reading that disregards them)."""
     day = day_of(as_of)
     ev = evaluate(treaty, record)
     snapshot = ev.snapshot(day)
@@ -263,6 +276,8 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
         rejected=tuple(record.rejected) + rejected,
         hypothetical=treaty.hypothetical or uses_scenario,
         legal_form=treaty.legal_form,
+        readings=readings(record, day, lambda other: status(
+            treaty, other, day, with_readings=False)) if with_readings else (),
     )
 
 
@@ -300,6 +315,9 @@ class _PartyTable:
         for act in (history.signature, history.consent, history.notice):
             if act is not None:
                 days.add(act.day)
+        succession = ev.successions.get(history.code)
+        if succession is not None:
+            days.add(succession.effective)
         self.changes = tuple(sorted(d for d in days if d is not None))
         self.spans: dict[tuple[int, str], tuple[
             PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]] = {}
@@ -315,11 +333,14 @@ class _PartyTable:
     def _work_out(self, day: date, state: str, consent_words: str) -> tuple[
             PartyStatus | None, tuple[Reason, ...], tuple[str, ...]]:
         ev, history = self.ev, self.history
-        party = _party_status(history, day)
+        party = succession_view(ev, history, _party_status(history, day), day)
         if not history.declared and party.standing == "none":
             return None, (), ()
         gaps = _party_gaps(ev, history, party, consent_words) if state == "in_force" else []
-        reasons = _party_reasons(ev, history, party, day)
+        if history.succession is not None or history.succeeded_on is not None:
+            reasons = succession_reasons(ev, history, party, day)
+        else:
+            reasons = _party_reasons(ev, history, party, day)
         dropped = ev.dropped.get(history.code)
         if dropped is not None and dropped[0] <= day:
             gaps = []  # out of the treaty: nothing is pending for it

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from .evaluation import Evaluation, evaluate
+from .evaluation import Evaluation, evaluate, in_sentence
 from .record import Act, Record
 from .referendums import resolve
 from .spec.model import Treaty
-from .spec.vocabulary import NEGOTIATION_KINDS
+from .spec.vocabulary import NEGOTIATION_KINDS, SUCCESSION
+from .succession import succession_words
 
 __all__ = ["TimelineEntry", "describe_act", "timeline"]
 
@@ -105,6 +106,8 @@ def describe_act(ev: Evaluation, act: Act) -> str:
         person = f" ({act.person})" if act.person else ""
         text = f": {act.text}" if act.text else ""
         return f"{kind.capitalize()} by {name or 'the parties'}{person}{organ}{text}"
+    if act.kind == SUCCESSION and act.predecessor:
+        return succession_words(ev, act)
     if act.kind in treaty.procedure:
         return f"{kind.capitalize()} by {name}{organ}"
     text = f": {act.text}" if act.text else ""
@@ -157,7 +160,18 @@ def _derived(ev: Evaluation) -> list[TimelineEntry]:
                                  hypothetical=hypothetical, clause=clause))
     for history in sorted(ev.histories.values(), key=lambda h: (h.bound_since or date.max)):
         hypothetical = bool(history.consent and history.consent.hypothetical)
-        if history.bound_since is not None and history.bound_since != ev.in_force_since:
+        succession = ev.successions.get(history.code)
+        if succession is not None:
+            # the successor's standing is the predecessor's, passed on: no entry into force
+            whom = in_sentence(ev.party_name(succession.predecessor))
+            standing = (f": bound since {ev.histories[succession.predecessor].bound_since}"
+                        if succession.continuation else f": bound since {history.bound_since}")
+            if history.bound_since is None:
+                standing = ": a signatory" if history.signature is not None else ""
+            out.append(TimelineEntry(succession.effective, "derived", "succession",
+                                     f"{history.name} holds the standing of {whom}{standing}",
+                                     history.code, hypothetical=succession.act.hypothetical))
+        elif history.bound_since is not None and history.bound_since != ev.in_force_since:
             out.append(TimelineEntry(history.bound_since, "derived", "bound",
                                      f"Entry into force for {history.name}", history.code,
                                      hypothetical=hypothetical, clause=clause))

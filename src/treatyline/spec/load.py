@@ -15,6 +15,7 @@ from ..calendar import day_of
 from ..errors import ISO_ALIASES, Diagnostic, Position, SpecError, did_you_mean
 from ..inputs import check_regular_file, resolve_named_file
 from ..sourcemap import SourceMap, SyntaxProblem, load_yaml
+from ..states import is_state, suggest_state
 from .model import (
     MAX_WINDOW_DAYS,
     AllOf,
@@ -30,6 +31,7 @@ from .model import (
     Treaty,
     Weight,
 )
+from .participants import check_regional_organisations
 from .referendum_checks import check_declarations, check_referendum_key
 from .vocabulary import (
     COMPUTED_GROUPS,
@@ -39,6 +41,7 @@ from .vocabulary import (
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
 )
+from .weights_table import load_weights_table
 
 __all__ = ["load_treaty", "treaty_from_data"]
 
@@ -65,7 +68,8 @@ def treaty_from_data(data: Any, source: SourceMap, base_dir: Path | None = None)
         raise SpecError(_pydantic_diagnostics(exc, data, source)) from None
     treaty._source = source
     treaty._base_dir = str(base_dir) if base_dir else None
-    problems = list(_check_references(treaty, source, base_dir))
+    treaty._table_weights, problems = load_weights_table(treaty, source, base_dir)
+    problems += list(_check_references(treaty, source, base_dir))
     if problems:
         raise SpecError(problems)
     return treaty
@@ -187,18 +191,20 @@ def _check_references(
         if party.code in codes:
             yield Diagnostic(f"party {party.code!r} is declared twice", at)
         codes[party.code] = index
-        if party.kind == "state" and pycountry.countries.get(alpha_2=party.code) is None:
+        if party.kind == "state" and not is_state(party.code):
             yield Diagnostic(
-                f"{party.code!r} is not an ISO 3166-1 alpha-2 state code; for a non-state "
-                "participant set kind: organisation or entity",
+                f"{party.code!r} is not an ISO 3166-1 alpha-2 state code (nor an ISO 3166-3 "
+                "code of a former state); for a non-state participant set kind: organisation "
+                "or entity",
                 at,
-                did_you_mean(party.code, ISO_ALIASES.values()),
+                did_you_mean(party.code, ISO_ALIASES.values()) or suggest_state(party.code),
             )
     for i, depositary in enumerate(treaty.depositary):
         if depositary not in codes:
             yield _unknown("party", depositary, codes, source.at(("depositary", i)),
                            " as depositary (declare it among the parties)")
     groups = set(treaty.groups)
+    yield from check_regional_organisations(treaty, source, codes, groups)
     for name in groups & COMPUTED_GROUPS:
         yield Diagnostic(
             f"group {name!r} is computed from the record and cannot be declared",
@@ -207,7 +213,7 @@ def _check_references(
     roles = {role for party in treaty.parties for role in party.roles}
     for name, declared in treaty.groups.items():
         for i, member in enumerate(declared.members):
-            if member not in codes:
+            if member not in codes and not (treaty.open_to == "all_states" and is_state(member)):
                 yield _unknown("party", member, codes, source.at(("groups", name, "members", i)))
         for i, role in enumerate(declared.roles):
             if role not in roles:
@@ -445,16 +451,20 @@ def _check_condition(
         base = (*path, "including")
         yield from instruments(condition.including.instruments, (*base, "instruments"))
         for i, name in enumerate(condition.including.parties):
-            if name not in party_or_group:
+            if name not in party_or_group and not (treaty.open_to == "all_states"
+                                                   and is_state(name)):
                 yield _unknown("party or group", name, party_or_group,
                                source.at((*base, "parties", i)))
     elif isinstance(condition, Weight):
         base = (*path, "weight")
         yield from instruments(condition.weight.instruments, (*base, "instruments"))
         yield from group(condition.weight.by, (*base, "by"))
-        if not any(condition.weight.key in p.weights for p in treaty.parties):
+        if condition.weight.key not in treaty.weight_keys():
             yield Diagnostic(f"no party declares a weight named {condition.weight.key!r}",
-                             source.at((*base, "key")))
+                             source.at((*base, "key")),
+                             did_you_mean(condition.weight.key, treaty.weight_keys()))
+        if isinstance(condition.weight.at_least, Share):
+            yield from group(condition.weight.at_least.of, (*base, "at_least", "of"))
     elif isinstance(condition, Referendum):
         yield from check_referendum_key(treaty, condition.referendum.party,
                                         source.at((*path, "referendum")))

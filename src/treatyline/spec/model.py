@@ -69,6 +69,7 @@ __all__ = [
     "ProvisionalApplication",
     "Referendum",
     "ReferendumSpec",
+    "RegionalOrganisation",
     "RequiredAct",
     "RoutePoint",
     "Share",
@@ -235,6 +236,19 @@ class _GroupBody(Clause):
 Group = Annotated[_GroupBody, BeforeValidator(_group_shorthand)]
 
 
+class RegionalOrganisation(Clause):
+    """A regional economic integration organisation that is a party beside its member
+    states, and the clause on how its instrument counts ('the instrument deposited by a
+    regional economic integration organization shall not be counted as additional to those
+    deposited by its member States', Paris Art. 21(4), Kyoto Art. 25(3))."""
+
+    members: tuple[str, ...] = Field(
+        min_length=1, description="Its member states: party codes, state codes or groups.")
+    counted_as_additional: bool = Field(
+        False, description="False (the clause above): in a count of instruments, its "
+        "instrument does not count once one of its member states has deposited one.")
+
+
 # --- areas (declared here; evaluated by the territory engine) -----------------
 
 
@@ -343,7 +357,10 @@ class WeightSpec(_Model):
     instruments: tuple[str, ...] = (CONSENT,)
     key: str = Field(description="Which of the parties' weights to add up.")
     by: str = "parties"
-    at_least: float
+    at_least: float | Share = Field(
+        description="A total weight, or {fraction, of}: that fraction of the total weight of "
+        "a group's members ('at least 55 per cent of the total ... of the Parties included in "
+        "Annex I').")
 
 
 class Weight(_Model):
@@ -464,7 +481,8 @@ class ProcedureStep(Clause):
         False, description="signature only: binds without ratification (definitive signature)."
     )
     open_to: str | None = Field(
-        None, description="accession only: 'any_state', or a group; default: declared parties."
+        None, description="'any_state' (any state may make this act without being declared), "
+        "or a group; default: declared parties."
     )
     joins: tuple[str, ...] = Field((), description="accession only: groups the new party joins.")
     held_by: str | None = Field(None, description="referendum only: the party holding it.")
@@ -774,6 +792,15 @@ class Treaty(_Model):
     legal_form_note: str | None = None
     note: str | None = None
     parties: tuple[Party, ...] = Field(min_length=1)
+    open_to: Literal["all_states"] | None = Field(
+        None, description="all_states: any state (an ISO 3166-1 code, or an ISO 3166-3 code of "
+        "a former state) may sign and deposit instruments without being declared.")
+    weights_table: str | None = Field(
+        None, description="A CSV file, relative to the treaty file, of the parties' weights: "
+        "a column 'party', then one column per weight key.")
+    regional_organisations: dict[str, RegionalOrganisation] = Field(
+        default_factory=dict, description="Declared organisation parties that are regional "
+        "economic integration organisations, with their member states.")
     groups: dict[str, Group] = Field(default_factory=dict)
     areas: dict[str, Area] = Field(default_factory=dict)
     facts: dict[str, Fact] = Field(default_factory=dict)
@@ -793,6 +820,8 @@ class Treaty(_Model):
 
     _source: SourceMap | None = PrivateAttr(None)
     _base_dir: str | None = PrivateAttr(None)
+    _table_weights: dict[str, dict[str, float]] = PrivateAttr(default_factory=dict)
+    _table_keys: tuple[str, ...] = PrivateAttr(())
 
     @property
     def source_map(self) -> SourceMap | None:
@@ -804,3 +833,18 @@ class Treaty(_Model):
 
     def party(self, code: str) -> Party | None:
         return next((p for p in self.parties if p.code == code), None)
+
+    def weight(self, code: str, key: str) -> float:
+        """A party's weight named `key`: declared inline or in the weights table; 0 if none."""
+        found = self.party(code)
+        if found is not None and key in found.weights:
+            return found.weights[key]
+        return self._table_weights.get(code, {}).get(key, 0.0)
+
+    def weight_keys(self) -> set[str]:
+        """Every weight key some party has."""
+        keys = {key for p in self.parties for key in p.weights}
+        keys.update(self._table_keys)  # the table's columns, even if a row was wrong
+        for weights in self._table_weights.values():
+            keys.update(weights)
+        return keys

@@ -11,6 +11,7 @@ __all__ = [
     "INSTRUMENT_KINDS",
     "MONITORING_KINDS",
     "NEGOTIATION_KINDS",
+    "SUCCESSION",
     "WITHDRAWAL_KINDS",
 ]
 
@@ -21,6 +22,10 @@ CONSENT_KINDS = frozenset({"ratification", "acceptance", "approval", "accession"
 """Instruments of consent to be bound (a definitive signature counts too)."""
 
 WITHDRAWAL_KINDS = frozenset({"denunciation", "withdrawal"})
+
+SUCCESSION = "succession"
+"""A state's notification that it succeeds a former state (or continues its participation):
+its standing is computed from the predecessor's acts."""
 
 INSTRUMENT_KINDS = frozenset(
     {
@@ -34,6 +39,7 @@ INSTRUMENT_KINDS = frozenset(
         "declaration",
         "depositary_notification",
         "termination",
+        SUCCESSION,
     }
 )
 """Acts of the treaty procedure; a treaty file declares which of them it uses."""
