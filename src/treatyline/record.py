@@ -31,9 +31,13 @@ from .inputs import check_regular_file, read_input_text
 from .sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .spec.model import DayOrTimeField, Treaty
 from .spec.vocabulary import (
+    CONSENT_KINDS,
     FACT_KIND,
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
+    REVOCATION_OF_CONSENT,
+    REVOCATION_OF_WITHDRAWAL,
+    WITHDRAWAL_KINDS,
 )
 
 __all__ = ["Act", "Delegation", "Record", "load_record", "record_from_rows"]
@@ -599,7 +603,9 @@ def _acts_from_rows(
         if problems:
             rejected.extend(problems)
             continue
-        if act.kind == "accession" and act.party and act.party not in checker.codes:
+        if act.party and act.party not in checker.codes and checker.may_accede(act):
+            # an acceding state, or one that acceded (its later acts are checked in time
+            # order by the evaluation, which needs it among the parties)
             country = pycountry.countries.get(alpha_2=act.party)
             new_parties[act.party] = country.name if country else act.party
         acts.append(act)
@@ -704,7 +710,7 @@ class _ActChecker:
         self.codes = {p.code for p in treaty.parties}
         self.kinds = (
             set(treaty.procedure) | set(treaty.act_kinds) | NEGOTIATION_KINDS | MONITORING_KINDS
-            | {FACT_KIND}
+            | {FACT_KIND} | _revocations_allowed(treaty)
         )
 
     def check(self, act: Act, locator: RowLocator, position: Position) -> Iterator[Diagnostic]:
@@ -713,12 +719,18 @@ class _ActChecker:
         def at(name: str) -> Position:
             return locator.at(name, position)
 
+        if act.kind in _REVOCATIONS and act.kind not in self.kinds:
+            what = ("an instrument of consent" if act.kind == REVOCATION_OF_CONSENT
+                    else "a withdrawal or denunciation")
+            yield Diagnostic(f"act {ref}: {act.kind} revokes {what}, and this treaty's "
+                             "procedure has none", at("kind"))
+            return
         if act.kind not in self.kinds:
             yield Diagnostic(
                 f"act {ref}: act kind {act.kind!r} is not defined by this treaty's procedure "
                 "and is not a negotiation act", at("kind"), did_you_mean(act.kind, self.kinds))
             return
-        is_procedure = act.kind in self.treaty.procedure
+        is_procedure = act.kind in self.treaty.procedure or act.kind in _REVOCATIONS
         if act.kind == FACT_KIND:
             if act.fact is None:
                 yield Diagnostic(f"act {ref}: a fact act names the fact (fact: ...)",
@@ -729,7 +741,7 @@ class _ActChecker:
         if is_procedure and act.party is None and act.kind != "termination":
             yield Diagnostic(f"act {ref}: a {act.kind} needs the party that made it",
                              at("kind"))
-        if act.party is not None and act.party not in self.codes and not self._may_accede(act):
+        if act.party is not None and act.party not in self.codes and not self.may_accede(act):
             yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty",
                              at("party"), did_you_mean(act.party, self.codes))
         for participant in act.parties:
@@ -758,11 +770,31 @@ class _ActChecker:
                 yield Diagnostic(f"act {ref}: a referendum result needs yes_share (0 to 1)",
                                  at("kind"))
 
-    def _may_accede(self, act: Act) -> bool:
-        if act.kind != "accession" or act.party is None:
+    def may_accede(self, act: Act) -> bool:
+        """Whether a state the treaty does not declare may make this act: any act of the
+        procedure, when accession is open to any state (whether it acceded first is
+        settled by the evaluation, in time order, whatever order the files list acts in)."""
+        if act.party is None or (act.kind not in self.treaty.procedure
+                                 and act.kind not in _REVOCATIONS):
             return False
         step = self.treaty.procedure.get("accession")
         return step is not None and step.open_to == "any_state" and _is_state(act.party)
+
+
+_REVOCATIONS = frozenset({REVOCATION_OF_CONSENT, REVOCATION_OF_WITHDRAWAL})
+
+
+def _revocations_allowed(treaty: Treaty) -> set[str]:
+    """The revocations a record may hold: of consent when the procedure has an instrument
+    of consent, of a notice when it has withdrawal or denunciation."""
+    kinds = set(treaty.procedure)
+    signature = treaty.procedure.get("signature")
+    allowed = set()
+    if kinds & CONSENT_KINDS or (signature is not None and signature.definitive):
+        allowed.add(REVOCATION_OF_CONSENT)
+    if kinds & WITHDRAWAL_KINDS:
+        allowed.add(REVOCATION_OF_WITHDRAWAL)
+    return allowed
 
 
 def _is_state(code: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from .evaluation import Evaluation, evaluate
 from .record import Act, Record
 from .spec.model import Treaty
-from .spec.vocabulary import NEGOTIATION_KINDS
+from .spec.vocabulary import NEGOTIATION_KINDS, REVOCATION_KINDS
 
 __all__ = ["TimelineEntry", "describe_act", "timeline"]
 
@@ -66,7 +66,7 @@ def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
 def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
     if act.kind in NEGOTIATION_KINDS:
         return "negotiation"
-    if act.kind in treaty.procedure:
+    if act.kind in treaty.procedure or act.kind in REVOCATION_KINDS:
         return "instrument"
     if act.kind == "fact":
         return "fact"
@@ -109,7 +109,7 @@ def describe_act(ev: Evaluation, act: Act) -> str:
         person = f" ({act.person})" if act.person else ""
         text = f": {act.text}" if act.text else ""
         return f"{kind.capitalize()} by {name or 'the parties'}{person}{organ}{text}"
-    if act.kind in treaty.procedure:
+    if act.kind in treaty.procedure or act.kind in REVOCATION_KINDS:
         return f"{kind.capitalize()} by {name}{organ}"
     text = f": {act.text}" if act.text else ""
     return f"{kind.capitalize()}{' by ' + name if name else ''}{organ}{text}"
@@ -131,21 +131,24 @@ def _derived(ev: Evaluation) -> list[TimelineEntry]:
                                      "The conditions for entry into force are met",
                                      hypothetical=hypothetical, clause=clause))
         bound = sorted(h.name for h in ev.histories.values()
-                       if h.bound_since == ev.in_force_since)
+                       if h.lives[0].bound_since == ev.in_force_since)
         out.append(TimelineEntry(ev.in_force_since, "derived", "entry_into_force",
                                  f"Entry into force for {', '.join(bound)}",
                                  hypothetical=hypothetical, clause=clause))
-    for history in sorted(ev.histories.values(), key=lambda h: (h.bound_since or date.max)):
-        hypothetical = bool(history.consent and history.consent.hypothetical)
-        if history.bound_since is not None and history.bound_since != ev.in_force_since:
-            out.append(TimelineEntry(history.bound_since, "derived", "bound",
-                                     f"Entry into force for {history.name}", history.code,
+    lives = [(history, life) for history in ev.histories.values() for life in history.lives]
+    for history, life in sorted(lives, key=lambda hl: (hl[1].bound_since or date.max)):
+        hypothetical = bool(life.consent and life.consent.hypothetical)
+        if life.bound_since is not None and (life.bound_since != ev.in_force_since
+                                             or life is not history.lives[0]):
+            again = " again" if life is not history.lives[0] else ""
+            out.append(TimelineEntry(life.bound_since, "derived", "bound",
+                                     f"Entry into force for {history.name}{again}", history.code,
                                      hypothetical=hypothetical, clause=clause))
-        if history.withdrawn_since is not None and history.notice is not None:
-            out.append(TimelineEntry(history.withdrawn_since, "derived", "withdrawal_effective",
+        if life.withdrawn_since is not None and life.notice is not None:
+            out.append(TimelineEntry(life.withdrawn_since, "derived", "withdrawal_effective",
                                      f"{history.name} ceases to be a party", history.code,
-                                     hypothetical=history.notice.hypothetical,
-                                     clause=treaty.procedure[history.notice.kind].article))
+                                     hypothetical=life.notice.hypothetical,
+                                     clause=treaty.procedure[life.notice.kind].article))
     if ev.terminated_since is not None:
         out.append(TimelineEntry(ev.terminated_since, "derived", "terminated",
                                  "The treaty is terminated"))
