@@ -82,6 +82,11 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             note = f"notice given {party.notice_given_on}"
         if party.withdrawn_since:
             note = f"withdrawn since {party.withdrawn_since}"
+        periods = party.bound_periods
+        if len(periods) > 1 or (periods and periods[-1].until is not None):
+            # a party that left (and perhaps rejoined): every period, not just the last
+            spans = ", ".join(f"{p.since} to {p.until or 'now'}" for p in periods)
+            note = (note + "; " if note else "") + f"bound {spans}"
         if not party.declared:
             note = (note + "; " if note else "") + "acceded (not an original party)"
         table.add_row(*_plain(
