@@ -130,7 +130,8 @@ class Record:
     rejected: tuple[Diagnostic, ...] = ()
     files: tuple[str, ...] = ()
     new_parties: Mapping[str, str] = field(default_factory=dict)
-    """States not declared in the treaty that acceded (code → name)."""
+    """States not declared in the treaty that acceded, or made another act of its procedure
+    while accession is open to any state (code → name)."""
 
     def __post_init__(self) -> None:
         acts = self.acts
