@@ -458,3 +458,35 @@ def test_a_revocation_may_be_declared_to_give_its_article(tmp_path: Path, kind: 
                                  f"procedure:\n  {kind}: {{article: VCLT Art. 68}}\n")
     treaty = write_treaty(tmp_path, declared)
     assert treaty.procedure[kind].article == "VCLT Art. 68"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(min_value=2015, max_value=2030),
+                          st.sampled_from(["US", "FR"]),
+                          st.sampled_from(["acceptance", "withdrawal",
+                                           "revocation_of_withdrawal",
+                                           "revocation_of_consent"])),
+                max_size=8),
+       st.randoms(use_true_random=False))
+def test_the_order_of_the_file_does_not_change_a_life(
+        acts: list[tuple[int, str, str]], rng: object) -> None:
+    """Lives are settled in time order, whatever order the file lists the acts in (acts of
+    one day included: a revocation comes after what it revokes)."""
+    import random
+    from tempfile import TemporaryDirectory
+    assert isinstance(rng, random.Random)
+    lines = [f"- {{id: a{i}, date: {year}-01-01, kind: {kind}, party: {party}}}"
+             for i, (year, party, kind) in enumerate(acts)]
+    lines.append("- {id: de, date: 2015-06-01, kind: acceptance, party: DE}")
+    shuffled = list(lines)
+    rng.shuffle(shuffled)
+    with TemporaryDirectory() as folder:
+        tmp_path = Path(folder)
+        treaty = write_treaty(tmp_path, AGREEMENT)
+        original = write_record(tmp_path, treaty, "\n".join(lines))
+        permuted = write_record(tmp_path, treaty, "\n".join(shuffled))
+        for year in range(2015, 2032):
+            day = f"{year}-06-01"
+            first, second = at(treaty, original, day), at(treaty, permuted, day)
+            assert first.to_json()["parties"] == second.to_json()["parties"]
+            assert sorted(rejections(first)) == sorted(rejections(second))

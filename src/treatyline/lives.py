@@ -75,6 +75,12 @@ def place_of(act: Act) -> str:
     return act.label or "the record"
 
 
+def _named_if_earlier(earlier: Act, act: Act) -> str:
+    """' (place)' of an earlier act, when it came on an earlier day: acts of one day are
+    simultaneous, and which of them the files list first must not change a message."""
+    return f" ({place_of(earlier)})" if earlier.day < act.day else ""
+
+
 def _kind(act: Act) -> str:
     return "definitive signature" if act.kind == "signature" else act.kind.replace("_", " ")
 
@@ -98,9 +104,7 @@ def new_consent_conflict(life: Life, act: Act, name: str, bound_since: date | No
                 "and a new instrument counts only once the withdrawal has taken effect")
     state = (f"it is bound by it since {bound_since}"
              if bound_since is not None and bound_since <= act.day else "it still stands")
-    # acts of one day are simultaneous: which of two is "earlier" depends only on the order
-    # of the files, so its place is named only when it came on an earlier day
-    where = f" ({place_of(earlier)})" if earlier.day < act.day else ""
+    where = _named_if_earlier(earlier, act)
     return (f"{head}: {name} already deposited its {_kind(earlier)} on {earlier.day}"
             f"{where} and {state}; a new instrument counts only after a withdrawal has "
             "taken effect or the earlier one has been revoked")
@@ -114,8 +118,8 @@ def revoke_notice(life: Life, act: Act, name: str, clause: str) -> str | None:
         if life.revoked_notices:
             earlier, revocation, _ = life.revoked_notices[-1]
             return (f"{head}: {name}'s notice of {earlier.kind} of {earlier.day} "
-                    f"({place_of(earlier)}) was already revoked on {revocation.day} "
-                    f"({place_of(revocation)}), and no notice is pending")
+                    f"({place_of(earlier)}) was already revoked on {revocation.day}"
+                    f"{_named_if_earlier(revocation, act)}, and no notice is pending")
         return f"{head}: {name} has given no notice of withdrawal or denunciation to revoke"
     if withdrawn <= act.day:
         return (f"{head}: {name}'s notice of {notice.kind} of {notice.day} "
@@ -135,8 +139,8 @@ def revoke_consent(life: Life, act: Act, name: str, bound_since: date | None) ->
         return f"{head}: {name} has deposited no instrument of consent to revoke"
     if life.consent_revoked is not None:
         return (f"{head}: {name}'s {_kind(earlier)} of {earlier.day} ({place_of(earlier)}) "
-                f"was already revoked on {life.consent_revoked.day} "
-                f"({place_of(life.consent_revoked)})")
+                f"was already revoked on {life.consent_revoked.day}"
+                f"{_named_if_earlier(life.consent_revoked, act)}")
     if life.withdrawn_since is not None and life.withdrawn_since <= act.day:
         return (f"{head}: {name} is no longer bound: its withdrawal took effect on "
                 f"{life.withdrawn_since}")
