@@ -22,7 +22,14 @@ import pycountry
 
 from .calendar import day_of
 from .errors import Diagnostic
-from .lives import Life, new_consent_conflict, place_of, revoke_consent, revoke_notice
+from .lives import (
+    Life,
+    begins_new_life,
+    new_consent_conflict,
+    place_of,
+    revoke_consent,
+    revoke_notice,
+)
 from .record import Act, Record
 from .rules import ReferendumResult, holds, shortfalls
 from .spec.model import Treaty
@@ -561,11 +568,14 @@ class _Pass:
 
     def _open_life(self, history: PartyHistory, act: Act) -> None:
         """Count an instrument of consent: the party's first, or a new one after its last
-        ended (withdrawal in effect, or consent revoked), which begins a new life."""
-        if history.consent is not None:
-            history.lives.append(Life())
-        history.consent = act
+        ended (withdrawal in effect, or consent revoked), which begins a new life; a further
+        one while the first awaits entry into force leaves the life as it is."""
         self._note(CONSENT, history.code, act.day)
+        if begins_new_life(history.lives[-1], act):
+            history.lives.append(Life())
+        elif history.consent is not None:
+            return  # a further instrument while the first awaits entry into force
+        history.consent = act
         for kind in (act.kind, CONSENT):  # a revoked instrument counts again from today
             spans = self.ev.lapses.get((kind, history.code))
             if spans and spans[-1][1] is None:

@@ -86,10 +86,11 @@ def _kind(act: Act) -> str:
 
 
 def new_consent_conflict(life: Life, act: Act, name: str, bound_since: date | None) -> str | None:
-    """Why a new instrument of consent cannot count while `life` (the party's latest) stands;
-    None when it can: the life has no instrument yet, its instrument was revoked, or its
-    withdrawal has taken effect (the party rejoins: the caller opens a new life).
-    `bound_since`: when the life's instrument binds the party, if known."""
+    """Why a new instrument of consent cannot count while `life` (the party's latest) stands:
+    the party is bound by it, or has given notice; None when it can: the life has no
+    instrument yet, its instrument was revoked or does not yet bind, or its withdrawal has
+    taken effect (the party rejoins). `bound_since`: when the life's instrument binds the
+    party, if known."""
     earlier = life.consent
     if earlier is None or life.consent_revoked is not None:
         return None
@@ -102,12 +103,25 @@ def new_consent_conflict(life: Life, act: Act, name: str, bound_since: date | No
                 f"({place_of(notice)}), which takes effect on {withdrawn}; until then it is "
                 f"still bound by its {_kind(earlier)} of {earlier.day} ({place_of(earlier)}), "
                 "and a new instrument counts only once the withdrawal has taken effect")
-    state = (f"it is bound by it since {bound_since}"
-             if bound_since is not None and bound_since <= act.day else "it still stands")
+    if bound_since is None or bound_since > act.day:
+        # a further instrument before the first binds the party: it counts for its kind
+        # (one more instrument never delays entry into force) and the life keeps the first
+        return None
     where = _named_if_earlier(earlier, act)
     return (f"{head}: {name} already deposited its {_kind(earlier)} on {earlier.day}"
-            f"{where} and {state}; a new instrument counts only after a withdrawal has "
-            "taken effect or the earlier one has been revoked")
+            f"{where} and is bound by it since {bound_since}; a new instrument counts only "
+            "after a withdrawal has taken effect")
+
+
+
+def begins_new_life(life: Life, act: Act) -> bool:
+    """Whether an instrument of consent that counts begins a new life: the latest life's
+    instrument was revoked, or its withdrawal has taken effect."""
+    if life.consent is None:
+        return False
+    if life.consent_revoked is not None:
+        return True
+    return life.withdrawn_since is not None and life.withdrawn_since <= act.day
 
 
 def revoke_notice(life: Life, act: Act, name: str, clause: str) -> str | None:
