@@ -60,11 +60,14 @@ _RANK = {
 are both valid, in that order."""
 
 
-def _within_day(act: Act) -> tuple[int, str, str, str, str]:
+def _within_day(act: Act) -> tuple[int, str, str, str, str, str]:
     moment = act.date
     # timed acts in UTC order, then untimed ones ("~" sorts after any digit)
     when = moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else "~"
-    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "")
+    # last, the id: which of two like acts of one day a message names as the earlier must
+    # not depend on the order of the files
+    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "",
+            act.id or "")
 
 
 @dataclass
