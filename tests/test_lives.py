@@ -490,3 +490,21 @@ def test_the_order_of_the_file_does_not_change_a_life(
             first, second = at(treaty, original, day), at(treaty, permuted, day)
             assert first.to_json()["parties"] == second.to_json()["parties"]
             assert sorted(rejections(first)) == sorted(rejections(second))
+
+
+def test_a_revocation_of_consent_revokes_the_further_instruments_too(tmp_path: Path) -> None:
+    text = AGREEMENT.replace("  acceptance: {article: Article 20}",
+                             "  acceptance: {article: Article 20}\n  ratification: {}")
+    text = text.replace("when: {count: {at_least: 2}}",
+                        "when: {count: {instruments: [acceptance, ratification], at_least: 2}}")
+    treaty = write_treaty(tmp_path, text)
+    record = write_record(tmp_path, treaty, """
+        - {date: 2016-01-01, kind: acceptance, party: US}
+        - {date: 2016-02-01, kind: ratification, party: US}
+        - {date: 2016-03-01, kind: revocation_of_consent, party: US}
+        - {date: 2016-04-01, kind: acceptance, party: FR}
+    """)
+    result = at(treaty, record, "2017-01-01")
+    assert not result.rejected
+    assert result.state == "not_in_force"  # the count of two has only France's
+    assert result.parties["US"].consent is None

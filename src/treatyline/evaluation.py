@@ -577,7 +577,8 @@ class _Pass:
         if begins_new_life(history.lives[-1], act):
             history.lives.append(Life())
         elif history.consent is not None:
-            return  # a further instrument while the first awaits entry into force
+            history.lives[-1].further.append(act)  # while the first awaits entry into force
+            return
         history.consent = act
         for kind in (act.kind, CONSENT):  # a revoked instrument counts again from today
             spans = self.ev.lapses.get((kind, history.code))
@@ -600,7 +601,8 @@ class _Pass:
         bound = ev.bound_since_for(life.consent.day) if life.consent else None
         problem = revoke_consent(life, act, name, bound)
         if problem is None and life.consent is not None:
-            for kind in (life.consent.kind, CONSENT):
+            kinds = dict.fromkeys([life.consent.kind, *(a.kind for a in life.further), CONSENT])
+            for kind in kinds:
                 ev.lapses.setdefault((kind, party), []).append((act.day, None))
                 self.snap.note_revoked(kind, party)
         return problem

@@ -29,6 +29,9 @@ class Life:
     """The notice of withdrawal or denunciation that stands (not revoked)."""
     withdrawn_since: date | None = None
     consent_revoked: Act | None = None
+    further: list[Act] = field(default_factory=list)
+    """Instruments of consent deposited while `consent` awaited entry into force: they count
+    for their kinds, and are revoked with it."""
     revoked_notices: list[tuple[Act, Act, date]] = field(default_factory=list)
     """(notice, revocation, the day it would have taken effect): notices revoked in time."""
 
