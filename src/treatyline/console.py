@@ -55,6 +55,10 @@ def _day(value: object) -> str:
 def status_headline(status: Status) -> Text:
     if status.state == "in_force":
         text = Text(f"IN FORCE since {status.in_force_since}", style="bold green")
+    elif status.state == "terminated" and status.in_force_since is None:
+        # ended before it ever entered into force: null and void (a failed referendum)
+        text = Text(f"TERMINATED since {status.terminated_since}: null and void, never in "
+                    "force", style="bold red")
     elif status.state == "terminated":
         text = Text(f"TERMINATED since {status.terminated_since}", style="bold red")
     else:

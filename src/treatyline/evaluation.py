@@ -13,9 +13,9 @@ import copy
 import weakref
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 
 import pycountry
@@ -31,8 +31,20 @@ from .lives import (
     revoke_notice,
 )
 from .record import Act, Record
-from .rules import ReferendumResult, holds, shortfalls
+from .referendums import (
+    Gate,
+    ReferendumResult,
+    closes_on,
+    closing_words,
+    declarations,
+    gate_on,
+    judge,
+    opens_on,
+    resolve,
+)
+from .rules import holds, shortfalls
 from .spec.model import Treaty
+from .spec.referendum_model import ReferendumDeclaration
 from .spec.vocabulary import (
     CONSENT,
     CONSENT_KINDS,
@@ -138,6 +150,13 @@ class Evaluation:
     first: dict[str, dict[str, date]] = field(default_factory=lambda: defaultdict(dict))
     """act kind (and 'consent') → party → the first day it made a valid act of that kind"""
     referendums: dict[str, list[ReferendumResult]] = field(default_factory=dict)
+    """declared referendum's name → its votes in time order"""
+    void_since: date | None = None
+    """The day the treaty became null and void before entering into force (a referendum
+    whose rejection voids it, or its deadline passed); `terminated_since` is that day too."""
+    void_reason: str | None = None
+    dropped: dict[str, tuple[date, str]] = field(default_factory=dict)
+    """Parties out of the treaty since a day (their referendum rejected it, drop_out)."""
     facts: dict[str, date] = field(default_factory=dict)
     joins: dict[str, dict[str, date]] = field(default_factory=lambda: defaultdict(dict))
     counted: list[Act] = field(default_factory=list)
@@ -209,6 +228,9 @@ class Evaluation:
             days.update(parties.values())
         for results in self.referendums.values():
             days.update(r.day for r in results)
+        days.update(d for d, _ in self.dropped.values())
+        days.update(spec.deadline + _ONE_DAY for spec in self.referendum_declarations.values()
+                    if spec.deadline is not None)
         for h in self.histories.values():
             for life in h.lives:
                 days.update(d for d in (life.bound_since, life.withdrawn_since) if d is not None)
@@ -217,6 +239,38 @@ class Evaluation:
         return tuple(sorted(days))
 
 
+    @property
+    def referendum_declarations(self) -> dict[str, ReferendumDeclaration]:
+        found = self.memo.get("referendum_declarations")
+        if not isinstance(found, dict):
+            found = self.memo["referendum_declarations"] = declarations(self.treaty)
+        return found
+
+    def referendum_place(self, name: str) -> str:
+        """'the referendum in Northern Ireland': where the declared referendum is held."""
+        spec = self.referendum_declarations[name]
+        place = in_sentence(self.party_name(spec.held_by))
+        if spec.jurisdiction and spec.jurisdiction != spec.held_by:
+            found = pycountry.subdivisions.get(code=spec.jurisdiction)  # type: ignore[no-untyped-call]
+            place = str(found.name) if found is not None else spec.jurisdiction
+        return f"the referendum in {place}"
+
+    def referendum_gate(self, key: str, day: date, facts: dict[str, date]) -> Gate:
+        name = resolve(self.referendum_declarations, key)
+        if name is None:
+            return Gate(False, (f"no referendum named {key!r} is declared",))
+        spec = self.referendum_declarations[name]
+
+        def fact_text(fact: str) -> str:
+            declared = self.treaty.facts.get(fact)
+            return declared.description if declared else fact
+
+        return gate_on(spec, self.referendums.get(name, []), facts, day,
+                       self.referendum_place(name), in_sentence(self.party_name(spec.held_by)),
+                       fact_text)
+
+
+_ONE_DAY = timedelta(days=1)
 _SNAPSHOTS_KEPT = 64
 """Snapshots an evaluation keeps for re-use (each holds a few sets of party codes)."""
 
@@ -251,7 +305,6 @@ class DaySnapshot:
         treaty = evaluation.treaty
         self._with: dict[str, set[str]] = defaultdict(set)
         self._joined: dict[str, set[str]] = defaultdict(set)
-        self._referendum: dict[str, ReferendumResult] = {}
         self._facts: dict[str, date] = {}
         self._bound: set[str] | None = None
         """Who is bound on `day`, fixed by `at`; None during the pass, which works it out
@@ -283,10 +336,6 @@ class DaySnapshot:
                 snap._with[kind].discard(party)
         for group, parties in evaluation.joins.items():
             snap._joined[group] = {p for p, d in parties.items() if d <= day}
-        for party, results in evaluation.referendums.items():
-            best = _best_referendum([r for r in results if r.day <= day])
-            if best is not None:
-                snap._referendum[party] = best
         snap._facts = {f: d for f, d in evaluation.facts.items() if d <= day}
         snap._bound = {code for code, h in evaluation.histories.items() if h.bound_on(day)}
         return snap
@@ -298,10 +347,6 @@ class DaySnapshot:
 
     def note_join(self, group: str, party: str) -> None:
         self._joined[group].add(party)
-
-    def note_referendum(self, party: str, result: ReferendumResult) -> None:
-        current = self._referendum.get(party)
-        self._referendum[party] = _best_referendum([r for r in (current, result) if r]) or result
 
     def note_fact(self, fact: str, day: date) -> None:
         self._facts.setdefault(fact, day)
@@ -320,6 +365,13 @@ class DaySnapshot:
         return frozenset(found)
 
     def members(self, group: str) -> frozenset[str]:
+        found = self._members(group)
+        dropped = self.evaluation.dropped
+        if dropped:  # a party whose referendum took it out is no longer counted anywhere
+            found = found - {p for p, (d, _) in dropped.items() if d <= self.day}
+        return found
+
+    def _members(self, group: str) -> frozenset[str]:
         if group in self._static:
             return self._static[group] | frozenset(self._joined.get(group, ()))
         if group == "parties":
@@ -348,6 +400,11 @@ class DaySnapshot:
             if since is not None and since <= self.day and (withdrawn is None
                                                             or withdrawn > self.day):
                 found.add(code)
+        if found and ev.referendum_declarations:  # not bound while its own vote is pending
+            for name, spec in ev.referendum_declarations.items():
+                opened = opens_on(spec, ev.referendums.get(name, []), self._facts)
+                if spec.held_by in found and (opened is None or opened > self.day):
+                    found.discard(spec.held_by)
         return frozenset(found)
 
     def is_group(self, name: str) -> bool:
@@ -358,8 +415,13 @@ class DaySnapshot:
         found = self.evaluation.treaty.party(party)
         return found.weights.get(key, 0.0) if found else 0.0
 
-    def referendum(self, party: str) -> ReferendumResult | None:
-        return self._referendum.get(party)
+    def referendum_gate(self, key: str) -> Gate:
+        return self.evaluation.referendum_gate(key, self.day, self._facts)
+
+    def referendum_place(self, key: str) -> str:
+        ev = self.evaluation
+        name = resolve(ev.referendum_declarations, key)
+        return ev.referendum_place(name) if name is not None else f"the referendum {key}"
 
     def fact_day(self, fact: str) -> date | None:
         return self._facts.get(fact)
@@ -382,15 +444,6 @@ class DaySnapshot:
         if group == "bound":
             return "parties bound"  # 'needs 1 more instrument ... by parties bound'
         return group.replace("_", " ")
-
-
-def _best_referendum(results: Iterable[ReferendumResult]) -> ReferendumResult | None:
-    """The first approving referendum that counts; failing that, the latest one."""
-    ordered = sorted(results, key=lambda r: r.day)
-    for result in ordered:
-        if result.approved and result.counts:
-            return result
-    return ordered[-1] if ordered else None
 
 
 # --- the pass --------------------------------------------------------------------------------
@@ -435,9 +488,10 @@ class _Pass:
             self._on_hold = []
             for act in todays:
                 self._try(act, accepted, refused)
-            procedural = [a for a in accepted
-                          if a.kind in self.treaty.procedure or a.kind == FACT_KIND]
-            if procedural:  # negotiation and other acts date nothing in the procedure
+            self._close_referendums(day)
+            procedural = [a for a in accepted if a.kind in self.treaty.procedure
+                          or a.kind in (FACT_KIND, "referendum")]
+            if procedural and ev.void_since is None:  # negotiation etc. date nothing
                 if ev.conditions_met_on is None and holds(eif.when, self.snap):
                     ev.conditions_met_on = day
                     ev.in_force_since = eif.in_force_from(day, self.treaty.adopted)
@@ -449,6 +503,7 @@ class _Pass:
                     ev.provisional_met_on = day
             ev.rejected.extend((act, Diagnostic(problem, act.position))
                                for act, problem in refused.values())
+        self._close_referendums(date.max)  # a deadline after the last act
         self._settle_parties()
         return ev
 
@@ -487,6 +542,8 @@ class _Pass:
         step = treaty.procedure.get(act.kind)
         if act.kind in REVOCATION_KINDS:
             return self._apply_revocation(act, step.article if step else None)
+        if step is None and act.kind == "referendum" and act.party is not None:
+            return self._apply_referendum(act, act.party, [])  # declared under referendums:
         if step is None:
             return None  # negotiation, monitoring and custom acts do not change the status
         if act.kind == "termination":
@@ -608,32 +665,53 @@ class _Pass:
         return problem
 
     def _apply_referendum(self, act: Act, party: str, missing: list[str]) -> str | None:
-        step = self.treaty.procedure["referendum"]
-        approval = step.approval
-        yes = act.yes_share or 0.0
-        if approval is None:
-            approved = yes > 0.5
-        else:
-            approved = (yes > approval.yes_share_at_least if approval.yes_share_strictly_more
-                        else yes >= approval.yes_share_at_least)
-            if approval.turnout_at_least is not None:
-                approved = approved and (act.turnout or 0.0) >= approval.turnout_at_least
-        required = "more than 50% yes"
-        if approval is not None:
-            relation = "more than" if approval.yes_share_strictly_more else "at least"
-            required = f"{relation} {approval.yes_share_at_least:.0%} yes"
-            if approval.turnout_at_least is not None:
-                required += f" and a turnout of at least {approval.turnout_at_least:.0%}"
-        result = ReferendumResult(act.day, approved, yes, act.turnout, not missing, act.label,
-                                  required)
-        self.ev.referendums.setdefault(party, []).append(result)
-        self.snap.note_referendum(party, result)
+        ev = self.ev
+        name = resolve(ev.referendum_declarations, act.referendum or party)
+        if name is None:  # the record's checks name the problem; never counted
+            return f"the referendum of {act.day} does not count: no declared referendum fits it"
+        spec = ev.referendum_declarations[name]
+        missing = [*missing, *(f for f in spec.preconditions
+                               if ev.facts.get(f, date.max) > act.day)]
+        result = judge(spec, act.day, act.yes_share or 0.0, act.turnout, act.yes_of_electorate,
+                       not missing, act.label)
+        ev.referendums.setdefault(name, []).append(result)
         self._note("referendum", party, act.day)
         if missing:
             texts = "; ".join(self.treaty.facts[f].description.rstrip(".") for f in missing)
             return (f"the referendum of {act.day} does not count: it was held before its "
                     f"precondition was established: {texts}")
         return None
+
+    def _close_referendums(self, day: date) -> None:
+        """A referendum that closed the treaty's way for good by `day`: the treaty is null
+        and void, or (drop_out) its holder is out and the others proceed."""
+        ev = self.ev
+        for name, spec in ev.referendum_declarations.items():
+            votes = ev.referendums.get(name, [])
+            closed = closes_on(spec, votes, opens_on(spec, votes, ev.facts))
+            if closed is None or closed > day or spec.held_by in ev.dropped:
+                continue
+            if ev.in_force_since is not None and ev.in_force_since <= closed:
+                continue  # already in force: a later failure undoes nothing
+            why = closing_words(spec, votes, closed, ev.referendum_place(name))
+            if spec.on_rejection == "drop_out":
+                ev.dropped[spec.held_by] = (closed, why)
+            elif ev.void_since is None:
+                ev.void_since, ev.void_reason, ev.terminated_since = closed, why, closed
+                ev.conditions_met_on = ev.in_force_since = None  # met, but void before it
+                ev.completing_acts = ()
+
+    def _referendum_openings(self) -> dict[str, date | None]:
+        """Party → the day its own referendums let its consent bind it (None: never yet).
+        A parliament may ratify before the vote; the party is bound only once it passes."""
+        ev = self.ev
+        openings: dict[str, date | None] = {}
+        for name, spec in ev.referendum_declarations.items():
+            opened = opens_on(spec, ev.referendums.get(name, []), ev.facts)
+            earlier = openings.get(spec.held_by, date.min)
+            openings[spec.held_by] = (None if opened is None or earlier is None
+                                      else max(opened, earlier))
+        return openings
 
     def _apply_withdrawal(self, act: Act, history: PartyHistory, clause: str) -> str | None:
         step = self.treaty.procedure[act.kind]
@@ -671,10 +749,16 @@ class _Pass:
 
     def _settle_parties(self) -> None:
         ev = self.ev
+        openings = self._referendum_openings()
         for history in ev.histories.values():
             for life in history.lives:
                 if life.consent is not None and life.consent_revoked is None:
                     life.bound_since = ev.bound_since_for(life.consent.day)
+                    if history.code in openings and life.bound_since is not None:
+                        # bound only once its own referendums let its consent bind it
+                        opened = openings[history.code]
+                        life.bound_since = None if opened is None else max(
+                            life.bound_since, opened)
                 withdrawn, bound = life.withdrawn_since, life.bound_since
                 if bound is not None and withdrawn is not None and withdrawn <= bound:
                     life.bound_since = None  # withdrew before the treaty bound it

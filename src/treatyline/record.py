@@ -30,6 +30,7 @@ from .errors import Diagnostic, Position, RecordError, did_you_mean
 from .inputs import check_regular_file, read_input_text
 from .sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .spec.model import DayOrTimeField, Treaty
+from .spec.referendum_checks import check_vote
 from .spec.vocabulary import (
     CONSENT_KINDS,
     FACT_KIND,
@@ -74,6 +75,11 @@ class Act(BaseModel):
     )
     yes_share: float | None = Field(None, ge=0, le=1)
     turnout: float | None = Field(None, ge=0, le=1)
+    yes_of_electorate: float | None = Field(
+        None, ge=0, le=1, description="referendum: yes votes as a share of the electorate.")
+    referendum: str | None = Field(
+        None, description="referendum: which declared referendum this vote is (needed when "
+        "its party holds more than one).")
     text: str | None = None
     source: str = Field(min_length=1, description="Citation or URL.")
     hypothetical: bool = False
@@ -639,7 +645,7 @@ _ACT_TEMPLATE: dict[str, Any] = {
 }
 """Every field of an act, in order, with its default (None for the required ones)."""
 _PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "place", "host",
-                         "text", "source", "note"})
+                         "text", "source", "note", "referendum"})
 _PLAIN_FIELDS = _PLAIN_TEXT | {"date", "parties", "hypothetical"}
 _set = object.__setattr__
 
@@ -711,7 +717,8 @@ class _ActChecker:
         self.codes = {p.code for p in treaty.parties}
         self.kinds = (
             set(treaty.procedure) | set(treaty.act_kinds) | NEGOTIATION_KINDS | MONITORING_KINDS
-            | {FACT_KIND} | _revocations_allowed(treaty)
+            | {FACT_KIND} | ({"referendum"} if treaty.referendums else set())
+            | _revocations_allowed(treaty)
         )
 
     def check(self, act: Act, locator: RowLocator, position: Position) -> Iterator[Diagnostic]:
@@ -731,7 +738,8 @@ class _ActChecker:
                 f"act {ref}: act kind {act.kind!r} is not defined by this treaty's procedure "
                 "and is not a negotiation act", at("kind"), did_you_mean(act.kind, self.kinds))
             return
-        is_procedure = act.kind in self.treaty.procedure or act.kind in _REVOCATIONS
+        is_procedure = (act.kind in self.treaty.procedure or act.kind == "referendum"
+                        or act.kind in _REVOCATIONS)
         if act.kind == FACT_KIND:
             if act.fact is None:
                 yield Diagnostic(f"act {ref}: a fact act names the fact (fact: ...)",
@@ -763,13 +771,10 @@ class _ActChecker:
                 yield Diagnostic(f"act {ref}: the effective date {day_of(act.effective)} is "
                                  f"before the notice itself ({act.day})", at("effective"))
         if act.kind == "referendum":
-            step = self.treaty.procedure["referendum"]
-            if act.party is not None and act.party != step.held_by:
-                yield Diagnostic(f"act {ref}: the referendum is held by {step.held_by}, "
-                                 f"not {act.party}", at("party"))
-            if act.yes_share is None:
-                yield Diagnostic(f"act {ref}: a referendum result needs yes_share (0 to 1)",
-                                 at("kind"))
+            yield from check_vote(self.treaty, act, at)
+        elif act.referendum is not None or act.yes_of_electorate is not None:
+            name = "referendum" if act.referendum is not None else "yes_of_electorate"
+            yield Diagnostic(f"act {ref}: only a referendum act has {name}", at(name))
 
     def may_accede(self, act: Act) -> bool:
         """Whether a state the treaty does not declare may make this act: any act of the

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from .referendums import Gate, ReferendumResult
 from .spec.model import (
     AllOf,
     AnyOf,
@@ -34,19 +34,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ReferendumResult:
-    day: date
-    approved: bool
-    yes_share: float
-    turnout: float | None
-    counts: bool
-    """False when the referendum was held before its preconditions were established."""
-    act_label: str
-    required: str = "more than 50% yes"
-    """The approval rule in words."""
-
-
 class Snapshot(Protocol):
     """What the rules can see of the record on one day."""
 
@@ -55,7 +42,8 @@ class Snapshot(Protocol):
     def parties_with(self, kinds: Sequence[str]) -> frozenset[str]: ...
     def members(self, group: str) -> frozenset[str]: ...
     def weight(self, party: str, key: str) -> float: ...
-    def referendum(self, party: str) -> ReferendumResult | None: ...
+    def referendum_gate(self, key: str) -> Gate: ...
+    def referendum_place(self, key: str) -> str: ...
     def fact_day(self, fact: str) -> date | None: ...
     def name(self, party: str) -> str: ...
     def fact_text(self, fact: str) -> str: ...
@@ -128,8 +116,7 @@ def holds(condition: Condition, snapshot: Snapshot) -> bool:
     if isinstance(condition, Weight):
         return _weight_total(condition, snapshot) >= condition.weight.at_least - 1e-9
     if isinstance(condition, Referendum):
-        result = snapshot.referendum(condition.referendum.party)
-        return result is not None and result.approved and result.counts
+        return snapshot.referendum_gate(condition.referendum.party).open
     if isinstance(condition, FactHolds):
         return snapshot.fact_day(condition.fact) is not None
     raise TypeError(f"not a condition: {condition!r}")
@@ -168,21 +155,7 @@ def shortfalls(condition: Condition, snapshot: Snapshot) -> list[str]:
             f"({total:g} of the required {weighted.at_least:g})"
         ]
     if isinstance(condition, Referendum):
-        party = condition.referendum.party
-        result = snapshot.referendum(party)
-        where = f"the referendum in {snapshot.name(party)}"
-        if result is None:
-            return [f"{where} has not been held"]
-        if not result.counts:
-            return [
-                f"{where} of {result.day.isoformat()} does not count: it was held before "
-                "its preconditions were established"
-            ]
-        turnout = f", turnout {result.turnout:.1%}" if result.turnout is not None else ""
-        return [
-            f"{where} of {result.day.isoformat()} did not approve it "
-            f"(yes {result.yes_share:.1%}{turnout}; required: {result.required})"
-        ]
+        return list(snapshot.referendum_gate(condition.referendum.party).gaps)
     if isinstance(condition, FactHolds):
         return [f"not yet established: {snapshot.fact_text(condition.fact).rstrip('.')}"]
     raise TypeError(f"not a condition: {condition!r}")
@@ -245,9 +218,10 @@ def describe(condition: Condition, snapshot: Snapshot | None = None) -> str:
         return (f"instruments of parties holding at least {weighted.at_least:g} "
                 f"of {weighted.key!r}")
     if isinstance(condition, Referendum):
-        party = condition.referendum.party
-        name = snapshot.name(party) if snapshot is not None else party
-        return f"the referendum in {name} approved the treaty"
+        key = condition.referendum.party
+        where = snapshot.referendum_place(key) if snapshot is not None else \
+            f"the referendum {key}"
+        return f"{where} approved the treaty"
     if isinstance(condition, FactHolds):
         text = snapshot.fact_text(condition.fact) if snapshot is not None else condition.fact
         return f"established: {text}"

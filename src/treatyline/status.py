@@ -174,7 +174,11 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
     because: list[Reason] = []
     pending: list[str] = []
     met = ev.conditions_met_on if ev.conditions_met_on and ev.conditions_met_on <= day else None
-    if met is None:
+    void = ev.void_since if ev.void_since and ev.void_since <= day else None
+    if void is not None:
+        because.append(Reason(f"null and void since {void}, never in force: {ev.void_reason}",
+                              clause))
+    elif met is None:
         because.append(Reason(
             f"not in force on {day}: the conditions for entry into force are not met "
             f"({describe(eif.when, snapshot)})", clause))
@@ -211,7 +215,7 @@ def status(treaty: Treaty, record: Record, as_of: DayOrTime) -> Status:
             f"legal form: {form}; 'bound' here means committed under the instrument's own "
             "terms" + (f" ({' '.join(treaty.legal_form_note.split())})"
                        if treaty.legal_form_note else "")))
-    if terminated and ev.terminated_since:
+    if terminated and ev.terminated_since and void is None:
         acts = (ev.termination_act.label,) if ev.termination_act else ()
         how = ("by a recorded act of termination" if ev.termination_act
                else "every party that was bound has withdrawn")
@@ -292,7 +296,8 @@ class _PartyTable:
     def __init__(self, ev: Evaluation, history: PartyHistory) -> None:
         self.ev, self.history = ev, history
         days = {history.provisional_since, ev.conditions_met_on, ev.in_force_since,
-                ev.terminated_since, *life_days(history)}
+                ev.terminated_since, ev.dropped.get(history.code, (None,))[0],
+                *life_days(history)}
         if history.signature is not None:
             days.add(history.signature.day)
         self.changes = tuple(sorted(d for d in days if d is not None))
@@ -315,7 +320,14 @@ class _PartyTable:
             return None, (), ()
         gaps = (_party_gaps(ev, history, party, consent_words, day) if state == "in_force"
                 else [])
-        return party, tuple(_party_reasons(ev, history, party, day)), tuple(gaps)
+        reasons = _party_reasons(ev, history, party, day)
+        dropped = ev.dropped.get(history.code)
+        if dropped is not None and dropped[0] <= day:
+            gaps = []  # out of the treaty: nothing is pending for it
+            reasons.append(Reason(f"{in_sentence(history.name, start=True)} dropped out on "
+                                  f"{dropped[0]}: {dropped[1]}; the treaty proceeds without "
+                                  "it and never binds it"))
+        return party, tuple(reasons), tuple(gaps)
 
 
 def _party_tables(ev: Evaluation) -> list[_PartyTable]:
@@ -413,9 +425,11 @@ def _party_reasons(
         future = (f"; it will be bound from {life.bound_since}"
                   if life.bound_since and ev.conditions_met_on
                   and ev.conditions_met_on <= day else "")
-        reasons.append(Reason(
-            f"{name}: {_instrument_words(consent)}, but the treaty is not yet in force for "
-            f"it{future}", clause, (consent.label,)))
+        not_yet = ("the treaty is null and void and never binds it"
+                   if ev.void_since is not None and ev.void_since <= day
+                   else f"the treaty is not yet in force for it{future}")
+        reasons.append(Reason(f"{name}: {_instrument_words(consent)}, but {not_yet}", clause,
+                              (consent.label,)))
     notice = life.notice_on(day)
     if notice is not None and life.notice is notice:
         step = ev.treaty.procedure[notice.kind]
@@ -462,6 +476,13 @@ def _precondition_gaps(treaty: Treaty, ev: Evaluation, day: date) -> list[str]:
             if step.held_by:
                 what += f" in {in_sentence(ev.party_name(step.held_by))}"
             gaps.append(f"{what} may take place only once this is established: "
+                        + "; ".join(treaty.facts[f].description.rstrip(".") for f in missing))
+    for name, spec in treaty.referendums.items():
+        missing = [f for f in spec.preconditions if ev.facts.get(f, date.max) > day]
+        held = any(v.day <= day for v in ev.referendums.get(name, []))
+        if missing and not held:
+            gaps.append(f"{ev.referendum_place(name)} may take place only once this is "
+                        "established: "
                         + "; ".join(treaty.facts[f].description.rstrip(".") for f in missing))
     return gaps
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from .evaluation import Evaluation, evaluate
 from .record import Act, Record
+from .referendums import resolve
 from .spec.model import Treaty
 from .spec.vocabulary import NEGOTIATION_KINDS, REVOCATION_KINDS
 
@@ -24,7 +25,8 @@ class TimelineEntry:
     kind: EntryKind
     what: str
     """Act kind, or for derived entries: conditions_met, entry_into_force, bound,
-    provisional_application, withdrawal_effective, terminated."""
+    provisional_application, withdrawal_effective, dropped_out, terminated (also a treaty
+    null and void before it entered into force)."""
     description: str
     party: str | None = None
     act: str | None = None
@@ -66,7 +68,8 @@ def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
 def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
     if act.kind in NEGOTIATION_KINDS:
         return "negotiation"
-    if act.kind in treaty.procedure or act.kind in REVOCATION_KINDS:
+    if (act.kind in treaty.procedure or act.kind in REVOCATION_KINDS
+            or (act.kind == "referendum" and treaty.referendums)):
         return "instrument"
     if act.kind == "fact":
         return "fact"
@@ -87,13 +90,7 @@ def describe_act(ev: Evaluation, act: Act) -> str:
     if act.kind == "fact" and act.fact:
         return f"Established: {treaty.facts[act.fact].description}"
     if act.kind == "referendum":
-        turnout = f", turnout {act.turnout:.1%}" if act.turnout is not None else ""
-        results = ev.referendums.get(act.party or "", [])
-        outcome = next((r for r in results if r.act_label == act.label), None)
-        verdict = ""
-        if outcome is not None:
-            verdict = " — approved" if outcome.approved else " — not approved"
-        return f"Referendum in {name}: yes {act.yes_share or 0:.1%}{turnout}{verdict}"
+        return _referendum_words(ev, act)
     if act.kind in ("talks_round", "meeting"):
         sides = []
         for code in dict.fromkeys([*act.actors(), *act.delegations]):
@@ -113,6 +110,30 @@ def describe_act(ev: Evaluation, act: Act) -> str:
         return f"{kind.capitalize()} by {name}{organ}"
     text = f": {act.text}" if act.text else ""
     return f"{kind.capitalize()}{' by ' + name if name else ''}{organ}{text}"
+
+
+def _referendum_words(ev: Evaluation, act: Act) -> str:
+    turnout = f", turnout {act.turnout:.1%}" if act.turnout is not None else ""
+    name = resolve(ev.referendum_declarations, act.referendum or act.party or "")
+    place = ev.referendum_place(name) if name is not None else "the referendum"
+    results = ev.referendums.get(name or "", [])
+    outcome = next((r for r in results if r.act_label == act.label), None)
+    verdict = ""
+    if outcome is not None:
+        verdict = {"approved": " — approved", "rejected": " — not approved",
+                   "inconclusive": " — no valid result (consultative, quorum missed): "
+                   "parliament decides"}[outcome.outcome]
+        if outcome.outcome == "rejected" and outcome.why and not outcome.why.startswith("yes"):
+            verdict += f" ({outcome.why})"
+    spec = ev.referendum_declarations.get(name or "")
+    nature = ""
+    if spec is not None and spec.binding is not None:
+        nature = " (binding)" if spec.binding else " (consultative)"
+    place = place.removeprefix("the ")
+    question = (f". Question: {' '.join(spec.question.split())}"
+                if spec is not None and spec.question else "")
+    return (f"{place[0].upper()}{place[1:]}{nature}: yes {act.yes_share or 0:.1%}{turnout}"
+            f"{verdict}{question}")
 
 
 def _derived(ev: Evaluation) -> list[TimelineEntry]:
@@ -149,7 +170,15 @@ def _derived(ev: Evaluation) -> list[TimelineEntry]:
                                      f"{history.name} ceases to be a party", history.code,
                                      hypothetical=life.notice.hypothetical,
                                      clause=treaty.procedure[life.notice.kind].article))
-    if ev.terminated_since is not None:
+    for code, (day, why) in sorted(ev.dropped.items(), key=lambda item: item[1][0]):
+        out.append(TimelineEntry(day, "derived", "dropped_out",
+                                 f"{ev.party_name(code)} drops out ({why}); the treaty proceeds "
+                                 "without it", code))
+    if ev.void_since is not None:
+        out.append(TimelineEntry(ev.void_since, "derived", "terminated",
+                                 f"The treaty is null and void and never entered into force: "
+                                 f"{ev.void_reason}"))
+    elif ev.terminated_since is not None:
         out.append(TimelineEntry(ev.terminated_since, "derived", "terminated",
                                  "The treaty is terminated"))
     return out

@@ -30,6 +30,7 @@ from .model import (
     Treaty,
     Weight,
 )
+from .referendum_checks import check_declarations, check_referendum_key
 from .vocabulary import (
     COMPUTED_GROUPS,
     CONSENT,
@@ -231,8 +232,9 @@ def _check_references(
                 yield _unknown("fact", fact, treaty.facts, source.at((*base, "preconditions", i)))
         if step.held_by is not None and step.held_by not in codes:
             yield _unknown("party", step.held_by, codes, source.at((*base, "held_by")))
-        if kind == "referendum" and step.held_by is None:
-            yield Diagnostic("a referendum step needs held_by: the party that holds it",
+        if kind == "referendum" and step.held_by is None and not treaty.referendums:
+            yield Diagnostic("a referendum step needs held_by (the party that holds it), or "
+                         "declare the votes under referendums:",
                              source.at(base, key=True))
         if step.open_to not in (None, "any_state") and step.open_to not in all_groups:
             yield _unknown("group", step.open_to, all_groups | {"any_state"},
@@ -246,6 +248,7 @@ def _check_references(
         if step.definitive and kind != "signature":
             yield Diagnostic("only a signature can be definitive", source.at((*base, "definitive")))
 
+    yield from check_declarations(treaty, source)
     if treaty.entry_into_force is not None:
         yield from _check_condition(
             treaty.entry_into_force.when, ("entry_into_force", "when"), treaty, source,
@@ -453,15 +456,8 @@ def _check_condition(
             yield Diagnostic(f"no party declares a weight named {condition.weight.key!r}",
                              source.at((*base, "key")))
     elif isinstance(condition, Referendum):
-        party = condition.referendum.party
-        step = treaty.procedure.get("referendum")
-        at = source.at((*path, "referendum"))
-        if step is None:
-            yield Diagnostic("the rule names a referendum but the procedure defines none", at)
-        elif step.held_by != party:
-            yield Diagnostic(
-                f"the procedure's referendum is held by {step.held_by!r}, not {party!r}", at
-            )
+        yield from check_referendum_key(treaty, condition.referendum.party,
+                                        source.at((*path, "referendum")))
     elif isinstance(condition, FactHolds) and condition.fact not in treaty.facts:
         yield _unknown("fact", condition.fact, treaty.facts, source.at((*path, "fact")))
 

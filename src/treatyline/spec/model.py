@@ -33,6 +33,7 @@ from ..calendar import (
     parse_day_or_time,
 )
 from ..sourcemap import SourceMap
+from .referendum_model import ReferendumDeclaration
 from .vocabulary import CONSENT
 
 __all__ = [
@@ -783,6 +784,9 @@ class Treaty(_Model):
         default_factory=dict, description="Treaty-specific act kinds beyond the vocabulary."
     )
     procedure: dict[str, ProcedureStep]
+    referendums: dict[str, ReferendumDeclaration] = Field(
+        default_factory=dict, description="The popular votes the procedure depends on, by name "
+        "(see docs/language.md, Referendums).")
     entry_into_force: EntryIntoForce
     provisional_application: ProvisionalApplication | None = None
     provisions: tuple[Provision, ...] = ()
