@@ -71,7 +71,7 @@ def test_status_with_rejected_acts_prints_status_and_exits_1(
     assert result.returncode == 1
     data = json.loads(result.stdout)
     assert data["parties"]["BE"]["standing"] == "signatory"
-    assert data["rejected"][0]["message"].endswith("'UK' is not a party to this treaty")
+    assert "'UK' is not a party to this treaty" in data["rejected"][0]["message"]
     assert "Traceback" not in result.stderr
 
 
@@ -90,7 +90,7 @@ def test_timeline_with_rejected_acts_lists_them_in_json_and_exits_1(
     data = json.loads(result.stdout)
     rejected = data["rejected"]
     assert [item["position"] for item in rejected] == [f"{record}:2:46", f"{record}:3:3"]
-    assert rejected[0]["message"].endswith("'UK' is not a party to this treaty")
+    assert "'UK' is not a party to this treaty" in rejected[0]["message"]
     assert "ratification by France on 1949-05-01 does not count" in rejected[1]["message"]
     # the same shape as the status's list, and the same acts once the status is past them
     status = json.loads(run("status", treaty, "--record", str(record), "--as-of", "1950-01-01",

@@ -41,7 +41,9 @@ def test_bad_acts_rejected_with_positions_good_ones_kept(write: Write, nato: obj
     record = load_record(path, nato)  # type: ignore[arg-type]
     assert [a.party for a in record.acts] == ["BE", "BE"]
     assert messages(record) == [
-        "record.yaml:4:48: error: act record.yaml:4: 'UK' is not a party to this treaty "
+        "record.yaml:4:48: error: act record.yaml:4: 'UK' is not a party to this treaty, "
+        "nor a state code "
+        "(ISO 3166-1, or ISO 3166-3 for a former state) "
         "(did you mean 'GB'?)",
         "record.yaml:5:30: error: act record.yaml:5: act kind 'signatur' is not defined by "
         "this treaty's procedure and is not a negotiation act (did you mean 'signature'?)",
@@ -77,7 +79,9 @@ def test_csv_record_with_positions(write: Write, nato: object) -> None:
     assert [(a.kind, a.party, a.organ) for a in record.acts] == [
         ("signature", "BE", None), ("ratification", "BE", "Chamber, Senate")]
     assert messages(record) == [
-        "record.csv:3:22: error: act record.csv:3: 'ZZ' is not a party to this treaty",
+        "record.csv:3:22: error: act record.csv:3: 'ZZ' is not a party to this treaty, "
+        "nor a state code "
+        "(ISO 3166-1, or ISO 3166-3 for a former state)",
         "record.csv:5:1: error: act record.csv:5: date: '1949-13-03' is not a real date: "
         "month must be in 1..12",
     ]

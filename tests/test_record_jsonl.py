@@ -111,7 +111,9 @@ def test_jsonl_bad_lines_are_located_and_the_rest_kept(tmp_path: Path, nato: obj
         "record.jsonl:5:60: error: act record.jsonl:5: unknown field 'sauce' "
         "(did you mean 'source'?)",
         "record.jsonl:6:54: error: act record.jsonl:6: party: Input should be a valid string",
-        "record.jsonl:7:54: error: act record.jsonl:7: 'UK' is not a party to this treaty "
+        "record.jsonl:7:54: error: act record.jsonl:7: 'UK' is not a party to this treaty, "
+        "nor a state code "
+        "(ISO 3166-1, or ISO 3166-3 for a former state) "
         "(did you mean 'GB'?)",
         "record.jsonl:8:1: error: act record.jsonl:8: duplicate key 'kind'",
         "record.jsonl:9:10: error: act record.jsonl:9: date: '1949-02-30' is not a real date: "

@@ -209,9 +209,7 @@ def _bound_note(ev: Any, provision: Provision) -> str:
 
     def bound(code: str) -> bool:
         history = ev.histories.get(code)
-        if history is None or history.bound_since is None or history.bound_since > day:
-            return False
-        return history.withdrawn_since is None or history.withdrawn_since > day
+        return history is not None and history.bound_on(day)
 
     status = [f"{in_sentence(ev.party_name(b))} {'bound' if bound(b) else 'not bound'}"
               for b in dict.fromkeys(named)]

@@ -87,6 +87,11 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
             note = f"notice given {party.notice_given_on}"
         if party.withdrawn_since:
             note = f"withdrawn since {party.withdrawn_since}"
+        periods = party.bound_periods
+        if len(periods) > 1 or (periods and periods[-1].until is not None):
+            # a party that left (and perhaps rejoined): every period, not just the last
+            spans = ", ".join(f"{p.since} to {p.until or 'now'}" for p in periods)
+            note = (note + "; " if note else "") + f"bound {spans}"
         succession = party.succession or {}
         if "predecessor" in succession:
             verb = "continues" if succession["continuation"] else "succeeded"

@@ -20,6 +20,14 @@ from itertools import groupby
 
 from .calendar import day_of
 from .errors import Diagnostic
+from .lives import (
+    Life,
+    begins_new_life,
+    new_consent_conflict,
+    place_of,
+    revoke_consent,
+    revoke_notice,
+)
 from .record import Act, Record
 from .referendums import (
     Gate,
@@ -36,7 +44,15 @@ from .regional import not_additional
 from .rules import holds, shortfalls
 from .spec.model import Treaty
 from .spec.referendum_model import ReferendumDeclaration
-from .spec.vocabulary import CONSENT, CONSENT_KINDS, FACT_KIND, SUCCESSION, WITHDRAWAL_KINDS
+from .spec.vocabulary import (
+    CONSENT,
+    CONSENT_KINDS,
+    FACT_KIND,
+    REVOCATION_KINDS,
+    REVOCATION_OF_CONSENT,
+    SUCCESSION,
+    WITHDRAWAL_KINDS,
+)
 from .states import state_name
 from .succession import (
     Succession,
@@ -55,17 +71,22 @@ _RANK = {
     **dict.fromkeys(CONSENT_KINDS, 3),
     "referendum": 4,
     **dict.fromkeys(WITHDRAWAL_KINDS, 5),
-    "termination": 6,
+    # a revocation comes after what it revokes when both fall on one day
+    **dict.fromkeys(REVOCATION_KINDS, 6),
+    "termination": 7,
 }
 """Order of acts within one day: a signature and a ratification on the same day
 are both valid, in that order."""
 
 
-def _within_day(act: Act) -> tuple[int, str, str, str, str]:
+def _within_day(act: Act) -> tuple[int, str, str, str, str, str]:
     moment = act.date
     # timed acts in UTC order, then untimed ones ("~" sorts after any digit)
     when = moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else "~"
-    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "")
+    # last, the id: which of two like acts of one day a message names as the earlier must
+    # not depend on the order of the files
+    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "",
+            act.id or "")
 
 
 @dataclass
@@ -75,21 +96,62 @@ class PartyHistory:
     roles: tuple[str, ...]
     declared: bool = True
     signature: Act | None = None
-    consent: Act | None = None
     provisional: Act | None = None
-    notice: Act | None = None
-    withdrawn_since: date | None = None
-    bound_since: date | None = None
     provisional_since: date | None = None
     succession: Act | None = None
     """The succession act by which it took over a former state's standing."""
     succeeded_on: date | None = None
     """The day its participation passed on to `successors` (a former state)."""
     successors: tuple[str, ...] = ()
+    lives: list[Life] = field(default_factory=lambda: [Life()])
+    """One per instrument of consent, in order; `consent`, `notice`, `bound_since` and
+    `withdrawn_since` are those of the latest (see treatyline.lives)."""
 
     @property
     def is_definitive_signatory(self) -> bool:
         return self.consent is not None and self.consent.kind == "signature"
+
+    @property
+    def consent(self) -> Act | None:
+        return self.lives[-1].consent
+
+    @consent.setter
+    def consent(self, act: Act | None) -> None:
+        self.lives[-1].consent = act
+
+    @property
+    def notice(self) -> Act | None:
+        return self.lives[-1].notice
+
+    @notice.setter
+    def notice(self, act: Act | None) -> None:
+        self.lives[-1].notice = act
+
+    @property
+    def bound_since(self) -> date | None:
+        return self.lives[-1].bound_since
+
+    @bound_since.setter
+    def bound_since(self, day: date | None) -> None:
+        self.lives[-1].bound_since = day
+
+    @property
+    def withdrawn_since(self) -> date | None:
+        return self.lives[-1].withdrawn_since
+
+    @withdrawn_since.setter
+    def withdrawn_since(self, day: date | None) -> None:
+        self.lives[-1].withdrawn_since = day
+
+    def life_on(self, day: date) -> Life:
+        """The life that governs `day`: the latest begun by then (else the first)."""
+        for life in reversed(self.lives):
+            if life.starts_on_or_before(day):
+                return life
+        return self.lives[0]
+
+    def bound_on(self, day: date) -> bool:
+        return any(life.bound_on(day) for life in self.lives)
 
 
 @dataclass
@@ -115,6 +177,10 @@ class Evaluation:
     """The first day on which an invented (scenario) act counts."""
     conditions_met_on: date | None = None
     completing_acts: tuple[Act, ...] = ()
+    lapses: dict[tuple[str, str], list[tuple[date, date | None]]] = field(default_factory=dict)
+    """(act kind or 'consent', party) → the spans [from, until) during which the party's
+    instrument of that kind does not count: it was revoked (revocation_of_consent), until
+    a new one (None: still revoked)."""
     in_force_since: date | None = None
     provisional_met_on: date | None = None
     terminated_since: date | None = None
@@ -182,7 +248,10 @@ class Evaluation:
         days.update(spec.deadline + _ONE_DAY for spec in self.referendum_declarations.values()
                     if spec.deadline is not None)
         for h in self.histories.values():
-            days.update(d for d in (h.bound_since, h.withdrawn_since) if d is not None)
+            for life in h.lives:
+                days.update(d for d in (life.bound_since, life.withdrawn_since) if d is not None)
+        for spans in self.lapses.values():
+            days.update(d for span in spans for d in span if d is not None)
         return tuple(sorted(days))
 
 
@@ -278,16 +347,13 @@ class DaySnapshot:
         snap = cls(evaluation, day)
         for kind, parties in evaluation.first.items():
             snap._with[kind] = {p for p, d in parties.items() if d <= day}
+        for (kind, party), spans in evaluation.lapses.items():
+            if any(start <= day and (end is None or day < end) for start, end in spans):
+                snap._with[kind].discard(party)
         for group, parties in evaluation.joins.items():
             snap._joined[group] = {p for p, d in parties.items() if d <= day}
         snap._facts = {f: d for f, d in evaluation.facts.items() if d <= day}
-        snap._bound = {
-            code
-            for code, h in evaluation.histories.items()
-            if h.bound_since is not None
-            and h.bound_since <= day
-            and (h.withdrawn_since is None or h.withdrawn_since > day)
-        }
+        snap._bound = {code for code, h in evaluation.histories.items() if h.bound_on(day)}
         return snap
 
     # --- incremental updates during the pass -------------------------------------------
@@ -300,6 +366,9 @@ class DaySnapshot:
 
     def note_fact(self, fact: str, day: date) -> None:
         self._facts.setdefault(fact, day)
+
+    def note_revoked(self, kind: str, party: str) -> None:
+        self._with[kind].discard(party)
 
     # --- the Snapshot protocol ------------------------------------------------------------
 
@@ -512,6 +581,8 @@ class _Pass:
             self.snap.note_fact(act.fact, act.day)
             return None
         step = treaty.procedure.get(act.kind)
+        if act.kind in REVOCATION_KINDS:
+            return self._apply_revocation(act, step.article if step else None)
         if step is None and act.kind == "referendum" and act.party is not None:
             return self._apply_referendum(act, act.party, [])  # declared under referendums:
         if step is None:
@@ -529,6 +600,9 @@ class _Pass:
         history = ev.histories[party]
         clause = f" ({step.article})" if step.article else ""
         name = in_sentence(history.name)
+        not_acceded = self._not_acceded(act, history)
+        if not_acceded:
+            return not_acceded
         for needed in step.requires:
             done = ev.first.get(needed, {}).get(party)
             if done is None or done > act.day:
@@ -549,7 +623,14 @@ class _Pass:
                     f"{clause} was not established by then: {texts}")
         if act.kind in WITHDRAWAL_KINDS:
             return self._apply_withdrawal(act, history, clause)
-        if history.withdrawn_since is not None or history.notice is not None:
+        is_consent = act.kind in CONSENT_KINDS or (act.kind == "signature" and step.definitive)
+        if is_consent:
+            life = history.lives[-1]
+            bound = ev.bound_since_for(life.consent.day) if life.consent else None
+            conflict = new_consent_conflict(life, act, name, bound)
+            if conflict:
+                return conflict
+        elif history.withdrawn_since is not None or history.notice is not None:
             return f"{act.kind} by {name} on {act.day} does not count: {name} has withdrawn"
         open_to = step.open_to
         if open_to not in (None, "any_state") and party not in self.snap.members(str(open_to)):
@@ -561,10 +642,8 @@ class _Pass:
             history.signature = act
         if act.kind == "provisional_application" and history.provisional is None:
             history.provisional = act
-        is_consent = act.kind in CONSENT_KINDS or (act.kind == "signature" and step.definitive)
-        if is_consent and history.consent is None:
-            history.consent = act
-            self._note(CONSENT, party, act.day)
+        if is_consent:
+            self._open_life(history, act)
         if act.kind == "accession":
             for group in step.joins:
                 ev.joins[group].setdefault(party, act.day)
@@ -576,6 +655,63 @@ class _Pass:
     def _note(self, kind: str, party: str, day: date) -> None:
         self.ev.first[kind].setdefault(party, day)
         self.snap.note_act(kind, party)
+
+    # --- a party's lives (see treatyline.lives) -------------------------------------------
+
+    def _not_acceded(self, act: Act, history: PartyHistory) -> str | None:
+        """A state the treaty does not declare takes part only by acceding (open_to:
+        any_state); once it has, its later acts count like any party's. A treaty open to
+        all states (open_to: all_states), or a step open to any state, needs no accession."""
+        if history.declared or act.kind in ("accession", SUCCESSION):
+            return None
+        step = self.treaty.procedure.get(act.kind)
+        if self.treaty.open_to == "all_states" or (
+                step is not None and step.open_to == "any_state"):
+            return None
+        acceded = self.ev.first.get("accession", {}).get(history.code)
+        if acceded is not None and acceded <= act.day:
+            return None
+        name = in_sentence(history.name)
+        return (f"{act.kind.replace('_', ' ')} by {name} on {act.day} does not count: {name} "
+                "is not declared in the treaty and had not acceded by then")
+
+    def _open_life(self, history: PartyHistory, act: Act) -> None:
+        """Count an instrument of consent: the party's first, or a new one after its last
+        ended (withdrawal in effect, or consent revoked), which begins a new life; a further
+        one while the first awaits entry into force leaves the life as it is."""
+        self._note(CONSENT, history.code, act.day)
+        if begins_new_life(history.lives[-1], act):
+            history.lives.append(Life())
+        elif history.consent is not None:
+            history.lives[-1].further.append(act)  # while the first awaits entry into force
+            return
+        history.consent = act
+        for kind in (act.kind, CONSENT):  # a revoked instrument counts again from today
+            spans = self.ev.lapses.get((kind, history.code))
+            if spans and spans[-1][1] is None:
+                spans[-1] = (spans[-1][0], act.day)
+
+    def _apply_revocation(self, act: Act, article: str | None) -> str | None:
+        party = act.party
+        assert party is not None
+        ev, history = self.ev, self.ev.histories[party]
+        not_acceded = self._not_acceded(act, history)
+        if not_acceded:
+            return not_acceded
+        life, name = history.lives[-1], in_sentence(history.name)
+        if act.kind != REVOCATION_OF_CONSENT:
+            notice = life.notice
+            step = self.treaty.procedure.get(notice.kind) if notice else None
+            clause = f" ({step.article})" if step and step.article else ""
+            return revoke_notice(life, act, name, clause)
+        bound = ev.bound_since_for(life.consent.day) if life.consent else None
+        problem = revoke_consent(life, act, name, bound)
+        if problem is None and life.consent is not None:
+            kinds = dict.fromkeys([life.consent.kind, *(a.kind for a in life.further), CONSENT])
+            for kind in kinds:
+                ev.lapses.setdefault((kind, party), []).append((act.day, None))
+                self.snap.note_revoked(kind, party)
+        return problem
 
     def _apply_referendum(self, act: Act, party: str, missing: list[str]) -> str | None:
         ev = self.ev
@@ -629,13 +765,19 @@ class _Pass:
     def _apply_withdrawal(self, act: Act, history: PartyHistory, clause: str) -> str | None:
         step = self.treaty.procedure[act.kind]
         ev, name = self.ev, in_sentence(history.name)
+        life = history.lives[-1]
         bound = (
-            ev.bound_since_for(history.consent.day) if history.consent is not None else None
+            ev.bound_since_for(life.consent.day)
+            if life.consent is not None and life.consent_revoked is None else None
         )
         if bound is None or bound > act.day:
             return f"{act.kind} by {name} on {act.day} does not count: {name} is not bound"
-        if history.notice is not None:
-            return f"{act.kind} by {name} on {act.day} does not count: notice was already given"
+        if life.notice is not None and life.withdrawn_since is not None:
+            if life.withdrawn_since <= act.day:
+                return (f"{act.kind} by {name} on {act.day} does not count: {name} is not "
+                        f"bound: its withdrawal took effect on {life.withdrawn_since}")
+            return (f"{act.kind} by {name} on {act.day} does not count: notice was already "
+                    f"given on {life.notice.day} ({place_of(life.notice)})")
         if step.not_before is not None and ev.in_force_since is not None:
             per_party = step.not_before_from == "entry_into_force_for_party"
             start = bound if per_party else ev.in_force_since
@@ -658,15 +800,17 @@ class _Pass:
         ev = self.ev
         openings = self._referendum_openings()
         for history in ev.histories.values():
-            if history.consent is not None:
-                history.bound_since = ev.bound_since_for(history.consent.day)
-                if history.code in openings and history.bound_since is not None:
-                    opened = openings[history.code]
-                    history.bound_since = None if opened is None else max(
-                        history.bound_since, opened)
-            withdrawn, bound = history.withdrawn_since, history.bound_since
-            if bound is not None and withdrawn is not None and withdrawn <= bound:
-                history.bound_since = None  # withdrew before the treaty bound it
+            for life in history.lives:
+                if life.consent is not None and life.consent_revoked is None:
+                    life.bound_since = ev.bound_since_for(life.consent.day)
+                    if history.code in openings and life.bound_since is not None:
+                        # bound only once its own referendums let its consent bind it
+                        opened = openings[history.code]
+                        life.bound_since = None if opened is None else max(
+                            life.bound_since, opened)
+                withdrawn, bound = life.withdrawn_since, life.bound_since
+                if bound is not None and withdrawn is not None and withdrawn <= bound:
+                    life.bound_since = None  # withdrew before the treaty bound it
             starts = [history.provisional.day] if history.provisional else []
             pa = self.treaty.provisional_application
             if (pa is not None and ev.provisional_met_on is not None
@@ -677,10 +821,10 @@ class _Pass:
                 starts.append(max(ev.provisional_met_on, joined))
             history.provisional_since = min(starts) if starts else None
         if ev.in_force_since is not None and ev.terminated_since is None:
-            ever_bound = [h for h in ev.histories.values() if h.bound_since is not None]
-            if ever_bound and all(h.withdrawn_since is not None for h in ever_bound):
-                ev.terminated_since = max(h.withdrawn_since for h in ever_bound
-                                          if h.withdrawn_since is not None)
+            ends = [life.withdrawn_since for h in ev.histories.values() for life in h.lives
+                    if life.bound_since is not None]
+            if ends and all(end is not None for end in ends):
+                ev.terminated_since = max(end for end in ends if end is not None)
 
 
 def _members_at(ev: Evaluation, group: str, day: date) -> frozenset[str]:

@@ -283,9 +283,7 @@ def assess(
 
 def _is_bound(ev: Evaluation, party: str, day: date) -> bool:
     history = ev.histories.get(party)
-    if history is None or history.bound_since is None or history.bound_since > day:
-        return False
-    return history.withdrawn_since is None or history.withdrawn_since > day
+    return history is not None and history.bound_on(day)
 
 
 def _bearers(ev: Evaluation, provision: Provision, day: date) -> list[str]:

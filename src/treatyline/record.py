@@ -31,10 +31,14 @@ from .sourcemap import SourceMap, SyntaxProblem, load_yaml
 from .spec.model import DayOrTimeField, Treaty
 from .spec.referendum_checks import check_vote
 from .spec.vocabulary import (
+    CONSENT_KINDS,
     FACT_KIND,
     MONITORING_KINDS,
     NEGOTIATION_KINDS,
+    REVOCATION_OF_CONSENT,
+    REVOCATION_OF_WITHDRAWAL,
     SUCCESSION,
+    WITHDRAWAL_KINDS,
 )
 from .states import is_state, state_name, suggest_state
 
@@ -148,7 +152,8 @@ class Record:
     rejected: tuple[Diagnostic, ...] = ()
     files: tuple[str, ...] = ()
     new_parties: Mapping[str, str] = field(default_factory=dict)
-    """States not declared in the treaty that acceded (code → name)."""
+    """States not declared in the treaty that acceded, or made another act of its procedure
+    while accession is open to any state (code → name)."""
 
     def __post_init__(self) -> None:
         acts = self.acts
@@ -621,7 +626,9 @@ def _acts_from_rows(
         if problems:
             rejected.extend(problems)
             continue
-        if act.party and act.party not in checker.codes:
+        if act.party and act.party not in checker.codes and checker.may_accede(act):
+            # an acting undeclared state (the evaluation settles, in time order, whether it
+            # acceded first: it needs the state among the parties)
             new_parties[act.party] = state_name(act.party) or act.party
         acts.append(act)
 
@@ -726,6 +733,7 @@ class _ActChecker:
         self.kinds = (
             set(treaty.procedure) | set(treaty.act_kinds) | NEGOTIATION_KINDS | MONITORING_KINDS
             | {FACT_KIND} | ({"referendum"} if treaty.referendums else set())
+            | _revocations_allowed(treaty)
         )
 
     def check(self, act: Act, locator: RowLocator, position: Position) -> Iterator[Diagnostic]:
@@ -734,12 +742,19 @@ class _ActChecker:
         def at(name: str) -> Position:
             return locator.at(name, position)
 
+        if act.kind in _REVOCATIONS and act.kind not in self.kinds:
+            what = ("an instrument of consent" if act.kind == REVOCATION_OF_CONSENT
+                    else "a withdrawal or denunciation")
+            yield Diagnostic(f"act {ref}: {act.kind} revokes {what}, and this treaty's "
+                             "procedure has none", at("kind"))
+            return
         if act.kind not in self.kinds:
             yield Diagnostic(
                 f"act {ref}: act kind {act.kind!r} is not defined by this treaty's procedure "
                 "and is not a negotiation act", at("kind"), did_you_mean(act.kind, self.kinds))
             return
-        is_procedure = act.kind in self.treaty.procedure or act.kind == "referendum"
+        is_procedure = (act.kind in self.treaty.procedure or act.kind == "referendum"
+                        or act.kind in _REVOCATIONS)
         if act.kind == FACT_KIND:
             if act.fact is None:
                 yield Diagnostic(f"act {ref}: a fact act names the fact (fact: ...)",
@@ -750,7 +765,7 @@ class _ActChecker:
         if is_procedure and act.party is None and act.kind != "termination":
             yield Diagnostic(f"act {ref}: a {act.kind} needs the party that made it",
                              at("kind"))
-        if act.party is not None and act.party not in self.codes and not self._may_accede(act):
+        if act.party is not None and act.party not in self.codes and not self.may_accede(act):
             if self._open_to_states(act) and not is_state(act.party):
                 yield Diagnostic(f"act {ref}: {act.party!r} is not a party to this treaty, nor a "
                                  "state code (ISO 3166-1, or ISO 3166-3 for a former state)",
@@ -793,16 +808,42 @@ class _ActChecker:
             name = "referendum" if act.referendum is not None else "yes_of_electorate"
             yield Diagnostic(f"act {ref}: only a referendum act has {name}", at(name))
 
-    def _may_accede(self, act: Act) -> bool:
-        """An undeclared state may act when the treaty, or the act's step, is open to any
-        state (`open_to: all_states`, `open_to: any_state`)."""
-        return act.party is not None and self._open_to_states(act) and is_state(act.party)
+    def may_accede(self, act: Act) -> bool:
+        """Whether a state the treaty does not declare may make this act: when the treaty
+        is open to all states (`open_to: all_states`), when the act's own step is open to
+        any state, or when accession is (any later act of the procedure: whether it acceded
+        first is settled by the evaluation, in time order, whatever order the files list
+        acts in)."""
+        if act.party is None or not is_state(act.party):
+            return False
+        if act.kind not in self.treaty.procedure and act.kind not in _REVOCATIONS:
+            return False
+        return self._open_to_states(act)
 
     def _open_to_states(self, act: Act) -> bool:
+        if self.treaty.open_to == "all_states":
+            return True
         step = self.treaty.procedure.get(act.kind)
-        if step is None:
-            return False
-        return self.treaty.open_to == "all_states" or step.open_to == "any_state"
+        if step is not None and step.open_to == "any_state":
+            return True
+        accession = self.treaty.procedure.get("accession")
+        return accession is not None and accession.open_to == "any_state"
+
+
+_REVOCATIONS = frozenset({REVOCATION_OF_CONSENT, REVOCATION_OF_WITHDRAWAL})
+
+
+def _revocations_allowed(treaty: Treaty) -> set[str]:
+    """The revocations a record may hold: of consent when the procedure has an instrument
+    of consent, of a notice when it has withdrawal or denunciation."""
+    kinds = set(treaty.procedure)
+    signature = treaty.procedure.get("signature")
+    allowed = set()
+    if kinds & CONSENT_KINDS or (signature is not None and signature.definitive):
+        allowed.add(REVOCATION_OF_CONSENT)
+    if kinds & WITHDRAWAL_KINDS:
+        allowed.add(REVOCATION_OF_WITHDRAWAL)
+    return allowed
 
 
 def _is_state(code: str) -> bool:

@@ -12,6 +12,7 @@ from .calendar import DayOrTime, day_of
 from .disputes import Reading, readings
 from .errors import Diagnostic
 from .evaluation import Evaluation, PartyHistory, evaluate, in_sentence
+from .life_reasons import earlier_life_reasons, life_days, periods_on, revocation_reasons
 from .record import Act, Record
 from .rules import describe, join_words, shortfalls
 from .spec.model import Treaty
@@ -309,12 +310,11 @@ class _PartyTable:
 
     def __init__(self, ev: Evaluation, history: PartyHistory) -> None:
         self.ev, self.history = ev, history
-        days = {history.bound_since, history.provisional_since, history.withdrawn_since,
-                ev.conditions_met_on, ev.in_force_since, ev.terminated_since,
-                ev.dropped.get(history.code, (None,))[0]}
-        for act in (history.signature, history.consent, history.notice):
-            if act is not None:
-                days.add(act.day)
+        days = {history.provisional_since, ev.conditions_met_on, ev.in_force_since,
+                ev.terminated_since, ev.dropped.get(history.code, (None,))[0],
+                *life_days(history)}
+        if history.signature is not None:
+            days.add(history.signature.day)
         succession = ev.successions.get(history.code)
         if succession is not None:
             days.add(succession.effective)
@@ -336,7 +336,8 @@ class _PartyTable:
         party = succession_view(ev, history, _party_status(history, day), day)
         if not history.declared and party.standing == "none":
             return None, (), ()
-        gaps = _party_gaps(ev, history, party, consent_words) if state == "in_force" else []
+        gaps = (_party_gaps(ev, history, party, consent_words, day) if state == "in_force"
+                else [])
         if history.succession is not None or history.succeeded_on is not None:
             reasons = succession_reasons(ev, history, party, day)
         else:
@@ -369,12 +370,14 @@ def _party_status(history: PartyHistory, day: date) -> PartyStatus:
     def upto(d: date | None) -> date | None:
         return d if d is not None and d <= day else None
 
+    life = history.life_on(day)
     signed = upto(history.signature.day) if history.signature else None
-    consent = history.consent if history.consent and history.consent.day <= day else None
-    bound = upto(history.bound_since)
+    consent = life.consent_on(day)
+    bound = upto(life.bound_since)
     provisional = upto(history.provisional_since)
-    notice = upto(history.notice.day) if history.notice else None
-    withdrawn = upto(history.withdrawn_since)
+    notice_act = life.notice_on(day)
+    notice = notice_act.day if notice_act else None
+    withdrawn = upto(life.withdrawn_since)
     standing: Standing
     if withdrawn:
         standing = "withdrawn"
@@ -402,7 +405,7 @@ def _party_status(history: PartyHistory, day: date) -> PartyStatus:
         notice_given_on=notice,
         withdrawn_since=withdrawn,
         declared=history.declared,
-        bound_periods=(BoundPeriod(bound, withdrawn),) if bound else (),
+        bound_periods=tuple(BoundPeriod(since, until) for since, until in periods_on(history, day)),
     )
 
 
@@ -411,9 +414,11 @@ def _party_reasons(
 ) -> list[Reason]:
     clause = ev.treaty.entry_into_force.article
     name = in_sentence(history.name, start=True)
-    consent = history.consent
-    reasons: list[Reason] = []
-    period = party.bound_periods[-1] if party.bound_periods else None
+    life = history.life_on(day)
+    consent = life.consent_on(day)
+    reasons = [Reason(*r) for r in earlier_life_reasons(ev, history, day)]
+    span = life.period_on(day)
+    period = BoundPeriod(*span) if span else None
     if period is not None and consent is not None:
         assert ev.conditions_met_on is not None
         act = _instrument_words(consent)
@@ -438,22 +443,24 @@ def _party_reasons(
         reasons.append(Reason(f"{name} {spans}: {why}", clause, (consent.label,)))
     elif party.standing == "consented" and consent is not None:
         # the date it will be bound is stated only when already determined on `day`
-        future = (f"; it will be bound from {history.bound_since}"
-                  if history.bound_since and ev.conditions_met_on
+        future = (f"; it will be bound from {life.bound_since}"
+                  if life.bound_since and ev.conditions_met_on
                   and ev.conditions_met_on <= day else "")
         not_yet = ("the treaty is null and void and never binds it"
                    if ev.void_since is not None and ev.void_since <= day
                    else f"the treaty is not yet in force for it{future}")
         reasons.append(Reason(f"{name}: {_instrument_words(consent)}, but {not_yet}", clause,
                               (consent.label,)))
-    if party.notice_given_on and history.notice is not None:
-        step = ev.treaty.procedure[history.notice.kind]
-        effect = (f"takes effect on {history.withdrawn_since}" if party.withdrawn_since is None
+    notice = life.notice_on(day)
+    if notice is not None and life.notice is notice:
+        step = ev.treaty.procedure[notice.kind]
+        effect = (f"takes effect on {life.withdrawn_since}" if party.withdrawn_since is None
                   else f"took effect on {party.withdrawn_since}")
         reasons.append(Reason(
-            f"{name} gave notice of {history.notice.kind} on {party.notice_given_on}; it "
+            f"{name} gave notice of {notice.kind} on {party.notice_given_on}; it "
             f"{effect}" + (f" ({step.notice.describe()} notice)" if step.notice else ""),
-            step.article, (history.notice.label,)))
+            step.article, (notice.label,)))
+    reasons.extend(Reason(*r) for r in revocation_reasons(ev, history, life, day))
     return reasons
 
 
@@ -464,7 +471,7 @@ def _instrument_words(act: Act) -> str:
 
 
 def _party_gaps(
-    ev: Evaluation, history: PartyHistory, party: PartyStatus, consent_words: str
+    ev: Evaluation, history: PartyHistory, party: PartyStatus, consent_words: str, day: date
 ) -> list[str]:
     name = in_sentence(history.name, start=True)
     provisional = (f" and applies it provisionally since {party.provisionally_applying_since}"
@@ -472,8 +479,9 @@ def _party_gaps(
     if party.standing in ("signatory", "provisionally_applying") and party.signed_on:
         return [f"{name} signed on {party.signed_on}{provisional} but has not deposited an "
                 f"instrument of {consent_words}: it is not bound"]
-    if party.standing == "consented" and history.bound_since:
-        return [f"{name} is bound from {history.bound_since}"]
+    life = history.life_on(day)
+    if party.standing == "consented" and life.bound_since:
+        return [f"{name} is bound from {life.bound_since}"]
     return []
 
 

@@ -12,7 +12,7 @@ from .evaluation import Evaluation, evaluate, in_sentence
 from .record import Act, Record
 from .referendums import resolve
 from .spec.model import Treaty
-from .spec.vocabulary import NEGOTIATION_KINDS, SUCCESSION
+from .spec.vocabulary import NEGOTIATION_KINDS, REVOCATION_KINDS, SUCCESSION
 from .succession import succession_words
 
 __all__ = ["TimelineEntry", "describe_act", "timeline"]
@@ -69,7 +69,8 @@ def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
 def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
     if act.kind in NEGOTIATION_KINDS:
         return "negotiation"
-    if act.kind in treaty.procedure or (act.kind == "referendum" and treaty.referendums):
+    if (act.kind in treaty.procedure or act.kind in REVOCATION_KINDS
+            or (act.kind == "referendum" and treaty.referendums)):
         return "instrument"
     if act.kind == "fact":
         return "fact"
@@ -108,7 +109,7 @@ def describe_act(ev: Evaluation, act: Act) -> str:
         return f"{kind.capitalize()} by {name or 'the parties'}{person}{organ}{text}"
     if act.kind == SUCCESSION and act.predecessor:
         return succession_words(ev, act)
-    if act.kind in treaty.procedure:
+    if act.kind in treaty.procedure or act.kind in REVOCATION_KINDS:
         return f"{kind.capitalize()} by {name}{organ}"
     text = f": {act.text}" if act.text else ""
     return f"{kind.capitalize()}{' by ' + name if name else ''}{organ}{text}"
@@ -154,32 +155,35 @@ def _derived(ev: Evaluation) -> list[TimelineEntry]:
                                      "The conditions for entry into force are met",
                                      hypothetical=hypothetical, clause=clause))
         bound = sorted(h.name for h in ev.histories.values()
-                       if h.bound_since == ev.in_force_since)
+                       if h.lives[0].bound_since == ev.in_force_since)
         out.append(TimelineEntry(ev.in_force_since, "derived", "entry_into_force",
                                  f"Entry into force for {', '.join(bound)}",
                                  hypothetical=hypothetical, clause=clause))
-    for history in sorted(ev.histories.values(), key=lambda h: (h.bound_since or date.max)):
-        hypothetical = bool(history.consent and history.consent.hypothetical)
+    lives = [(history, life) for history in ev.histories.values() for life in history.lives]
+    for history, life in sorted(lives, key=lambda hl: (hl[1].bound_since or date.max)):
+        hypothetical = bool(life.consent and life.consent.hypothetical)
         succession = ev.successions.get(history.code)
-        if succession is not None:
+        if succession is not None and life is history.lives[0]:
             # the successor's standing is the predecessor's, passed on: no entry into force
             whom = in_sentence(ev.party_name(succession.predecessor))
-            standing = (f": bound since {ev.histories[succession.predecessor].bound_since}"
-                        if succession.continuation else f": bound since {history.bound_since}")
-            if history.bound_since is None:
+            standing = (f": bound since {ev.histories[succession.predecessor].lives[0].bound_since}"
+                        if succession.continuation else f": bound since {life.bound_since}")
+            if life.bound_since is None:
                 standing = ": a signatory" if history.signature is not None else ""
             out.append(TimelineEntry(succession.effective, "derived", "succession",
                                      f"{history.name} holds the standing of {whom}{standing}",
                                      history.code, hypothetical=succession.act.hypothetical))
-        elif history.bound_since is not None and history.bound_since != ev.in_force_since:
-            out.append(TimelineEntry(history.bound_since, "derived", "bound",
-                                     f"Entry into force for {history.name}", history.code,
+        elif life.bound_since is not None and (life.bound_since != ev.in_force_since
+                                               or life is not history.lives[0]):
+            again = " again" if life is not history.lives[0] else ""
+            out.append(TimelineEntry(life.bound_since, "derived", "bound",
+                                     f"Entry into force for {history.name}{again}", history.code,
                                      hypothetical=hypothetical, clause=clause))
-        if history.withdrawn_since is not None and history.notice is not None:
-            out.append(TimelineEntry(history.withdrawn_since, "derived", "withdrawal_effective",
+        if life.withdrawn_since is not None and life.notice is not None:
+            out.append(TimelineEntry(life.withdrawn_since, "derived", "withdrawal_effective",
                                      f"{history.name} ceases to be a party", history.code,
-                                     hypothetical=history.notice.hypothetical,
-                                     clause=treaty.procedure[history.notice.kind].article))
+                                     hypothetical=life.notice.hypothetical,
+                                     clause=treaty.procedure[life.notice.kind].article))
     for code, (day, why) in sorted(ev.dropped.items(), key=lambda item: item[1][0]):
         out.append(TimelineEntry(day, "derived", "dropped_out",
                                  f"{ev.party_name(code)} drops out ({why}); the treaty proceeds "

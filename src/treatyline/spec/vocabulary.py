@@ -11,6 +11,9 @@ __all__ = [
     "INSTRUMENT_KINDS",
     "MONITORING_KINDS",
     "NEGOTIATION_KINDS",
+    "REVOCATION_KINDS",
+    "REVOCATION_OF_CONSENT",
+    "REVOCATION_OF_WITHDRAWAL",
     "SUCCESSION",
     "WITHDRAWAL_KINDS",
 ]
@@ -26,6 +29,14 @@ WITHDRAWAL_KINDS = frozenset({"denunciation", "withdrawal"})
 SUCCESSION = "succession"
 """A state's notification that it succeeds a former state (or continues its participation):
 its standing is computed from the predecessor's acts."""
+REVOCATION_OF_WITHDRAWAL = "revocation_of_withdrawal"
+"""A notice of withdrawal or denunciation revoked before it takes effect (VCLT Art. 68)."""
+REVOCATION_OF_CONSENT = "revocation_of_consent"
+"""An instrument of consent revoked before the treaty binds the party (the Russian
+Federation's ratification of the CTBT, 2023): it is again what it was before."""
+REVOCATION_KINDS = frozenset({REVOCATION_OF_WITHDRAWAL, REVOCATION_OF_CONSENT})
+"""Allowed in a record whenever the procedure has what they revoke; a treaty file may
+declare them in its procedure only to give their article and text (see treatyline.lives)."""
 
 INSTRUMENT_KINDS = frozenset(
     {
@@ -35,6 +46,7 @@ INSTRUMENT_KINDS = frozenset(
         "referendum",
         "provisional_application",
         *WITHDRAWAL_KINDS,
+        *REVOCATION_KINDS,
         "reservation",
         "declaration",
         "depositary_notification",
