@@ -40,7 +40,7 @@ __all__ = ["Act", "Delegation", "Record", "load_record", "record_from_rows"]
 
 
 class Delegation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     head: str | None = None
     members: tuple[str, ...] = ()
 
@@ -48,7 +48,8 @@ class Delegation(BaseModel):
 class Act(BaseModel):
     """One dated act or fact, with its source."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first use: a plain act is made without the validator (see _plain_act)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str | None = None
     date: DayOrTimeField
