@@ -193,9 +193,10 @@ def _collector_paused() -> Iterator[None]:
     unfreeze moves them there without looking at them): left in the youngest, the first
     allocation after `gc.enable()` walks all of them (4 per act: the act, its fields and
     their set, its position) only to find them alive, then again in the middle generation
-    — about 90 ms of a 20,000-act load, a quarter of it. A cycle made meanwhile is still
-    collected, by the next full collection. Skipped when the program has frozen objects of
-    its own (a server before it forks): unfreezing would hand them back to the collector."""
+    — about 90 ms of a 20,000-act load, a quarter of it. A garbage cycle young at that
+    moment (made by the load or before it) is still collected, by the next full collection.
+    Skipped when the program has frozen objects of its own (a server before it forks):
+    unfreezing would hand them back to the collector."""
     enabled = gc.isenabled()
     gc.disable()
     try:
