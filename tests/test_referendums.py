@@ -274,6 +274,16 @@ def test_a_deadline_passed_without_approval_voids_the_treaty(tmp_path: Path) -> 
     assert says([str(r) for r in late.because], "did not approve it by the deadline")
 
 
+
+def test_a_deadline_before_the_text_was_adopted_names_both_places(tmp_path: Path) -> None:
+    text = SECOND.replace("ON_REJECTION", "deadline: 2007-06-30").replace(
+        "title: A treaty", "adopted: 2007-12-13\ntitle: A treaty")
+    errors = errors_of(tmp_path, text)
+    assert len(errors) == 1
+    assert "treaty.yaml:10:15: error: the deadline 2007-06-30 is before the text was adopted" \
+        in errors[0]
+    assert "(2007-12-13, at " in errors[0] and "treaty.yaml:3:10)" in errors[0]
+
 # --- drop out: the others proceed (partial entry into force) -------------------------------
 
 DROP_OUT = """

@@ -52,6 +52,12 @@ def check_declarations(treaty: Treaty, source: SourceMap) -> Iterator[Diagnostic
         if spec.replaced_when is not None and spec.replaced_when not in treaty.facts:
             yield _unknown("fact", spec.replaced_when, treaty.facts,
                            source.at((*base, "replaced_when")))
+        if spec.deadline is not None and treaty.adopted is not None \
+                and spec.deadline < treaty.adopted:
+            yield Diagnostic(
+                f"the deadline {spec.deadline} is before the text was adopted "
+                f"({treaty.adopted}, at {source.at(('adopted',))}): no vote could meet it",
+                source.at((*base, "deadline")))
         approval = spec.approval
         if approval.quorum_only_if_binding:
             at = source.at((*base, "approval", "quorum_only_if_binding"))
