@@ -4,9 +4,6 @@ the refusals (each naming the earlier act) when the record contradicts itself.""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Sequence
-from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,35 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from treatyline import load_record, load_treaty, status, timeline
-from treatyline.record import Record
-from treatyline.spec.model import Treaty
+from spec_files import at, d, says, write_record, write_treaty
+from treatyline import timeline
 from treatyline.status import Status
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def write_treaty(tmp_path: Path, text: str) -> Treaty:
-    path = tmp_path / "treaty.yaml"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return load_treaty(path)
-
-
-def write_record(tmp_path: Path, treaty: Treaty, acts: str) -> Record:
-    path = tmp_path / "record.yaml"
-    path.write_text("source: test\nacts:\n" + textwrap.indent(textwrap.dedent(acts).strip(), "  ")
-                    + "\n", encoding="utf-8")
-    return load_record(path, treaty)
-
-
-def at(treaty: Treaty, record: Record, day: str) -> Status:
-    return status(treaty, record, d(day))
-
-
-def says(messages: Sequence[str], *fragments: str) -> bool:
-    return any(all(fragment in message for fragment in fragments) for message in messages)
 
 
 def rejections(result: Status) -> list[str]:

@@ -11,29 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spec_files import at, d, write_record, write_treaty
 from treatyline.errors import SpecError
 from treatyline.evaluation import evaluate
 from treatyline.record import Record, load_record
-from treatyline.spec import Treaty, load_treaty
+from treatyline.spec import Treaty
 from treatyline.states import is_state, state_name, suggest_state
-from treatyline.status import Status, status
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def write_treaty(tmp_path: Path, text: str) -> Treaty:
-    path = tmp_path / "treaty.yaml"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return load_treaty(path)
-
-
-def write_record(tmp_path: Path, treaty: Treaty, acts: str) -> Record:
-    path = tmp_path / "record.yaml"
-    path.write_text("source: test\nacts:\n" + textwrap.indent(textwrap.dedent(acts).strip(), "  ")
-                    + "\n", encoding="utf-8")
-    return load_record(path, treaty)
 
 
 def spec_errors(tmp_path: Path, text: str) -> list[str]:
@@ -72,10 +55,6 @@ HISTORY = """\
 def loaded(tmp_path: Path, acts: str = HISTORY) -> tuple[Treaty, Record]:
     treaty = write_treaty(tmp_path, OPEN_TREATY)
     return treaty, write_record(tmp_path, treaty, acts)
-
-
-def at(treaty: Treaty, record: Record, day: str) -> Status:
-    return status(treaty, record, d(day))
 
 
 # --- codes ---------------------------------------------------------------------------------

@@ -7,45 +7,18 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from spec_files import at, d, says, write_record, write_treaty
 from treatyline.errors import RecordError, SpecError
-from treatyline.record import Record, load_record
+from treatyline.record import load_record
 from treatyline.referendums import judge
-from treatyline.spec import Treaty, load_treaty
 from treatyline.spec.referendum_model import ReferendumApproval, ReferendumDeclaration
-from treatyline.status import Status, status
 from treatyline.timeline import timeline
-
-
-def d(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def write_treaty(tmp_path: Path, text: str) -> Treaty:
-    path = tmp_path / "treaty.yaml"
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return load_treaty(path)
-
-
-def write_record(tmp_path: Path, treaty: Treaty, acts: str) -> Record:
-    path = tmp_path / "record.yaml"
-    path.write_text("source: test\nacts:\n" + textwrap.indent(textwrap.dedent(acts).strip(), "  ")
-                    + "\n", encoding="utf-8")
-    return load_record(path, treaty)
-
-
-def at(treaty: Treaty, record: Record, day: str) -> Status:
-    return status(treaty, record, d(day))
-
-
-def says(messages: tuple[str, ...] | list[str], *fragments: str) -> bool:
-    return any(all(f in message for f in fragments) for message in messages)
 
 
 def errors_of(tmp_path: Path, text: str) -> list[str]:
