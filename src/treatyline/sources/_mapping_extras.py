@@ -75,7 +75,7 @@ class KindPattern:
         return re.fullmatch(self.pattern, " ".join(category.split()), re.IGNORECASE) is not None
 
     def describe(self) -> str:
-        return f"{self.style} {self.pattern!r}"
+        return f"{self.style} '{self.pattern}'"
 
 
 def check_kind_patterns(value: Any, fail: Fail) -> tuple[KindPattern, ...]:
