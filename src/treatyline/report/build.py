@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from html import escape
 
@@ -29,12 +30,11 @@ from .sections import (
 __all__ = ["build_report"]
 
 
-def _banner(bundle: Bundle, incidents: Incidents,
-            commitments: Sequence[CommitmentResult]) -> str:
-    """Say plainly, once at the top, which parts of the report did not happen."""
+def _hypothetical_data(bundle: Bundle, incidents: Incidents,
+                       commitments: Sequence[CommitmentResult]) -> list[str]:
+    """What the report shows that did not take place: scenario acts, scenario events and
+    measured incidents from hypothetical data (a proposal's text is not among them)."""
     parts = []
-    if bundle.treaty.hypothetical:
-        parts.append("the treaty file encodes a text that was never concluded")
     acts = sum(1 for a in bundle.record.acts if a.hypothetical)
     if acts:
         parts.append(f"{acts} recorded act(s) are hypothetical scenario acts")
@@ -43,12 +43,21 @@ def _banner(bundle: Bundle, incidents: Incidents,
         parts.append(f"{events} incident(s) are hypothetical scenario events")
     if any("hypothetical" in (v.source or "").lower() for r in commitments for v in r.violations):
         parts.append("some measured incidents come from hypothetical data")
-    if not parts:
-        return ""
+    return parts
+
+
+def _banner(bundle: Bundle, hypothetical: list[str]) -> str:
+    """Say plainly, once at the top, which parts of the report did not happen. A treaty
+    that was never concluded (a proposal) is a real text: it gets a note, not the banner."""
+    proposal = ('<p class="proposal-note" role="note">This treaty file encodes a text that '
+                "was never concluded (a proposal); the status below is what its own rules "
+                "would give on the recorded acts.</p>" if bundle.treaty.hypothetical else "")
+    if not hypothetical:
+        return proposal
     return ('<div class="banner" role="note"><strong>Hypothetical scenario data shown.</strong> '
-            + escape("; ".join(parts)) + ". Every such item is labelled "
+            + escape("; ".join(hypothetical)) + ". Every such item is labelled "
             '<span class="badge hyp">hypothetical</span> where it appears; it does not '
-            "describe events that took place.</div>")
+            "describe events that took place.</div>" + proposal)
 
 
 def build_report(
@@ -62,7 +71,10 @@ def build_report(
     """The report: status, map, procedure timeline, obligations, violations and
     commitments, as one self-contained HTML document."""
     treaty = bundle.treaty
+    hypothetical = _hypothetical_data(bundle, incidents, commitments)
     status = compute_status(treaty, bundle.record, as_of)
+    if not hypothetical:  # a proposal's status is not scenario data: no badge on it
+        status = replace(status, hypothetical=False)
     view = build_map(treaty, assessment, commitments, incidents, territory)
     located = len(view.marker_ids)
     files = ", ".join(p.name for p in bundle.record_paths) or "no record file"
@@ -78,7 +90,7 @@ def build_report(
                    '<p class="muted">Hover an area or incident for details; links in the '
                    "tables below highlight the incident here.</p></div></div></section>")
     body = "".join([
-        _banner(bundle, incidents, commitments), header, nav,
+        _banner(bundle, hypothetical), header, nav,
         status_section(status),
         map_section,
         timeline_section(compute_timeline(treaty, bundle.record)),

@@ -22,6 +22,7 @@ margin-top:1.6em}
 .banner{background:#fff3cd;border:2px solid #d4a106;padding:10px 14px;margin:10px 0;
 border-radius:4px}
 .muted{color:#666;font-size:.92em}
+.proposal-note{background:#eef3f8;border-left:4px solid #2a6fb0;padding:6px 12px;margin:10px 0}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;background:#e6e6e6;
 font-size:.82em;margin-right:4px}
 .badge.hyp{background:#d4a106;color:#fff;font-weight:600;text-transform:uppercase}
