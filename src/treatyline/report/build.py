@@ -76,12 +76,11 @@ def build_report(
     if not hypothetical:  # a proposal's status is not scenario data: no badge on it
         status = replace(status, hypothetical=False)
     view = build_map(treaty, assessment, commitments, incidents, territory)
-    located = len(view.marker_ids)
     files = ", ".join(p.name for p in bundle.record_paths) or "no record file"
     header = (f"<h1>{escape(treaty.title)}</h1>"
               f'<p class="muted">treatyline report as of {as_of} · treaty {escape(treaty.id)} · '
               f"record: {escape(files)} · {assessment.events_read} incident(s) read, "
-              f"{located} on the map</p>")
+              f"{view.drawn} on the map</p>")
     nav = ('<nav class="muted"><a href="#status">status</a> · <a href="#map-section">map</a> · '
            '<a href="#timeline">procedure</a> · <a href="#obligations">obligations</a> · '
            '<a href="#commitments">commitments</a></nav>')
