@@ -13,7 +13,7 @@ import numpy as np
 from ..bundle import Bundle
 from ..commitments import CommitmentResult
 from ..incidents import Incidents
-from ..norms import Assessment, event_columns
+from ..norms import Assessment, EventColumns, event_columns
 from ..status import status as compute_status
 from ..territory import Territory
 from ..timeline import timeline as compute_timeline
@@ -30,7 +30,7 @@ from .sections import (
 __all__ = ["build_report"]
 
 
-def _hypothetical_data(bundle: Bundle, incidents: Incidents,
+def _hypothetical_data(bundle: Bundle, columns: EventColumns,
                        commitments: Sequence[CommitmentResult]) -> list[str]:
     """What the report shows that did not take place: scenario acts, scenario events and
     measured incidents from hypothetical data (a proposal's text is not among them)."""
@@ -38,7 +38,7 @@ def _hypothetical_data(bundle: Bundle, incidents: Incidents,
     acts = sum(1 for a in bundle.record.acts if a.hypothetical)
     if acts:
         parts.append(f"{acts} recorded act(s) are hypothetical scenario acts")
-    events = int(np.count_nonzero(event_columns(incidents).hypothetical)) if len(incidents) else 0
+    events = int(np.count_nonzero(columns.hypothetical))
     if events:
         parts.append(f"{events} incident(s) are hypothetical scenario events")
     if any("hypothetical" in (v.source or "").lower() for r in commitments for v in r.violations):
@@ -71,11 +71,12 @@ def build_report(
     """The report: status, map, procedure timeline, obligations, violations and
     commitments, as one self-contained HTML document."""
     treaty = bundle.treaty
-    hypothetical = _hypothetical_data(bundle, incidents, commitments)
+    columns = event_columns(incidents)  # read once: seconds at 10^5 events
+    hypothetical = _hypothetical_data(bundle, columns, commitments)
     status = compute_status(treaty, bundle.record, as_of)
     if not hypothetical:  # a proposal's status is not scenario data: no badge on it
         status = replace(status, hypothetical=False)
-    view = build_map(treaty, assessment, commitments, incidents, territory)
+    view = build_map(treaty, assessment, commitments, incidents, territory, columns)
     files = ", ".join(p.name for p in bundle.record_paths) or "no record file"
     header = (f"<h1>{escape(treaty.title)}</h1>"
               f'<p class="muted">treatyline report as of {as_of} · treaty {escape(treaty.id)} · '
