@@ -214,7 +214,7 @@ def build_map(treaty: Treaty, assessment: Assessment, commitments: Sequence[Comm
     lons = np.concatenate([columns.lons[rows], [m.longitude for m in markers]])
     lats = np.concatenate([columns.lats[rows], [m.latitude for m in markers]])
     frame = frame_bounds([layer.geometry for layer in layers], lons, lats)
-    proj = fit(frame)
+    proj = fit(frame, margin=0.1)  # room for the countries around
     density = ""
     counts = {c: sum(1 for m in markers if m.category == c) for c in CATEGORIES}
     extra: list[str] = []
