@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from test_report import _violation_result, istanbul_report
+from tiled_events import write_tiled_events
 from treatyline.bundle import load_bundle
+from treatyline.cli import app
 from treatyline.monitor import default_event_files, load_events
 from treatyline.norms import assess, event_columns
 from treatyline.report.run import write_report
@@ -53,6 +56,7 @@ class _Body(HTMLParser):
         self.rows = 0
         self.bars = 0
         self.paths = 0
+        self.hexes = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -67,6 +71,8 @@ class _Body(HTMLParser):
             self.bars += 1
         elif tag == "path" and "area" in css.split():
             self.paths += 1
+        elif tag == "path" and "hex" in css.split():
+            self.hexes += 1
 
 
 def _open(tmp_path: Path, report: Path) -> tuple[_Body, str]:
@@ -129,3 +135,57 @@ def test_the_self_check_catches_errors_and_requests(tmp_path: Path) -> None:
     errors, resources = _errors(*_open(tmp_path, out))
     assert any("notDefined" in e for e in errors)
     assert "https://example.invalid/x.png" in resources
+
+
+def test_a_report_of_100_000_events_is_small_and_renders(tmp_path: Path) -> None:
+    """10^5 events (the bundled UCDP extract tiled and jittered), given with --events:
+    the map draws their density, the page stays small and Chromium renders it."""
+    events = write_tiled_events(tmp_path / "events.csv", 100_000)
+    out = tmp_path / "big.html"
+    result = CliRunner().invoke(app, ["report", str(EXAMPLES / "minsk-2015"), "--as-of",
+                                      "2022-06-01", "--events", str(events), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size < 3_000_000
+    page, log = _open(tmp_path, out)
+    assert _errors(page, log) == ([], [])
+    assert page.hexes > 100
+    assert 0 < page.markers == int(page.body.get("data-markers") or -1) < 1_000
+
+
+# Run after the page's own scripts: wheel towards the centre, the zoom-out button, a drag
+# of (50, 20) pixels, then the button back to the whole map; each viewBox is recorded.
+_ZOOM_PROBE = """<script>(function(){var svg=document.getElementById('map'),seen=[];
+function note(){seen.push(svg.getAttribute('viewBox'));}
+var r=svg.getBoundingClientRect(),cx=Math.round(r.left+r.width/2),
+cy=Math.round(r.top+r.height/2);note();
+svg.dispatchEvent(new WheelEvent('wheel',{deltaY:-100,clientX:cx,clientY:cy,bubbles:true,
+cancelable:true}));note();
+document.querySelector('.map-zoom button[data-zoom="out"]').click();note();
+svg.dispatchEvent(new PointerEvent('pointerdown',{button:0,clientX:cx,clientY:cy,
+bubbles:true}));
+window.dispatchEvent(new PointerEvent('pointermove',{clientX:cx+50,clientY:cy+20}));
+window.dispatchEvent(new PointerEvent('pointerup',{}));note();
+document.querySelector('.map-zoom button[data-zoom="reset"]').click();note();
+document.body.setAttribute('data-zoom',JSON.stringify(seen.concat([r.width])));})();
+</script></body>"""
+
+
+def test_the_map_zooms_and_pans(tmp_path: Path) -> None:
+    out = tmp_path / "zoom.html"
+    out.write_text(istanbul_report().replace("</body>", _ZOOM_PROBE, 1), encoding="utf-8")
+    page, log = _open(tmp_path, out)
+    assert _errors(page, log) == ([], [])
+    *boxes, width = json.loads(page.body.get("data-zoom") or "[]")
+    home, wheel, zoomed_out, dragged, reset = (
+        [float(v) for v in box.split()] for box in boxes)
+    assert wheel[2] == pytest.approx(home[2] / 1.25, rel=1e-3)  # zoomed in...
+    centre = (home[0] + home[2] / 2, home[1] + home[3] / 2)
+    # ...about the pointer (at the centre, to the pixel)
+    assert wheel[0] + wheel[2] / 2 == pytest.approx(centre[0], abs=1)
+    assert wheel[1] + wheel[3] / 2 == pytest.approx(centre[1], abs=1)
+    assert zoomed_out[2] == pytest.approx(wheel[2] * 1.5, rel=1e-3)
+    per_pixel = zoomed_out[2] / width
+    assert dragged[0] == pytest.approx(zoomed_out[0] - 50 * per_pixel, abs=0.1)
+    assert dragged[1] == pytest.approx(zoomed_out[1] - 20 * per_pixel, abs=0.1)
+    assert dragged[2:] == zoomed_out[2:]
+    assert reset == home

@@ -15,10 +15,12 @@ import numpy.typing as npt
 import shapely
 
 from ..commitments import CommitmentResult
-from ..incidents import Incidents
-from ..norms import Assessment, event_columns
+from ..incidents import Incident, Incidents
+from ..norms import Assessment, EventColumns, event_columns
 from ..spec.model import Treaty
 from ..territory import Territory
+from .context import countries_in, frame_bounds
+from .density import DENSITY_FROM, density_legend, hex_bins, render_density
 from .svgmap import Layer, Marker, fit, render_map
 
 __all__ = ["CATEGORIES", "MapView", "build_map", "marker_id"]
@@ -42,6 +44,8 @@ class MapView:
     """Incident id → the id of its marker element (only incidents with coordinates)."""
     counts: dict[str, int]
     """Markers per category."""
+    drawn: int = 0
+    """Incidents on the map, one by one or as density (those up to the as-of date)."""
 
 
 def marker_id(incident: str, taken: set[str]) -> str:
@@ -137,8 +141,8 @@ def _categories(treaty: Treaty, assessment: Assessment, commitments: Sequence[Co
                                           as_of=assessment.as_of)
             inside |= member == 1
             unsure |= member == -1
-    triggered = np.isin(ids, [i for o in assessment.occasions for i in o.incidents])
-    violating = np.isin(ids, [v.id for r in commitments for v in r.violations])
+    triggered = _among(ids, {i for o in assessment.occasions for i in o.incidents})
+    violating = _among(ids, {v.id for r in commitments for v in r.violations})
     out = np.full(n, "outside" if scope else "unassessed", dtype=object)
     out[unsure & ~inside] = "undetermined"
     out[inside] = "inside"
@@ -147,35 +151,56 @@ def _categories(treaty: Treaty, assessment: Assessment, commitments: Sequence[Co
     return out
 
 
+def _marker(incident: Incident, element: str, category: str, dependent: bool,
+            hypothetical: bool) -> Marker:
+    lines = [f"{incident.id} · {incident.when()} · {incident.kind.replace('_', ' ')}",
+             " → ".join(x for x in (incident.actor1, incident.target) if x),
+             ", ".join(x for x in (incident.place, incident.admin1, incident.notes) if x),
+             f"source: {incident.source}" if incident.source else "",
+             CATEGORIES[category],
+             "coverage depends on the reading of a disputed area" if dependent else "",
+             "HYPOTHETICAL (scenario data)" if hypothetical else ""]
+    return Marker(element, incident.longitude, incident.latitude, category,
+                  "\n".join(x for x in lines if x))
+
+
+def _among(ids: npt.NDArray[np.object_], chosen: set[str]) -> npt.NDArray[np.bool_]:
+    """ids in `chosen`, by hashing (np.isin sorts object arrays: seconds at 10^5 ids)."""
+    return np.fromiter((i in chosen for i in ids.tolist()), dtype=bool, count=len(ids))
+
+
 def build_map(treaty: Treaty, assessment: Assessment, commitments: Sequence[CommitmentResult],
-              incidents: Incidents, territory: Territory) -> MapView:
+              incidents: Incidents, territory: Territory,
+              columns: EventColumns | None = None) -> MapView:
+    """The map of the areas and of the incidents up to the as-of date (later ones did not
+    happen yet as far as the report is concerned); from DENSITY_FROM incidents on, their
+    density, with the incidents named in the tables still drawn one by one."""
     scope = _scope_areas(treaty)
     layers, legend = _layers(treaty, territory, scope, _commitment_areas(treaty, commitments),
                              assessment.as_of)
-    columns = event_columns(incidents)
+    columns = event_columns(incidents) if columns is None else columns
     located = np.isfinite(columns.lons) & np.isfinite(columns.lats)
-    rows = np.flatnonzero(located)
-    radius = columns.radius_km[rows]
+    happened = columns.days <= np.datetime64(assessment.as_of, "D")
+    later = int(np.count_nonzero(located & ~happened))
+    rows = np.flatnonzero(located & happened)
     cats = _categories(treaty, assessment, commitments, columns.ids[rows], columns.lons[rows],
-                       columns.lats[rows], radius, territory, scope)
+                       columns.lats[rows], columns.radius_km[rows], territory, scope)
+    linked = {i for o in assessment.occasions for i in o.incidents}
+    linked |= {v.id for r in commitments for v in r.violations}
+    dense = len(rows) >= DENSITY_FROM
     dependent = set(assessment.reading_dependent)
     taken: set[str] = set()
     markers: list[Marker] = []
     ids: dict[str, str] = {}
-    for row, cat in zip(rows.tolist(), cats.tolist(), strict=True):
+    one_by_one = (np.flatnonzero(_among(columns.ids[rows], linked)) if dense
+                  else np.arange(len(rows)))
+    for at in one_by_one.tolist():
+        row, cat = int(rows[at]), str(cats[at])
         incident = incidents.row(row)
         element = marker_id(incident.id, taken)
         ids.setdefault(incident.id, element)
-        lines = [f"{incident.id} · {incident.when()} · {incident.kind.replace('_', ' ')}",
-                 " → ".join(x for x in (incident.actor1, incident.target) if x),
-                 ", ".join(x for x in (incident.place, incident.admin1, incident.notes) if x),
-                 f"source: {incident.source}" if incident.source else "",
-                 CATEGORIES[cat],
-                 "coverage depends on the reading of a disputed area"
-                 if incident.id in dependent else "",
-                 "HYPOTHETICAL (scenario data)" if columns.hypothetical[row] else ""]
-        markers.append(Marker(element, incident.longitude, incident.latitude, cat,
-                              "\n".join(x for x in lines if x)))
+        markers.append(_marker(incident, element, cat, incident.id in dependent,
+                               bool(columns.hypothetical[row])))
     # Violating incidents measured from other data than the table still belong on the map.
     for result in commitments:
         for v in result.violations:
@@ -186,18 +211,31 @@ def build_map(treaty: Treaty, assessment: Assessment, commitments: Sequence[Comm
                                   f"{v.id} · {v.day} · {v.kind}\n{v.place}\nsource: {v.source}"
                                   f"\nviolates: {result.title}" + (f"\n{v.note}" if v.note
                                                                   else "")))
-    bounds = [layer.geometry.bounds for layer in layers if not layer.geometry.is_empty]
-    bounds += [(m.longitude, m.latitude, m.longitude, m.latitude) for m in markers]
-    box = np.array(bounds, dtype=float) if bounds else np.array([[-180.0, -60, 180, 80]])
-    proj = fit((box[:, 0].min(), box[:, 1].min(), box[:, 2].max(), box[:, 3].max()))
+    lons = np.concatenate([columns.lons[rows], [m.longitude for m in markers]])
+    lats = np.concatenate([columns.lats[rows], [m.latitude for m in markers]])
+    frame = frame_bounds([layer.geometry for layer in layers], lons, lats)
+    proj = fit(frame, margin=0.1)  # room for the countries around
+    density = ""
     counts = {c: sum(1 for m in markers if m.category == c) for c in CATEGORIES}
-    return MapView(render_map(layers, markers, proj), _legend(legend, counts), ids, counts)
+    extra: list[str] = []
+    if dense:
+        x, y = proj.xy(columns.lons[rows], columns.lats[rows])
+        bins = hex_bins(x, y, cats, size=max(proj.width, proj.height) / 110)
+        density = render_density(bins, CATEGORIES)
+        extra += density_legend(bins, len(rows), len(markers))
+    if later:
+        extra.append(f"<li>{later:,} incident(s) dated after {assessment.as_of} are not "
+                     "drawn</li>")
+    svg = render_map(layers, markers, proj, context=countries_in(frame), density=density)
+    drawn = len(rows) + len(markers) - len(one_by_one)  # plus those measured elsewhere
+    return MapView(svg, _legend(legend, counts, extra), ids, counts, drawn)
 
 
-def _legend(areas: list[tuple[str, str]], counts: dict[str, int]) -> str:
+def _legend(areas: list[tuple[str, str]], counts: dict[str, int],
+            extra: Sequence[str] = ()) -> str:
     items = [f'<li><svg width="22" height="14"><rect class="area {escape(css)}" width="22" '
              f'height="14"/></svg> {escape(label)}</li>' for css, label in areas]
     items += [f'<li><svg width="22" height="14"><circle class="incident cat-{cat}" cx="11" '
               f'cy="7" r="5"/></svg> {escape(words)} ({counts[cat]})</li>'
               for cat, words in CATEGORIES.items() if counts[cat]]
-    return '<ul class="legend">' + "".join(items) + "</ul>"
+    return '<ul class="legend">' + "".join([*items, *extra]) + "</ul>"

@@ -22,6 +22,7 @@ margin-top:1.6em}
 .banner{background:#fff3cd;border:2px solid #d4a106;padding:10px 14px;margin:10px 0;
 border-radius:4px}
 .muted{color:#666;font-size:.92em}
+.proposal-note{background:#eef3f8;border-left:4px solid #2a6fb0;padding:6px 12px;margin:10px 0}
 .badge{display:inline-block;padding:0 6px;border-radius:8px;background:#e6e6e6;
 font-size:.82em;margin-right:4px}
 .badge.hyp{background:#d4a106;color:#fff;font-weight:600;text-transform:uppercase}
@@ -29,7 +30,17 @@ table{border-collapse:collapse;margin:6px 0;background:#fff}
 th,td{border:1px solid #ddd;padding:3px 7px;text-align:left;vertical-align:top}
 thead th{background:#f0f0f0}
 .map-wrap{display:flex;gap:18px;flex-wrap:wrap;align-items:flex-start}
-svg.map{background:#dde8f0;border:1px solid #bbb;max-width:100%;height:auto}
+svg.map{background:#dde8f0;border:1px solid #bbb;max-width:100%;height:auto;cursor:grab;
+touch-action:none;display:block}
+.map-box{max-width:100%}
+.map-zoom{display:flex;gap:4px;margin-bottom:4px;align-items:center}
+.map-zoom button{width:28px;height:28px;font-size:17px;line-height:1;padding:0;cursor:pointer;
+background:#fff;border:1px solid #999;border-radius:3px}
+.country{fill:#f3f0ea;stroke:#a9a39a;stroke-width:.7}.countries path:hover{fill:#e9e3d6}
+.area,.country,.hex,.incident{vector-effect:non-scaling-stroke}
+.hex{stroke:#fff;stroke-width:.4;fill-opacity:.85}.hex:hover{stroke:#000;stroke-width:1.5}
+.shade-0{fill:#ffeda0}.shade-1{fill:#fed976}.shade-2{fill:#feb24c}.shade-3{fill:#fd8d3c}
+.shade-4{fill:#f03b20}.shade-5{fill:#bd0026}
 .sea{fill:#dde8f0}
 .area{stroke:#555;stroke-width:.6}
 .covered{fill:var(--covered)}.covered-some{fill:var(--covered-some);stroke-dasharray:2 2}
@@ -45,10 +56,10 @@ stroke-dasharray:8 4}
 .map-wrap>div{flex:1 1 240px}
 .legend{list-style:none;padding:0;margin:0;font-size:.9em}
 .legend li{margin:3px 0}.legend svg{vertical-align:middle}
-.incident{stroke:#fff;stroke-width:1.2;fill-opacity:.9;cursor:pointer}
+.incident{stroke:#fff;stroke-width:1.2;fill-opacity:.9;cursor:pointer;r:calc(5px*var(--k,1))}
 .cat-triggered{fill:var(--trig)}.cat-inside{fill:var(--inside)}.cat-undetermined{fill:var(--und)}
 .cat-outside{fill:var(--out)}.cat-violation{fill:var(--viol)}.cat-unassessed{fill:var(--una)}
-.incident.highlight,.incident:target{stroke:#ff0;stroke-width:4;r:9}
+.incident.highlight,.incident:target{stroke:#ff0;stroke-width:4;r:calc(9px*var(--k,1))}
 .result{display:grid;grid-template-columns:minmax(0,2fr) minmax(220px,1fr);gap:16px;
 margin:14px 0}
 .clause{background:#f4f1ea;border-left:4px solid #b89b5e;padding:6px 12px;font-size:.93em;
@@ -100,6 +111,7 @@ document.querySelectorAll('circle.incident.highlight').forEach(function(c){
 c.classList.remove('highlight');});
 var m=document.getElementById(id);if(!m)return false;
 m.classList.add('highlight');m.parentNode.appendChild(m);
+if(window.mapFocus)window.mapFocus(+m.getAttribute('cx'),+m.getAttribute('cy'));
 document.getElementById('map').scrollIntoView({behavior:'smooth',block:'center'});
 return true;}
 document.addEventListener('click',function(ev){
@@ -107,6 +119,33 @@ var a=ev.target.closest?ev.target.closest('a.inc-link'):null;
 if(a&&showMarker(a.getAttribute('data-marker'))){ev.preventDefault();
 history.replaceState(null,'','#'+a.getAttribute('data-marker'));}});
 if(location.hash.length>1){showMarker(decodeURIComponent(location.hash.slice(1)));}
+"""
+
+# Zoom and pan by rewriting the map's viewBox: the wheel zooms about the pointer, dragging
+# pans, the buttons zoom about the centre or go back to the whole map. --k (view width over
+# the whole map's) keeps the incident circles the same size on screen.
+ZOOM = """
+(function(){var svg=document.getElementById('map');if(!svg)return;
+var home=svg.getAttribute('data-home').split(' ').map(Number),box=home.slice(),drag=null;
+function set(b){box=b;svg.setAttribute('viewBox',b.map(function(v){return v.toFixed(2);})
+.join(' '));svg.style.setProperty('--k',String(b[2]/home[2]));}
+function zoom(f,cx,cy){var w=box[2]*f;if(w>home[2]*4||w<home[2]/64)return;
+set([cx-(cx-box[0])*f,cy-(cy-box[1])*f,w,box[3]*f]);}
+function at(ev){var r=svg.getBoundingClientRect();
+return [box[0]+(ev.clientX-r.left)/r.width*box[2],box[1]+(ev.clientY-r.top)/r.height*box[3]];}
+svg.addEventListener('wheel',function(ev){ev.preventDefault();var p=at(ev);
+zoom(ev.deltaY<0?1/1.25:1.25,p[0],p[1]);},{passive:false});
+svg.addEventListener('pointerdown',function(ev){if(ev.button===0)
+drag={x:ev.clientX,y:ev.clientY,b:box.slice()};});
+window.addEventListener('pointermove',function(ev){if(!drag)return;
+var r=svg.getBoundingClientRect();set([drag.b[0]-(ev.clientX-drag.x)/r.width*box[2],
+drag.b[1]-(ev.clientY-drag.y)/r.height*box[3],box[2],box[3]]);});
+window.addEventListener('pointerup',function(){drag=null;});
+document.querySelectorAll('.map-zoom button').forEach(function(b){
+b.addEventListener('click',function(){var k=b.getAttribute('data-zoom');
+if(k==='reset')set(home.slice());else zoom(k==='in'?1/1.5:1.5,box[0]+box[2]/2,box[1]+box[3]/2);
+});});
+window.mapFocus=function(x,y){set([x-box[2]/2,y-box[3]/2,box[2],box[3]]);};})();
 """
 
 
@@ -118,4 +157,4 @@ def page(title: str, body: str) -> str:
             '<link rel="icon" href="data:,">'
             f"<title>{escape(title)}</title><script>{SELF_CHECK}</script>"
             f"<style>{CSS}</style></head><body><main>{body}</main>"
-            f"<script>{INTERACTION}</script></body></html>\n")
+            f"<script>{ZOOM}{INTERACTION}</script></body></html>\n")

@@ -127,24 +127,47 @@ _DEFS = """<defs>
 </defs>"""
 
 
-def render_map(layers: Sequence[Layer], markers: Sequence[Marker], proj: Projection) -> str:
-    """The map as one <svg> element."""
-    out = [f'<svg id="map" class="map" viewBox="0 0 {proj.width} {proj.height}" '
-           f'width="{proj.width}" height="{proj.height}" role="img" '
-           'aria-label="Map of the areas and incidents">', _DEFS,
-           f'<rect class="sea" width="{proj.width}" height="{proj.height}"/>']
+# Zoom buttons; page.py's script gives them (and the wheel and dragging) their effect.
+_ZOOM = ('<div class="map-zoom" role="group" aria-label="zoom the map">'
+         '<button type="button" data-zoom="in" title="zoom in">+</button>'
+         '<button type="button" data-zoom="out" title="zoom out">\u2212</button>'
+         '<button type="button" data-zoom="reset" title="whole map">\u2922</button>'
+         '<span class="muted">wheel or buttons to zoom, drag to move</span></div>')
+
+
+def _paths(layers: Sequence[Layer], proj: Projection, base_css: str) -> list[str]:
+    out = []
     for layer in layers:
         d = path_data(layer.geometry, proj)
         if not d:
             continue
         tip = escape(layer.label + (f" — {layer.details}" if layer.details else ""))
-        out.append(f'<path class="area {escape(layer.css)}" data-area="{escape(layer.key)}" '
-                   f'fill-rule="evenodd" d="{d}"><title>{tip}</title></path>')
+        out.append(f'<path class="{base_css} {escape(layer.css)}" '
+                   f'data-area="{escape(layer.key)}" fill-rule="evenodd" d="{d}">'
+                   f"<title>{tip}</title></path>")
+    return out
+
+
+def render_map(layers: Sequence[Layer], markers: Sequence[Marker], proj: Projection, *,
+               context: Sequence[Layer] = (), density: str = "") -> str:
+    """The map as one <svg> element, with its zoom buttons above it: `context` (the
+    countries around) under the `layers`, then the `density` layer, then `markers`."""
+    out = [f'<div class="map-box">{_ZOOM}<svg id="map" class="map" '
+           f'viewBox="0 0 {proj.width} {proj.height}" data-home="0 0 {proj.width} '
+           f'{proj.height}" width="{proj.width}" height="{proj.height}" role="img" '
+           'aria-label="Map of the areas and incidents">', _DEFS,
+           # the sea extends beyond the frame so that zooming out does not show an edge
+           f'<rect class="sea" x="{-proj.width}" y="{-proj.height}" width="{3 * proj.width}" '
+           f'height="{3 * proj.height}"/>']
+    if context:
+        out += ['<g class="countries">', *_paths(context, proj, "country"), "</g>"]
+    out += _paths(layers, proj, "area")
+    out.append(density)
     out.append('<g class="incidents">')
     for marker in markers:
         x, y = proj.xy([marker.longitude], [marker.latitude])
         out.append(f'<circle id="{escape(marker.id)}" class="incident cat-{marker.category}" '
                    f'cx="{x[0]:.1f}" cy="{y[0]:.1f}" r="5"><title>{escape(marker.title)}'
                    "</title></circle>")
-    out.append("</g></svg>")
+    out.append("</g></svg></div>")
     return "".join(out)
