@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-COMMANDS = ["", "check", "status", "timeline", "assess", "report", "schema", "demo"]
+COMMANDS = ["", "check", "status", "timeline", "assess", "report", "schema", "demo", "warm-up"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 

@@ -378,9 +378,11 @@ def demo(
 
 @app.command("warm-up")
 def warm_up() -> None:
-    """Compile the point-in-polygon kernels now (about half a minute, once per machine and
-    version), so that the first assess, report or demo does not wait; later runs load them
-    from numba's cache (in NUMBA_CACHE_DIR when set)."""
+    """Compile the point-in-polygon kernels ahead, so that no assess, report or demo waits.
+
+    Compiling takes about half a minute, once per machine and version; later runs load the
+    kernels from numba's cache: NUMBA_CACHE_DIR when set, else __pycache__ beside the
+    installed package, or ~/.cache/numba where that is not writable."""
     from .territory.classify import warm_up as load_or_compile
 
     if not load_or_compile():
