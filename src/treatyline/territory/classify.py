@@ -454,8 +454,8 @@ def warm_up(progress: CompileProgress | None = None) -> bool:
     another silent half-minute."""
     global _ready
     with _ready_lock:
-        if _ready:
-            return False
+        if _ready or numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
+            return False  # (without the JIT the kernels are plain Python functions)
         notice = _CompileNotice(progress or notify)
         with numba_event.install_listener("numba:compile", notice):
             for _, kernel, signature in _KERNELS:
