@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-COMMANDS = ["", "check", "status", "timeline", "assess", "report", "schema", "demo", "warm-up"]
+COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect", "schema",
+            "demo", "warm-up"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
@@ -35,7 +36,7 @@ def render() -> str:
              "to a temporary file renamed over the target, so a failed write leaves no "
              "half-written file.\n"]
     for command in COMMANDS:
-        args = [exe, *([command] if command else []), "--help"]
+        args = [exe, *command.split(), "--help"]
         out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
         title = f"treatyline {command}".strip()
         cleaned = "\n".join(line.rstrip() for line in out.strip().splitlines())

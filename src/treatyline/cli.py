@@ -334,6 +334,42 @@ def report(
         raise typer.Exit(1)
 
 
+events_app = typer.Typer(help="Look at an events file as treatyline reads it.",
+                         no_args_is_help=True)
+app.add_typer(events_app, name="events")
+
+
+@events_app.command("inspect")
+def events_inspect(
+    file: Annotated[Path, typer.Argument(help="An events file (UCDP, ACLED, GeoJSON, Parquet "
+                                         "or CSV).")],
+    mapping: MappingOpt = None,
+    json_output: JsonOpt = False,
+) -> None:
+    """What the reader sees: the format, which column or constant feeds each field, the
+    kinds found, the rows set aside and why, the date range and the location precision.
+    Exit 1 when the mapping has errors or rows are set aside."""
+    from .monitor import _beside_mapping
+    from .sources.inspection import inspect_events
+
+    chosen = mapping or (_beside_mapping(file) if file.suffix.lower() == ".csv" else None)
+    try:
+        found = inspect_events(file, chosen)
+    except TreatylineError as error:
+        if not json_output:
+            raise
+        _print_json({"file": str(file), "errors": [d.to_json() for d in error.diagnostics]})
+        print_diagnostics(stderr, error.diagnostics)
+        raise typer.Exit(1) from None
+    if json_output:
+        _print_json(found.to_json())
+    else:
+        for line in found.lines():
+            stdout.print(Text(line), soft_wrap=True)
+    if found.rows_set_aside:
+        raise typer.Exit(1)
+
+
 @app.command()
 def schema(
     output: Annotated[

@@ -42,6 +42,8 @@ from .errors import Diagnostic, EventDataError, UsageError, did_you_mean
 __all__ = [
     "KINDS",
     "KIND_DESCRIPTIONS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
     "SCHEMA",
     "Incident",
     "Incidents",
@@ -237,6 +239,7 @@ SCHEMA: Final = pa.schema(
         pa.field("notes", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
         pa.field("dataset", _DICT, nullable=False),
+        pa.field("date_kind", _DICT, nullable=False),
     ],
     metadata={"treatyline": "incidents/1"},
 )
@@ -260,7 +263,15 @@ given); floats are NaN when not given; the two source-code columns are 0 when no
 - place, admin1: the named location and first-order administrative unit as the source
   writes them. notes: the source's description. source: the citation for the row.
 - dataset: the dataset's name, e.g. 'UCDP GED', 'ACLED'.
+- date_kind: 'occurred' when `time` is when the event happened; 'documented' when the
+  source's date is when it was recorded (a mapping's `date_kind`), which may be later.
+  Optional on reading treatyline's own files (`OPTIONAL_COLUMNS` gives its default).
 """
+
+OPTIONAL_COLUMNS: Final[Mapping[str, str]] = {"date_kind": "occurred"}
+"""Columns that files written by earlier versions lack, with the value they then take."""
+REQUIRED_COLUMNS: Final[tuple[str, ...]] = tuple(
+    name for name in SCHEMA.names if name not in OPTIONAL_COLUMNS)
 
 _NUMERIC = ("time_precision", "time_precision_source", "longitude", "latitude",
             "location_precision", "radius_km", "fatalities_best", "fatalities_low",
@@ -301,6 +312,7 @@ class Incident:
     notes: str
     source: str
     dataset: str
+    date_kind: str = "occurred"
 
     @property
     def day(self) -> dt.date:
@@ -385,6 +397,8 @@ class Incidents:
             data["time_precision"] = np.where(
                 span > 86_400, TimePrecision.PERIOD,
                 np.where(timed, TimePrecision.MINUTE, TimePrecision.DAY))
+        for name, default in OPTIONAL_COLUMNS.items():
+            data.setdefault(name, [default] * n)
         arrays: dict[str, pa.Array] = {}
         for field in SCHEMA:
             if field.name in ("time", "time_end"):
@@ -399,6 +413,10 @@ class Incidents:
         """A table from Arrow data with `SCHEMA`'s column names (e.g. read back from
         Parquet); types are cast where they can be, string columns dictionary-encoded.
         Raises EventDataError for missing columns, bad types or unknown kinds."""
+        for name, default in OPTIONAL_COLUMNS.items():
+            if name not in table.column_names:
+                table = table.append_column(name, pa.array([default] * table.num_rows,
+                                                           pa.string()))
         missing = [name for name in SCHEMA.names if name not in table.column_names]
         if missing:
             raise EventDataError([

@@ -20,6 +20,7 @@ from ..errors import Diagnostic, Position, did_you_mean
 from ..incidents import KINDS, SCHEMA, Incidents, TimePrecision, map_kinds
 from ._countries import to_alpha2_column
 from ._dates import explain, parse_times, spellings_of
+from ._mapping_extras import expand_kind_patterns
 from ._shown import shorten
 from .mapping import MAX_RADIUS_KM, ColumnMapping, utc_offset_minutes
 
@@ -195,6 +196,10 @@ def build_incidents(
     for role in ("longitude", "latitude"):
         names.setdefault(role, "geometry")  # GeoJSON: coordinates from the geometry
     n = len(raw["id"])
+    if mapping.constants:  # a constant is a column with one value, checked as any other
+        raw = {**raw, **{role: pa.array([str(value)] * n, pa.string())
+                         for role, value in mapping.constants.items()}}
+        names.update({role: f"{role} (constant)" for role in mapping.constants})
     problems = _Problems(n)
     for mask, column, message in checks:
         problems.add(mask, column, message)
@@ -339,7 +344,11 @@ def build_incidents(
     elif "category" in raw:
         category = _text(raw["category"])
         subcategory = _text(raw["subcategory"]) if "subcategory" in raw else None
-        kind_codes, unmapped = map_kinds(category, subcategory, mapping.kinds)
+        kinds = mapping.kinds
+        if mapping.kind_patterns:
+            kinds = expand_kind_patterns(kinds, mapping.kind_patterns,
+                                         pc.unique(category).to_pylist())
+        kind_codes, unmapped = map_kinds(category, subcategory, kinds)
         keys = [str(k) for k in mapping.kinds]
         for (cat, sub), (count, row) in sorted(unmapped.items()):
             label = f"{cat!r} / {sub!r}" if sub else repr(cat)
@@ -435,6 +444,8 @@ def build_incidents(
         "source": source,
         "dataset": pa.DictionaryArray.from_arrays(pa.array(np.zeros(kept, np.int32)),
                                                   pa.array([mapping.dataset])),
+        "date_kind": pa.DictionaryArray.from_arrays(pa.array(np.zeros(kept, np.int32)),
+                                                    pa.array([mapping.date_kind])),
     }
     incidents = Incidents.from_arrow(pa.table(columns), where=path)
     # in file order; rows the parser set aside (wrong field count) among the others

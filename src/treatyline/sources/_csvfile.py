@@ -151,8 +151,9 @@ class _Counting(io.RawIOBase):
 def resolve_columns(
     path: Path, header: list[str], mapping: ColumnMapping
 ) -> tuple[dict[str, str], list[Diagnostic]]:
-    """Role → the header's column name; raises EventDataError when a required column is
-    missing; a missing optional column is a warning."""
+    """Role → the header's column name; raises EventDataError for every column the
+    mapping names that the file does not have (pointing at the mapping's key when it
+    came from a file), except a preset's optional columns: those are warnings."""
     unnamed = [role for role in mapping.required if not getattr(mapping, role)]
     if unnamed:
         raise EventDataError([Diagnostic(
@@ -171,7 +172,12 @@ def resolve_columns(
             continue
         hint = did_you_mean(column, header)
         hint = shorten(hint) if hint is not None else None
-        if role in mapping.required:
+        if role in mapping.origins:  # named in a mapping file: point at the key there
+            missing.append(Diagnostic(
+                f"mapping key {role!r}: no column {column!r} in {path.name} "
+                f"(the {role.replace('_', ' ')} of each event); {describe_header(header)}",
+                mapping.origins[role], hint))
+        elif role in mapping.required or role not in mapping.optional_columns:
             missing.append(Diagnostic(f"no column {column!r} (the {role.replace('_', ' ')} "
                                       "of each event)", where, hint))
         else:

@@ -19,7 +19,7 @@ from typing import Final
 from ..incidents import KindMapping
 from ._build import EventFile, Progress
 from ._csvfile import read_mapped_csv
-from .mapping import ColumnMapping
+from .mapping import ColumnMapping, as_preset
 
 __all__ = [
     "ACLED",
@@ -95,7 +95,7 @@ ACLED_TIME_WINDOWS: Final[dict[int, tuple[int, int]]] = {
 a week- or month-level event is not placed on one side of a ceasefire with false
 confidence. Precision 1 (the day) is not widened."""
 
-ACLED: Final = ColumnMapping(
+ACLED: Final = as_preset(ColumnMapping(
     id="event_id_cnty",
     date="event_date",
     date_format="iso+named",
@@ -119,7 +119,7 @@ ACLED: Final = ColumnMapping(
     radius_km=ACLED_GEO_PRECISION_RADIUS_KM,
     dataset="ACLED",
     citation=ACLED_CITATION,
-)
+))
 """The preset for ACLED CSV exports."""
 
 

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..errors import Diagnostic, EventDataError, Position, UsageError
-from ..incidents import SCHEMA, Incidents, KindMapping
+from ..incidents import REQUIRED_COLUMNS, SCHEMA, Incidents, KindMapping
 from ._build import EventFile, Progress
 from ._csvfile import describe_header, read_header, read_mapped_csv, read_text_columns
 from .mapping import ColumnMapping
@@ -36,7 +36,7 @@ def as_mapping(mapping: ColumnMapping | Mapping[str, Any]) -> ColumnMapping:
 
 
 def is_treatyline_header(header: list[str]) -> bool:
-    return set(SCHEMA.names) <= set(header)
+    return set(REQUIRED_COLUMNS) <= set(header)
 
 
 def from_csv(
@@ -69,7 +69,9 @@ def _from_treatyline_csv(path: Path, delimiter: str, progress: Progress | None) 
              if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
              or pa.types.is_timestamp(field.type)}
     try:
-        table, skipped = read_text_columns(path, list(SCHEMA.names), delimiter, progress, types)
+        header, _ = read_header(path, delimiter)
+        names = [name for name in SCHEMA.names if name in header]  # older files: no date_kind
+        table, skipped = read_text_columns(path, names, delimiter, progress, types)
     except EventDataError as error:
         raise EventDataError([Diagnostic(f"not a valid treatyline events CSV: "
                                          f"{error.diagnostics[0].message}",

@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from ..errors import Diagnostic, EventDataError, Position
-from ..incidents import SCHEMA, Incidents, KindMapping
+from ..incidents import OPTIONAL_COLUMNS, SCHEMA, Incidents, KindMapping
 from ..inputs import decode_text, read_input_bytes
 from ._build import Check, EventFile, Progress, build_incidents
 from ._csvfile import resolve_columns
@@ -53,7 +53,7 @@ def from_geojson(
             keys.update(dict.fromkeys(properties))
     names = list(keys)
     if mapping is None:
-        if set(_PROPERTY_COLUMNS) <= set(names):
+        if set(_PROPERTY_COLUMNS) - set(OPTIONAL_COLUMNS) <= set(names):
             return _from_treatyline_geojson(path, features)
         from .detect import PRESETS, detect_preset
 
@@ -200,7 +200,10 @@ def _from_treatyline_geojson(path: Path, features: list[Any]) -> EventFile:
             f"feature {int(bad[0]) + 1} has no Point geometry with finite coordinates "
             "in -180..180, -90..90", Position(str(path)))])
     columns: dict[str, Any] = {}
+    present = set().union(*(_properties(f) for f in features)) if features else set()
     for name in _PROPERTY_COLUMNS:
+        if name in OPTIONAL_COLUMNS and name not in present:
+            continue  # written by an earlier version: Incidents.from_arrow fills it
         values = [_properties(f).get(name) for f in features]
         field = SCHEMA.field(name)
         try:

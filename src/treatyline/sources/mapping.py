@@ -17,6 +17,12 @@ are the generic reader with a preset mapping (`sources.ucdp.UCDP_GED`,
     location_precision: precision
     radius_km: {1: 1, 2: 25, 3: 150}
     dataset: My monitoring data
+    constants: {target: UA}  # one value for every event (see `_mapping_extras`)
+    kind_patterns: [{prefix: "Civilian Infrastructure Damage", kind: other}]
+    date_kind: documented    # the date is when the event was documented
+
+Every column the mapping names must be in the file (a preset's own optional columns
+may be absent). The full reference is docs/mapping.md.
     citation: "Monitoring mission, daily reports 2015"
 """
 
@@ -36,14 +42,21 @@ from ..errors import (
     UsageError,
     did_you_mean,
 )
-from ..incidents import KindMapping, check_kind_mapping, merge_kind_mappings
+from ..incidents import KINDS, KindMapping, check_kind_mapping, merge_kind_mappings
 from ._dates import spellings_of
+from ._mapping_extras import (
+    DATE_KINDS,
+    KindPattern,
+    check_constants,
+    check_kind_patterns,
+    role_alias,
+)
 from ._shown import shorten
 
 MAX_RADIUS_KM: Final = 20_040.0
 """Half the Earth's circumference: a larger uncertainty radius is not a place."""
 
-__all__ = ["COLUMN_ROLES", "ColumnMapping", "load_mapping"]
+__all__ = ["COLUMN_ROLES", "ColumnMapping", "as_preset", "load_mapping"]
 
 
 @dataclass(frozen=True)
@@ -100,12 +113,31 @@ class ColumnMapping:
     """Citation used for rows whose `source` column is empty or absent."""
     required: tuple[str, ...] = ("id", "date", "longitude", "latitude")
     """Roles whose columns must be in the file."""
+    constants: Mapping[str, str | float] = field(default_factory=dict)
+    """Role → one value for every event (for a role the file has no column for)."""
+    kind_patterns: tuple[KindPattern, ...] = ()
+    """Category patterns → kind, tried in order after the exact `kinds`."""
+    date_kind: str = "occurred"
+    """'occurred' (the date is when the event happened) or 'documented' (when it was
+    recorded); carried on every event as its `date_kind`."""
+    optional_columns: frozenset[str] = frozenset()
+    """Roles whose column may be absent from the file (then left empty, with a warning):
+    a preset's columns that some exports leave out. Any other named column that is not
+    in the file is an error."""
+    origins: Mapping[str, Position] = field(default_factory=dict, compare=False)
+    """Where each key was written (file:line:column of the mapping file), for messages."""
 
     def __post_init__(self) -> None:
         spellings_of(self.date_format)  # raises UsageError for an unknown format
         check_kind_mapping(self.kinds)
         if self.utc_offset is not None:
             utc_offset_minutes(self.utc_offset)
+        if self.date_kind not in DATE_KINDS:
+            raise UsageError(f"date_kind {self.date_kind!r} is not one of "
+                             f"{', '.join(DATE_KINDS)}")
+        both = sorted(set(self.constants) & set(self.columns()))
+        if both:
+            raise UsageError(f"{', '.join(both)}: both a column and a constant; keep one")
 
     def columns(self) -> dict[str, str]:
         """Role → column name, for the roles this mapping fills."""
@@ -121,37 +153,66 @@ class ColumnMapping:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "mapping",
                   presets: Mapping[str, ColumnMapping] | None = None,
-                  positions: Callable[[str], Position | None] | None = None) -> ColumnMapping:
+                  positions: Callable[[tuple[str | int, ...]], Position | None] | None = None,
+                  ) -> ColumnMapping:
         """A mapping from plain data (e.g. YAML). `preset` names a preset to start from;
         its `kinds` are then merged with the given ones.
 
         Every value is checked for its type and range; a bad one raises EventDataError
         naming `where` (the mapping file) and the key, or UsageError when `where` is the
         default "mapping" (a dict given through the API, not a file). `positions(key)`
-        gives the file:line:column of a top-level key's value when the loader kept them
-        (else the error points at `where`)."""
+        gives the file:line:column of a key's value (a path of keys and list indices)
+        when the loader kept them (else the error points at `where`)."""
         error_type: type[TreatylineError] = UsageError if where == "mapping" else EventDataError
 
-        def at(key: str) -> Position:
-            found = positions(key) if positions is not None else None
+        def at(key: str | tuple[str | int, ...]) -> Position:
+            path = key if isinstance(key, tuple) else (key,)
+            found = positions(path) if positions is not None else None
             return found if found is not None else Position(where)
 
         def fail(key: str, message: str, suggestion: str | None = None) -> TreatylineError:
             return error_type([Diagnostic(f"mapping key {key!r}: {message}", at(key),
                                           suggestion)])
 
+        def fail_at(path: tuple[str | int, ...], message: str,
+                    suggestion: str | None) -> TreatylineError:
+            return error_type([Diagnostic(f"mapping key {path[0]!r}: {message}", at(path),
+                                          suggestion)])
+
         if not isinstance(data, Mapping):
             raise error_type([Diagnostic("a column mapping is a mapping of keys to values",
                                          Position(where))])
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in dataclasses.fields(cls)} - _INTERNAL_FIELDS
         problems = [Diagnostic(f"unknown mapping key {_shown(key)}", at(str(key)),
-                               did_you_mean(str(key), sorted(names)))
+                               role_alias(str(key)) or did_you_mean(str(key), sorted(names)))
                     for key in data if key not in names and key != "preset"]
         if problems:
             raise error_type(problems)
         values: dict[str, Any] = {}
         for key, value in data.items():
-            values[key] = _checked(key, value, fail)
+            if key == "constants":
+                values[key] = {**values.get(key, {}), **check_constants(value, fail_at)}
+            elif key == "kind_patterns":
+                values[key] = check_kind_patterns(value, fail_at)
+            elif key == "radius_km" and _is_number(value):
+                values.setdefault("constants", {})
+                values["constants"] = {**values["constants"], "radius": float(value)}
+                if not 0 <= value <= MAX_RADIUS_KM:
+                    raise fail(key, f"{_shown(value)} is not a radius in km "
+                                    f"(0..{MAX_RADIUS_KM:,.0f})")
+            else:
+                values[key] = _checked(key, value, fail)
+            if key == "kinds":
+                _check_kind_targets(values[key], fail_at)
+        if isinstance(data.get("radius_km"), (int, float)) and isinstance(
+                data.get("constants"), Mapping) and "radius" in data["constants"]:
+            raise fail("radius_km", "the radius is also set in constants; keep one")
+        for role in set(values.get("constants", {})) & set(data):
+            if role in COLUMN_ROLES and data[role] is not None:
+                raise fail_at(("constants", role), f"{role!r} is both a column "
+                              f"({_shown(data[role])}) and a constant; keep one", None)
+        if positions is not None:
+            values["origins"] = {str(key): at(str(key)) for key in data}
         base = cls()
         preset = values.pop("preset", None)
         if preset is not None:
@@ -164,6 +225,11 @@ class ColumnMapping:
                 raise fail("preset", f"unknown preset {_shown(preset)} (known: "
                                      f"{', '.join(known)})", did_you_mean(preset, known))
             base = known[preset]
+            # a column the file names itself must be in the file, even over a preset
+            named = {key for key in values if key in COLUMN_ROLES}
+            values["optional_columns"] = base.optional_columns - named
+            if "kind_patterns" in values:
+                values["kind_patterns"] = (*base.kind_patterns, *values["kind_patterns"])
         kinds = values.pop("kinds", None)
         try:
             if kinds is not None:
@@ -182,7 +248,30 @@ def _shown(value: Any) -> str:
     return repr(shorten(str(value)))
 
 
-_TEXT_KEYS: Final = frozenset({"dataset", "citation", "preset", "date_format"})
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_kind_targets(kinds: Mapping[str, Any],
+                        fail: Callable[[tuple[str | int, ...], str, str | None],
+                                       TreatylineError]) -> None:
+    """Every kind `kinds` maps to is an incident kind (else fail at its place)."""
+    for category, target in kinds.items():
+        pairs = target.items() if isinstance(target, Mapping) else [(None, target)]
+        for sub, kind in pairs:
+            if not isinstance(kind, str) or kind not in KINDS:
+                path = ("kinds", category) if sub is None else ("kinds", category, sub)
+                label = category if sub is None else f"{category} / {sub}"
+                raise fail(path, f"{_shown(label)} maps to {_shown(kind)}, which is not an "
+                                 f"incident kind (known: {', '.join(KINDS)})",
+                           did_you_mean(str(kind), KINDS))
+
+
+_INTERNAL_FIELDS: Final = frozenset({"optional_columns", "origins"})
+"""Fields a mapping file does not set (presets and the loader do)."""
+
+
+_TEXT_KEYS: Final = frozenset({"dataset", "citation", "preset", "date_format", "date_kind"})
 _MAX_WINDOW_DAYS: Final = 3660
 
 
@@ -203,6 +292,9 @@ def _checked(key: str, value: Any,
                 spellings_of(value)
             except UsageError as error:
                 raise fail(key, error.diagnostics[0].message) from None
+        if key == "date_kind" and value not in DATE_KINDS:
+            raise fail(key, f"{_shown(value)} is not one of {', '.join(DATE_KINDS)}",
+                       did_you_mean(value, DATE_KINDS))
         return value
     if key == "utc_offset":
         if value is None:
@@ -289,6 +381,13 @@ COLUMN_ROLES: Final[tuple[str, ...]] = (
 """The mapping fields that name a column, in the order diagnostics list them."""
 
 
+def as_preset(mapping: ColumnMapping) -> ColumnMapping:
+    """`mapping` with every column but the required ones optional: a dataset's exports
+    may leave some out (a missing one is then a warning, not an error)."""
+    return dataclasses.replace(mapping, optional_columns=frozenset(mapping.columns())
+                               - set(mapping.required))
+
+
 def utc_offset_minutes(text: str) -> int:
     """'+02:00' → 120; 'UTC'/'Z' → 0."""
     cleaned = text.strip().upper()
@@ -318,5 +417,5 @@ def load_mapping(path: str | Path, presets: Mapping[str, ColumnMapping] | None =
         raise EventDataError([Diagnostic("a mapping file is a YAML mapping of keys",
                                          source.at(()))])
     return ColumnMapping.from_dict(data, where=str(path), presets=presets,
-                                   positions=lambda key: source.at((key,)))
+                                   positions=lambda path: source.at(path))
 _FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(ColumnMapping))

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import Diagnostic, EventDataError, Position
-from ..incidents import SCHEMA, Incidents, KindMapping
+from ..incidents import REQUIRED_COLUMNS, SCHEMA, Incidents, KindMapping
 from ..inputs import check_regular_file
 from ._build import EventFile, Progress, build_incidents
 from ._csvfile import resolve_columns
@@ -75,7 +75,7 @@ def from_parquet(
         names = list(handle.schema_arrow.names)
     except (pa.ArrowException, OSError, ValueError) as error:
         raise _unreadable(path, error) from None
-    ours = set(SCHEMA.names) <= set(names)
+    ours = set(REQUIRED_COLUMNS) <= set(names)
     if mapping is None and not ours:
         from .detect import PRESETS, detect_preset
 
@@ -93,7 +93,7 @@ def from_parquet(
         columns, warnings = resolve_columns(path, names, chosen)
         wanted = sorted(set(columns.values()))
     else:
-        wanted = list(SCHEMA.names)
+        wanted = [name for name in SCHEMA.names if name in names]
 
     if chosen is not None:
         schema = handle.schema_arrow

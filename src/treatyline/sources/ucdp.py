@@ -19,7 +19,7 @@ from typing import Final
 from ..incidents import KindMapping
 from ._build import EventFile, Progress
 from ._csvfile import read_mapped_csv
-from .mapping import ColumnMapping
+from .mapping import ColumnMapping, as_preset
 
 __all__ = [
     "UCDP_CITATION",
@@ -83,7 +83,7 @@ UCDP_TIME_PRECISION: Final[dict[int, str]] = {
 }
 """date_prec codes (kept as time_precision_source; the window is date_start..date_end)."""
 
-UCDP_GED: Final = ColumnMapping(
+UCDP_GED: Final = as_preset(ColumnMapping(
     id="id",
     date="date_start",
     date_end="date_end",
@@ -107,7 +107,7 @@ UCDP_GED: Final = ColumnMapping(
     radius_km=UCDP_WHERE_PREC_RADIUS_KM,
     dataset="UCDP GED",
     citation=UCDP_CITATION,
-)
+))
 """The preset for GED and Candidate CSV files (GED codebook column names)."""
 
 
