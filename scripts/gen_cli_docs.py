@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect", "schema",
-            "demo"]
+            "demo", "warm-up"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 

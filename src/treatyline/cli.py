@@ -15,12 +15,17 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.errors import LiveError
+from rich.status import Status
 from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
@@ -37,6 +42,7 @@ from .errors import Diagnostic, TreatylineError, UsageError
 from .inputs import InputPolicy, check_output_path, input_policy, write_output
 from .schema import treaty_schema
 from .status import status as compute_status
+from .territory.compiling import CompileStep, compile_progress
 from .timeline import timeline as compute_timeline
 
 __all__ = ["EXIT_CODES", "app", "main"]
@@ -85,6 +91,45 @@ def _options(
     policy = InputPolicy(max_bytes=int(max_file_mb * 2**20),
                          allowed_roots=tuple(allow_root or ()))
     context.with_resource(input_policy(policy))
+    context.with_resource(_compile_notice())
+
+
+@contextmanager
+def _compile_notice() -> Iterator[None]:
+    """Say on stderr while numba compiles the point-in-polygon kernels (the first run on a
+    machine, about half a minute): a spinner on a terminal, lines otherwise; never a silent
+    wait."""
+    spinner: Status | None = None
+    started: float | None = None
+
+    def show(step: CompileStep) -> None:
+        nonlocal spinner, started
+        first = started is None
+        if started is None:
+            started = time.perf_counter()
+        if step.done:
+            if spinner is not None:
+                spinner.stop()
+            stderr.print(f"{step.message()} ({time.perf_counter() - started:.0f} s)")
+        elif spinner is not None:
+            spinner.update(step.message())
+        elif first:
+            if stderr.is_terminal:
+                try:
+                    spinner = stderr.status(step.message())
+                    spinner.start()
+                    return
+                except LiveError:  # another live display is on screen: a line instead
+                    spinner = None
+            stderr.print(step.message())
+
+    with compile_progress(show):
+        try:
+            yield
+        finally:
+            if spinner is not None:
+                spinner.stop()
+
 
 SpecArg = Annotated[
     Path, typer.Argument(help="A treaty file, or an example folder with treaty.yaml and record.*")
@@ -365,6 +410,19 @@ def demo(
     size, _ = write_report(bundle, last_day, output, scenario=scenario, console=stderr)
     stdout.print(f"\nreport written to {output.resolve()} ({size / 1024:.0f} KiB): "
                  "open it in a browser (it works offline)")
+
+
+@app.command("warm-up")
+def warm_up() -> None:
+    """Compile the point-in-polygon kernels ahead, so that no assess, report or demo waits.
+
+    Compiling takes about half a minute, once per machine and version; later runs load the
+    kernels from numba's cache: NUMBA_CACHE_DIR when set, else __pycache__ beside the
+    installed package, or ~/.cache/numba where that is not writable."""
+    from .territory.classify import warm_up as load_or_compile
+
+    if not load_or_compile():
+        stdout.print("point-in-polygon kernels ready (loaded from the cache)")
 
 
 def main() -> None:

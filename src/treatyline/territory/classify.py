@@ -33,9 +33,12 @@ How (and why it gives GEOS's answer, not merely a close one):
   answers every point (`indexed` is False). Every index the kernels compute is clamped
   into the arrays, whatever the input.
 
-The kernels are compiled by numba (`cache=True`: the compilation is paid once per machine)
-and run over chunks of points in parallel (`threads=` picks how many cores). Apart from the
-output array, a call allocates only per-chunk scratch for the rare hand-over to GEOS.
+The kernels are compiled by numba (`cache=True`: the compilation, about half a minute, is
+paid once per machine, in numba's on-disk cache) and run over chunks of points in parallel
+(`threads=` picks how many cores). Apart from the output array, a call allocates only
+per-chunk scratch for the rare hand-over to GEOS. `warm_up` loads or compiles them ahead,
+for exactly the argument types the classifier uses, and tells a callback when it has to
+compile, so that a shell can say why the user waits.
 """
 
 from __future__ import annotations
@@ -43,13 +46,18 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from typing import Any
 
 import numba
 import numpy as np
 import numpy.typing as npt
 import shapely
+from numba import types
+from numba.core import event as numba_event
 
-__all__ = ["Classifier", "classifier_for"]
+from .compiling import CompileProgress, CompileStep, notify
+
+__all__ = ["Classifier", "classifier_for", "warm_up"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -380,6 +388,86 @@ def _fill_runs(status: npt.NDArray[np.uint8], runs: npt.NDArray[np.int64], ncols
         status[base + runs[i, 1]:base + runs[i, 2]] = _IN
 
 
+# --- compiling ahead ---------------------------------------------------------------------------
+
+
+def _array(dtype: Any, ndim: int = 1, *, readonly: bool = False) -> Any:
+    """numba's type of a C-contiguous array (`readonly`: one the kernel only reads)."""
+    return types.Array(dtype, ndim, "C", readonly=readonly)
+
+
+_U8, _I32 = _array(types.uint8), _array(types.int32)
+_U8_IN, _I32_IN, _I64_IN = (_array(t, readonly=True)
+                            for t in (types.uint8, types.int32, types.int64))
+_F64_IN, _F64_2D_IN = _array(types.float64, readonly=True), _array(types.float64, 2,
+                                                                   readonly=True)
+_INT = types.int64  # a Python int
+_KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
+    # Inputs are typed read-only: a writable array converts to that type, so coordinates
+    # in a read-only buffer (from Arrow) and in a fresh array run the same compiled code.
+    # Left to itself numba compiles (and caches) one variant per combination, each
+    # taking half a minute the first time it is met.
+    ("grid builder", _rasterise,
+     (_F64_2D_IN, _F64_IN, _INT, _INT, types.boolean, _INT, _I32, _I32, _I64_IN, _I32, _I32)),
+    ("clean-cell runs", _runs, (_U8_IN, _INT, _INT)),
+    ("run filler", _fill_runs, (_U8, _array(types.int64, 2, readonly=True), _INT)),
+    ("point classifier", _classify,
+     (_F64_IN, _F64_IN, _U8, _F64_IN, _INT, _INT, _U8_IN, _I32_IN, _I64_IN, _I32_IN, _I32_IN,
+      _F64_2D_IN, _F64_2D_IN, _U8_IN)),
+)
+_ready = False
+_ready_lock = threading.Lock()
+
+
+class _CompileNotice(numba_event.Listener):
+    """Tells `progress` when numba starts compiling one of the kernels: numba sends the
+    "numba:compile" event only after its cache has missed."""
+
+    def __init__(self, progress: CompileProgress) -> None:
+        self.progress = progress
+        self.positions = {id(kernel): (number, name)
+                          for number, (name, kernel, _) in enumerate(_KERNELS, 1)}
+        self.compiled = 0
+
+    def on_start(self, event: Any) -> None:
+        found = self.positions.get(id(event.data.get("dispatcher")))
+        if found is None:
+            return  # a helper compiled into a kernel, or someone else's function
+        self.compiled += 1
+        number, name = found
+        self.progress(CompileStep(name, number, len(_KERNELS)))
+
+    def on_end(self, event: Any) -> None:
+        pass
+
+
+def warm_up(progress: CompileProgress | None = None) -> bool:
+    """Make the numba kernels ready: load them from numba's on-disk cache, or compile them
+    where it lacks them (the first run on a machine, after an upgrade, or with a new
+    NUMBA_CACHE_DIR), telling `progress` as each compilation starts and when all are done,
+    and nothing when the cache has them all (without `progress`: the listeners of
+    `compiling.compile_progress`). Returns True if anything was compiled. The classifier
+    calls it before its first kernel call.
+
+    Exactly the argument types above are compiled, and afterwards numba is told to compile
+    nothing else: a call that does not convert to them fails loudly instead of paying
+    another silent half-minute."""
+    global _ready
+    with _ready_lock:
+        if _ready or numba.config.DISABLE_JIT:  # type: ignore[attr-defined]
+            return False  # (without the JIT the kernels are plain Python functions)
+        notice = _CompileNotice(progress or notify)
+        with numba_event.install_listener("numba:compile", notice):
+            for _, kernel, signature in _KERNELS:
+                kernel.compile(signature)
+        for _, kernel, _ in _KERNELS:
+            kernel.disable_compile()
+        _ready = True
+        if notice.compiled:
+            notice.progress(CompileStep("", len(_KERNELS), len(_KERNELS), done=True))
+        return notice.compiled > 0
+
+
 # --- the classifier ------------------------------------------------------------------------------
 
 
@@ -461,6 +549,7 @@ class Classifier:
             return "coarser"
         grid = np.array([x0, y0, sx, sy], dtype=np.float64)
 
+        warm_up()
         counts = np.zeros(ncols * nrows, dtype=np.int32)
         no_i32 = np.zeros(0, dtype=np.int32)
         total = _rasterise(edges, grid, ncols, nrows, False, limit, counts, no_i32,
