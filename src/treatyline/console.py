@@ -17,12 +17,14 @@ from .timeline import TimelineEntry
 
 if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
     from .commitments import CommitmentResult
+    from .event_warnings import EventWarning
     from .norms import Assessment
 
 __all__ = [
     "assessment_view",
     "commitment_view",
     "print_diagnostics",
+    "print_event_warnings",
     "status_view",
     "timeline_table",
 ]
@@ -242,6 +244,26 @@ def print_diagnostics(
         rest = sum(count for _, count in summaries[20:])
         console.print(Text(f"  … and {rest} more of {len(summaries) - 20} other kinds",
                            style="red"), soft_wrap=True)
+
+
+def print_event_warnings(console: Console, warnings: Sequence[EventWarning], *,
+                         per_code: int = 5) -> None:
+    """Each warning about the event data with its place; past `per_code` of one code, how
+    many more there are and where the full list is."""
+    hidden: dict[str, int] = {}
+    shown: dict[str, int] = {}
+    for warning in warnings:
+        if shown.get(warning.code, 0) >= per_code:
+            hidden[warning.code] = hidden.get(warning.code, 0) + 1
+            continue
+        shown[warning.code] = shown.get(warning.code, 0) + 1
+        console.print(Text(f"{warning} [{warning.code}]", style="yellow"), soft_wrap=True)
+    for code, count in hidden.items():
+        console.print(Text(f"  … and {count:,} more warning(s) [{code}] (every one is in "
+                           "--json and the report)", style="yellow"), soft_wrap=True)
+    if warnings:
+        console.print(Text(f"{len(warnings):,} warning(s) about the event data; the events "
+                           "are kept and counted", style="yellow"), soft_wrap=True)
 
 
 _STATE_STYLE = {

@@ -14,8 +14,8 @@ from ..status import Reason, Status
 from ..timeline import TimelineEntry
 from .charts import count_chart
 
-__all__ = ["commitments_section", "obligations_section", "status_section",
-           "timeline_section", "violations_section"]
+__all__ = ["commitments_section", "event_data_section", "obligations_section",
+           "status_section", "timeline_section", "violations_section"]
 
 HYPOTHETICAL = '<span class="badge hyp">hypothetical</span>'
 
@@ -138,6 +138,40 @@ def obligations_section(treaty: Treaty, assessment: Assessment,
             + "".join(blocks)
             + (f"<h3>Incidents set aside</h3><ul>{aside}</ul>" if aside else "")
             + (f'<ul class="muted">{remarks}</ul>' if remarks else "") + "</section>")
+
+
+MAX_ROWS_LISTED = 1_000
+"""Rows set aside listed in the page (all are counted; past this, --json has the rest):
+a file with 10^5 bad rows must not make a page of 10^5 table rows."""
+
+
+def event_data_section(assessment: Assessment) -> str:
+    """What was read: events used, rows set aside (with where and why) and the warnings
+    about the data, each with its code and place."""
+    rejected = assessment.events_rejected
+    warnings = assessment.events_warnings
+    if not (assessment.events_read or rejected or warnings):
+        return ""
+    head = (f"<p>{assessment.events_read:,} incident(s) read and used; "
+            f"<strong>{len(rejected):,} row(s) set aside</strong> (not counted anywhere in this "
+            "report)" if rejected else
+            f"<p>{assessment.events_read:,} incident(s) read and used; no row set aside")
+    head += f"; {len(warnings):,} warning(s).</p>" if warnings else ".</p>"
+    items = "".join(f'<li><code>{e(w.code)}</code> <span class="muted">{e(w.place or "")}'
+                    f"</span> {e(w.message)}</li>" for w in warnings)
+    shown = rejected[:MAX_ROWS_LISTED]
+    rows = "".join(f"<tr><td>{e(d.position or '')}</td><td>{e(d.message)}</td></tr>"
+                   for d in shown)
+    more = (f'<p class="muted">The first {MAX_ROWS_LISTED:,} of {len(rejected):,} are listed; '
+            "treatyline assess --json lists every one.</p>" if len(rejected) > len(shown)
+            else "")
+    return ('<section id="event-data"><h2>The event data</h2>' + head
+            + (f'<h3>Warnings</h3><ul class="warnings">{items}</ul>' if items else "")
+            + (f"<details{' open' if len(rejected) <= 20 else ''}><summary>Rows set aside "
+               f"({len(rejected):,})</summary><table class=\"set-aside\"><thead><tr>"
+               f"<th>where</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+               "</details>" if rejected else "")
+            + "</section>")
 
 
 def violations_section(assessment: Assessment) -> str:
