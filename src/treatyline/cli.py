@@ -140,7 +140,8 @@ def _rejected_acts(bundle: Bundle) -> list[Diagnostic]:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    # strict JSON: an undefined figure is null with its reason, never NaN or Infinity
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 @app.command()

@@ -356,6 +356,11 @@ def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
     if result.article:
         parts.append(Text(f"  [{result.article}] {' '.join((result.text or '').split())}",
                           style="dim"))
+    from .coverage import coverage_sentence
+
+    coverage = coverage_sentence(result.coverage)
+    if coverage:
+        parts.append(Text(f"  coverage: {coverage}", style="dim"))
     for warning in result.warnings:
         parts.append(Text(f"  ! {warning}", style="yellow"))
     if result.violations:

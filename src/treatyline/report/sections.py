@@ -7,7 +7,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
-from ..commitments import CommitmentResult
+from ..commitments import CommitmentResult, undefined_reason
+from ..coverage import coverage_sentence
 from ..norms import Assessment, Obligation
 from ..spec.model import Treaty
 from ..status import Reason, Status
@@ -189,8 +190,8 @@ def violations_section(assessment: Assessment) -> str:
 def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
     # NaN means "no figure" (e.g. a change from a zero baseline): say so, not "nan"
     figures = "".join(f"<tr><th>{e(k.replace('_', ' '))}</th>"
-                      f"<td>{'—' if math.isnan(v) else f'{v:,.4g}'}</td></tr>"
-                      for k, v in result.figures.items())
+                      f"<td>{f'— ({e(undefined_reason(k))})' if math.isnan(v) else f'{v:,.4g}'}"
+                      "</td></tr>" for k, v in result.figures.items())
     coverage = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>"
                        for k, v in result.coverage.items())
     warnings = "".join(f"<li>{e(w)}</li>" for w in result.warnings)
@@ -207,7 +208,9 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
             f'<p class="muted">{e(result.expectation.replace("_", " "))} by '
             f"{e(', '.join(result.bearers))}"
             f"{' in ' + e(result.area.replace('_', ' ')) if result.area else ''}"
-            f" from {e(result.start.date())}; measured: {e(result.measure)}</p>{chart}"
+            f" from {e(result.start.date())}; measured: {e(result.measure)}</p>"
+            + (f'<p class="coverage">Coverage: {e(coverage_sentence(result.coverage))}</p>'
+               if result.coverage else "") + chart
             + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
             + (f'<table class="figures"><tbody>{figures}</tbody></table>' if figures else "")
             + (f"<details><summary>data coverage</summary><table><tbody>{coverage}</tbody>"

@@ -1,0 +1,87 @@
+"""A verdict a monitor can defend: each commitment states its coverage (events counted,
+undetermined and why, precision, the data's dates) in the console, the JSON and the
+report alike; an undetermined verdict for want of location precision says so and how to
+fix it; the JSON is strict, and the change is named for its sign (`fall_pct`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_inprocess import copy_example
+from test_event_warnings import MAPPING, _rows, _run, _write
+from treatyline.coverage import coverage_sentence
+
+AS_OF = "2022-05-17"
+CLEAN = MAPPING.replace('"Shelling April 2022"', '"Shelling Apr. 2022"')
+
+
+def _no_nan(text: str) -> Any:
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def _outputs(folder: Path, events: Path, capsys: pytest.CaptureFixture[str]) -> tuple[
+        dict[str, Any], str, str]:
+    """(the commitment in --json, the console tables, the report) for the same data."""
+    data = _no_nan(_run(capsys, "assess", folder, "--events", events, "--as-of", AS_OF,
+                        "--json").out)
+    [result] = [c for c in data["commitments"] if c["provision"] == "de-escalation-kyiv-chernihiv"]
+    console = _run(capsys, "assess", folder, "--events", events, "--as-of", AS_OF).out
+    _run(capsys, "report", folder, "--events", events, "--as-of", AS_OF, "-o",
+         folder / "r.html")
+    html = (folder / "r.html").read_text(encoding="utf-8")
+    start = html.index('id="commitment-de-escalation-kyiv-chernihiv"')
+    return result, " ".join(console.split()), html[start:html.index("</section>", start)]
+
+
+def test_no_location_precision_says_so_and_how_to_fix_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = copy_example(tmp_path, "istanbul-2022")
+    rows = _rows(12, 4, radius="")  # the file gives no radius: no event can be placed
+    events = _write(folder, rows, CLEAN)
+    result, console, html = _outputs(folder, events, capsys)
+    assert result["verdict"] == "undetermined"
+    unplaced = len(rows)  # every row is a qualifying event in the measured period
+    said = (f"{unplaced:,} qualifying event(s) have no location precision; set `radius_km` "
+            "in the mapping")
+    assert result["summary"] == f"undetermined: {said}"
+    assert "set `radius_km` in the mapping" in result["warnings"][0]
+    assert "no qualifying events inside the area" not in result["summary"]
+    assert result["coverage"]["undetermined"]["no_location_precision"] == unplaced
+    assert result["coverage"]["by_precision"] == {"unknown": unplaced}
+    # no baseline inside the area: the fall is undefined, null with its reason
+    assert result["figures"]["fall_pct"] is None
+    assert "baseline rate is zero" in result["undefined_figures"]["fall_pct"]
+    assert said in console and said in html
+    sentence = coverage_sentence(result["coverage"])
+    assert f"{unplaced:,} no location precision" in sentence
+    assert sentence in console and sentence in html
+
+
+def test_coverage_and_the_fall_agree_in_every_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = copy_example(tmp_path, "istanbul-2022")
+    events = _write(folder, _rows(12, 4), CLEAN)
+    result, console, html = _outputs(folder, events, capsys)
+    assert result["verdict"] == "kept"
+    fall = (12 - 4) / 12 * 100
+    assert result["figures"]["fall_pct"] == pytest.approx(fall)
+    assert "change_pct" not in result["figures"] and result["undefined_figures"] == {}
+    assert f"fell {fall:.0f}%" in result["summary"] and f"fell {fall:.0f}%" in console
+    assert f"<th>fall pct</th><td>{fall:,.4g}</td>" in html
+    coverage = result["coverage"]
+    assert coverage["counted"] == {"baseline_events": 14 * 12, "after_events": 14 * 4}
+    assert coverage["data_first_day"] == "2022-03-15"
+    assert coverage["data_last_day"] == "2022-04-11"
+    assert coverage["undetermined"] == {"no_location_precision": 0, "location_near_border": 0,
+                                        "dates_span_an_edge": 0}
+    assert coverage["dates"] == "when the incidents happened"
+    sentence = coverage_sentence(coverage)
+    assert "data 2022-03-15..2022-04-11 (224 events)" in sentence
+    assert "counted: 168 baseline events, 56 after events" in sentence
+    assert sentence in console and sentence in html
