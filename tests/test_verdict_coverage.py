@@ -85,3 +85,21 @@ def test_coverage_and_the_fall_agree_in_every_output(
     assert "data 2022-03-15..2022-04-11 (224 events)" in sentence
     assert "counted: 168 baseline events, 56 after events" in sentence
     assert sentence in console and sentence in html
+
+
+def test_the_console_names_a_few_ids_and_where_the_rest_are(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = copy_example(tmp_path, "istanbul-2022")
+    events = tmp_path / "attacks.csv"
+    events.write_text("id,date,kind,target,longitude,latitude,radius\n" + "".join(
+        f"attack-{i},2023-10-03,armed_attack,UA,36.2,49.9,0\n" for i in range(300)),
+        encoding="utf-8")
+    args = ("assess", folder, "--scenario", "--events", events, "--as-of", "2023-12-31")
+    tables = _run(capsys, *args)
+    assert "attack-299" not in tables.out and "attack-150" not in tables.out
+    assert "attack-0, attack-1, attack-2, attack-3, attack-4 and 295 more" in " ".join(
+        tables.out.split())
+    assert max(len(line) for line in tables.out.splitlines()) <= 160
+    data = _no_nan(_run(capsys, *args, "--json").out)
+    [occasion] = [o for o in data["occasions"] if "attack-0" in o["incidents"]]
+    assert len(occasion["incidents"]) == 300

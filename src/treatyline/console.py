@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
 __all__ = [
     "assessment_view",
     "commitment_view",
+    "few_ids",
     "print_diagnostics",
     "print_event_warnings",
     "status_view",
@@ -266,6 +267,18 @@ def print_event_warnings(console: Console, warnings: Sequence[EventWarning], *,
                            "are kept and counted", style="yellow"), soft_wrap=True)
 
 
+IDS_SHOWN = 5
+"""Ids printed in one cell or line: past this, how many more and where the full list is."""
+
+
+def few_ids(ids: Sequence[str], shown: int = IDS_SHOWN) -> str:
+    """'a, b, c' or, for many, 'a, b, c, d, e and 295 more (every id: --json, the report)'."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return (f"{', '.join(ids[:shown])} and {len(ids) - shown:,} more (every id: --json, "
+            "the report)")
+
+
 _STATE_STYLE = {
     "fulfilled": "green",
     "pending": "yellow",
@@ -289,7 +302,7 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             if occasion.hypothetical:
                 note = (note + "; " if note else "") + "hypothetical"
             occasions.add_row(*_plain(
-                occasion.id, str(occasion.day), ", ".join(occasion.incidents),
+                occasion.id, str(occasion.day), few_ids(occasion.incidents),
                 readings if occasion.readings != (None,) else "(one area)",
                 Text(note, style="magenta" if note else "")))
         parts.append(occasions)
@@ -337,7 +350,8 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
                           style="bold red"))
         parts.extend(Text(f"  ✗ {d}", style="red") for d in result.events_rejected[:20])
         if len(result.events_rejected) > 20:
-            parts.append(Text(f"  … and {len(result.events_rejected) - 20} more (see --json)"))
+            parts.append(Text(f"  … and {len(result.events_rejected) - 20:,} more (every one: "
+                              "--json, the report)"))
     if not (result.obligations or result.violations or result.commitments):
         parts.append(Text("No obligation triggered and no violation found.", style="green"))
     return Group(*parts)  # type: ignore[arg-type]
@@ -366,7 +380,8 @@ def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
     if result.violations:
         shown = result.violations[:listed]
         table = Table(title=f"{len(result.violations)} qualifying event(s) after the start"
-                      + (f" (first {listed})" if len(result.violations) > listed else ""),
+                      + (f" (the first {listed}; every one: --json, the report)"
+                         if len(result.violations) > listed else ""),
                       expand=False)
         for column in ("date", "event", "kind", "place", "deaths", "note"):
             table.add_column(column, overflow="fold")
