@@ -6,14 +6,23 @@ fix it; the JSON is strict, and the change is named for its sign (`fall_pct`).""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from cli_inprocess import copy_example
 from test_event_warnings import MAPPING, _rows, _run, _write
-from treatyline.coverage import coverage_sentence
+from treatyline import load_bundle
+from treatyline.commitments import CommitmentResult, measure_commitments
+from treatyline.coverage import coverage_sentence, documented_mask
+from treatyline.incidents import SCHEMA, Incidents
+from treatyline.territory import Territory
+
+ISTANBUL = Path(__file__).resolve().parents[1] / "examples" / "istanbul-2022"
 
 AS_OF = "2022-05-17"
 CLEAN = MAPPING.replace('"Shelling April 2022"', '"Shelling Apr. 2022"')
@@ -47,10 +56,12 @@ def test_no_location_precision_says_so_and_how_to_fix_it(
     result, console, html = _outputs(folder, events, capsys)
     assert result["verdict"] == "undetermined"
     unplaced = len(rows)  # every row is a qualifying event in the measured period
-    said = (f"{unplaced:,} qualifying event(s) have no location precision; set `radius_km` "
-            "in the mapping")
-    assert result["summary"] == f"undetermined: {said}"
-    assert "set `radius_km` in the mapping" in result["warnings"][0]
+    said = f"{unplaced:,} qualifying event(s) have no location precision; set their radius"
+    assert result["summary"].startswith(f"undetermined: {said}")
+    assert "`constants: {radius: 1}`" in result["summary"]
+    assert result["warnings"][0].startswith(f"{unplaced:,} qualifying event(s) have no "
+                                            "location precision")
+    assert "`radius: COLUMN`" in result["warnings"][0]
     assert "no qualifying events inside the area" not in result["summary"]
     assert result["coverage"]["undetermined"]["no_location_precision"] == unplaced
     assert result["coverage"]["by_precision"] == {"unknown": unplaced}
@@ -103,3 +114,54 @@ def test_the_console_names_a_few_ids_and_where_the_rest_are(
     data = _no_nan(_run(capsys, *args, "--json").out)
     [occasion] = [o for o in data["occasions"] if "attack-0" in o["incidents"]]
     assert len(occasion["incidents"]) == 300
+
+
+def _kyiv_log() -> Incidents:
+    """12 events a day in Kyiv in the 14 days before 2022-03-29, 4 a day in the 14 after."""
+    days = [date(2022, 3, 29) + timedelta(days=offset) for offset in range(-14, 14)
+            for _ in range(12 if offset < 0 else 4)]
+    n = len(days)
+    return Incidents.from_columns(id=[f"e{i}" for i in range(n)], time=days,
+                                  kind=["shelling"] * n, longitude=[30.52] * n,
+                                  latitude=[50.45] * n, radius_km=[1.0] * n)
+
+
+def _measured(events: Incidents) -> CommitmentResult:
+    bundle = load_bundle(ISTANBUL)
+    [result] = [r for r in measure_commitments(
+        bundle.treaty, bundle.record, date(2022, 5, 17), events=events,
+        territory=Territory.for_treaty(bundle.treaty))
+        if r.provision == "de-escalation-kyiv-chernihiv"]
+    return result
+
+
+def test_documentation_dates_after_the_start_carry_the_caveat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    events = _kyiv_log()
+    plain = _measured(events)
+    assert plain.coverage["dates"] == "when the incidents happened"
+    assert not any("documented" in w for w in plain.warnings)
+    # the after-start events dated by when they were documented (a mapping's date_kind)
+    after = events.day >= np.datetime64("2022-03-29")
+    monkeypatch.setattr("treatyline.commitments.documented_mask", lambda _: after)
+    result = _measured(events)
+    assert result.verdict == plain.verdict == "kept"
+    [caveat] = [w for w in result.warnings if "documented" in w]
+    assert caveat.startswith(f"{int(after.sum())} qualifying event(s) after the start are "
+                             "dated by when they were documented")
+    assert "not activity in the window" in caveat
+    assert result.coverage["dates"] == (f"when the incidents were documented, for "
+                                        f"{int(after.sum())} of the {len(events)} events in "
+                                        "the period")
+
+
+@pytest.mark.skipif("date_kind" not in SCHEMA.names,
+                    reason="the event table carries date_kind once the mappings change is in")
+def test_documented_mask_reads_the_event_tables_date_kind() -> None:
+    events = _kyiv_log()
+    kinds = ["documented" if i % 3 == 0 else "occurred" for i in range(len(events))]
+    table = events.to_arrow()
+    table = table.set_column(table.schema.get_field_index("date_kind"), "date_kind",
+                             pa.array(kinds).dictionary_encode())
+    marked = documented_mask(Incidents.from_arrow(table))
+    assert marked.tolist() == [k == "documented" for k in kinds]

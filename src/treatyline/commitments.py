@@ -17,7 +17,12 @@ import numpy as np
 import numpy.typing as npt
 
 from .calendar import DateRangeError, Offset
-from .coverage import documented_mask, precision_advice, undetermined_breakdown
+from .coverage import (
+    documented_mask,
+    precision_advice,
+    precision_summary,
+    undetermined_breakdown,
+)
 from .evaluation import evaluate, in_sentence
 from .incidents import KINDS, Incidents, TimePrecision
 from .record import Record
@@ -436,8 +441,7 @@ def _with_caveats(ctx: _Context, result: CommitmentResult) -> CommitmentResult:
     unplaceable = int(undetermined.get("no_location_precision", 0))
     if result.verdict == "undetermined" and unplaceable:
         warnings.insert(0, precision_advice(unplaceable))
-        summary = (f"undetermined: {unplaceable:,} qualifying event(s) have no location "
-                   "precision; set `radius_km` in the mapping")
+        summary = f"undetermined: {precision_summary(unplaceable)}"
     documented = int((ctx.known & ctx.wanted & ctx.after & (ctx.member != 0)
                       & documented_mask(ctx.events)).sum())
     if documented:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from .incidents import Incidents
 
 __all__ = ["DATE_KIND_COLUMN", "DOCUMENTED", "coverage_sentence", "documented_mask",
-           "precision_advice", "undetermined_breakdown"]
+           "precision_advice", "precision_summary", "undetermined_breakdown"]
 
 DATE_KIND_COLUMN: Final = "date_kind"
 """The event-table column saying what an event's date is: 'documented' when it is the day
@@ -50,12 +50,20 @@ def undetermined_breakdown(events: Incidents, unplaced: BoolArray,
             "dates_span_an_edge": int(straddling.sum())}
 
 
+def precision_summary(count: int) -> str:
+    """The verdict's one line when events cannot be placed for want of a precision."""
+    return (f"{count:,} qualifying event(s) have no location precision; set their radius in "
+            "the mapping (e.g. `constants: {radius: 1}`)")
+
+
 def precision_advice(count: int) -> str:
     """What to do when events cannot be placed for want of a location precision."""
     return (f"{count:,} qualifying event(s) have no location precision, so none of them can "
-            "be placed inside or outside the area; set `radius_km` in the mapping (the "
-            "uncertainty radius in km, e.g. `radius_km: 1` for events geolocated to a town) "
-            "or map a precision column")
+            "be placed inside or outside the area; give them an uncertainty radius in the "
+            "mapping: the same for every event (`constants: {radius: 1}` for events "
+            "geolocated to a town), a column in km (`radius: COLUMN`), or a precision column "
+            "(`location_precision: COLUMN`) with the km of each code (`radius_km: {1: 1, "
+            "2: 25}`)")
 
 
 def coverage_sentence(coverage: Mapping[str, Any]) -> str:
