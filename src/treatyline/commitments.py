@@ -27,6 +27,7 @@ from .evaluation import evaluate, in_sentence
 from .incidents import KINDS, Incidents, TimePrecision
 from .record import Record
 from .spec.model import Measure, MeasureWindow, Provision, Treaty
+from .weekly import WeekVerdict, weekly_verdicts
 
 __all__ = [
     "DEFAULT_MIN_EVENTS",
@@ -118,6 +119,8 @@ class CommitmentResult:
     how many were undetermined (too imprecise to place), the dataset names."""
     warnings: tuple[str, ...]
     because: tuple[str, ...]
+    weeks: tuple[WeekVerdict, ...] = ()
+    """A reduction's verdict week by week (the measure's `weekly`), in order."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,6 +145,7 @@ class CommitmentResult:
             "coverage": self.coverage,
             "warnings": list(self.warnings),
             "because": list(self.because),
+            "weeks": [w.to_json() for w in self.weeks],
         }
 
 
@@ -282,7 +286,7 @@ def _after_start(events: Incidents, start: date | datetime) -> tuple[BoolArray, 
 
 
 def _window(spec: MeasureWindow | None, start: date | datetime, *, before: bool,
-            default_days: int | None) -> Window | None:
+            default_days: int | None, lag: int = 0) -> Window | None:
     if spec is None:
         if default_days is None:
             return None
@@ -293,7 +297,7 @@ def _window(spec: MeasureWindow | None, start: date | datetime, *, before: bool,
     if before:
         end = _start_day(start) - timedelta(days=1)
         return Window(end - timedelta(days=spec.days - 1), end)
-    first = _first_full_day(start)
+    first = _first_full_day(start) + timedelta(days=lag)  # lag: days left out after the start
     return Window(first, first + timedelta(days=spec.days - 1))
 
 
@@ -533,7 +537,8 @@ def _data_ends_warning(ctx: _Context, until: date) -> str | None:
 def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     m = ctx.measure
     baseline = _window(m.baseline, ctx.start, before=True, default_days=DEFAULT_WINDOW_DAYS)
-    after = _window(m.after, ctx.start, before=False, default_days=DEFAULT_WINDOW_DAYS)
+    lag = m.lag_days or 0
+    after = _window(m.after, ctx.start, before=False, default_days=DEFAULT_WINDOW_DAYS, lag=lag)
     assert baseline is not None and after is not None and m.at_least_pct is not None
     complete = after.end <= ctx.as_of
     seen = after if complete else Window(after.start, max(ctx.as_of, after.start))
@@ -557,6 +562,9 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     straddle = (qualify & (ctx.member != 0) & ~_in_window(ctx.first, ctx.last, baseline)
                 & ~_in_window(ctx.first, ctx.last, after)
                 & _touches(ctx.first, ctx.last, Window(baseline.start, after.end)))
+    if lag:  # events wholly inside the lag are left out on purpose, not for their dates
+        gap = Window(after.start - timedelta(days=lag), after.start - timedelta(days=1))
+        straddle &= ~_in_window(ctx.first, ctx.last, gap)
     straddling = int(straddle.sum())
     figures = {"baseline_total": b_total, "after_total": a_total,
                "baseline_events": float(b_n), "after_events": float(a_n),
@@ -570,7 +578,9 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     ctx.because.append(f"baseline {baseline.start}..{baseline.end}, after "
                        f"{after.start}..{after.end}; {m.count} {unit} certainly inside the "
                        "area; kept if the rate after is at least "
-                       f"{m.at_least_pct:g}% below the baseline rate")
+                       f"{m.at_least_pct:g}% below the baseline rate"
+                       + (f"; the {lag} day(s) from the start before the after window are "
+                          "left out (lag_days)" if lag else ""))
     verdict: Verdict
     if b_n < min_events or b_rate == 0:
         verdict = "undetermined"
@@ -611,8 +621,16 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     if verdict == "undetermined":
         summary = "undetermined: " + summary
     period = Window(baseline.start, after.end)
+    weeks = weekly_verdicts(
+        first=ctx.first, last=ctx.last, inside=qualify & inside & ~ctx.before,
+        unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
+        baseline_rate_high=_rate(b_total + b_unsure, baseline, m.per), after_start=after.start,
+        weeks=m.weekly or 0, per_week=m.per == "week", at_least_pct=m.at_least_pct,
+        as_of=ctx.as_of, data_last=ctx.last.max().astype(object) if len(ctx.events) else None,
+        baseline_reason="too little evidence in the baseline window"
+        if b_n < min_events or b_rate == 0 else "")
     return CommitmentResult(
-        **base, verdict=verdict, summary=summary, baseline=baseline, after=after,
+        **base, verdict=verdict, summary=summary, baseline=baseline, after=after, weeks=weeks,
         figures=figures, series=_series(ctx, ctx.known & ctx.wanted & (ctx.member == 1), period),
         violations=(), warnings=tuple(warnings),
         coverage=_coverage(ctx, period, {"counted": {"baseline_events": b_n, "after_events": a_n}},

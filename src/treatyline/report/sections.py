@@ -211,6 +211,7 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
             f" from {e(result.start.date())}; measured: {e(result.measure)}</p>"
             + (f'<p class="coverage">Coverage: {e(coverage_sentence(result.coverage))}</p>'
                if result.coverage else "") + chart
+            + _weeks(result)
             + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
             + (f'<table class="figures"><tbody>{figures}</tbody></table>' if figures else "")
             + (f"<details><summary>data coverage</summary><table><tbody>{coverage}</tbody>"
@@ -221,6 +222,16 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
                if violations else "")
             + _because(result.because) + "</div>"
             + _clause(result.article, result.text) + "</div>")
+
+
+def _weeks(result: CommitmentResult) -> str:
+    """The verdict week by week, one row each (the console prints the same lines)."""
+    if not result.weeks:
+        return ""
+    unit = result.measure.split(" ", 1)[-1]
+    rows = "".join(f'<tr class="week verdict-{e(w.verdict)}"><td>{e(w.describe(unit))}</td></tr>'
+                   for w in result.weeks)
+    return f'<table class="weeks"><caption>Week by week</caption><tbody>{rows}</tbody></table>'
 
 
 def commitments_section(results: Sequence[CommitmentResult], markers: Mapping[str, str]) -> str:
