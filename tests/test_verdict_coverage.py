@@ -165,3 +165,21 @@ def test_documented_mask_reads_the_event_tables_date_kind() -> None:
                              pa.array(kinds).dictionary_encode())
     marked = documented_mask(Incidents.from_arrow(table))
     assert marked.tolist() == [k == "documented" for k in kinds]
+
+
+def test_a_few_events_without_precision_are_named_but_not_made_the_reason() -> None:
+    events = _kyiv_log()
+    radius = events.radius_km.copy()
+    radius[:3] = np.nan  # three baseline events with no precision among 224
+    table = events.to_arrow()
+    table = table.set_column(table.schema.get_field_index("radius_km"), "radius_km",
+                             pa.array(radius))
+    bundle = load_bundle(ISTANBUL)
+    [result] = [r for r in measure_commitments(
+        bundle.treaty, bundle.record, date(2022, 4, 5), events=Incidents.from_arrow(table),
+        territory=Territory.for_treaty(bundle.treaty))
+        if r.provision == "de-escalation-kyiv-chernihiv"]
+    assert result.verdict == "undetermined"  # the after window has not ended by 2022-04-05
+    assert "no location precision" not in result.summary
+    assert result.warnings[0].startswith("3 qualifying event(s) have no location precision")
+    assert any("after the as-of date" in w for w in result.warnings)

@@ -445,7 +445,9 @@ def _with_caveats(ctx: _Context, result: CommitmentResult) -> CommitmentResult:
     unplaceable = int(undetermined.get("no_location_precision", 0))
     if result.verdict == "undetermined" and unplaceable:
         warnings.insert(0, precision_advice(unplaceable))
-        summary = f"undetermined: {precision_summary(unplaceable)}"
+        counted = sum(result.coverage.get("counted", {}).values())
+        if unplaceable > counted:  # the main reason, not one among others: say it first
+            summary = f"undetermined: {precision_summary(unplaceable)}"
     documented = int((ctx.known & ctx.wanted & ctx.after & (ctx.member != 0)
                       & documented_mask(ctx.events)).sum())
     if documented:
