@@ -107,7 +107,7 @@ def test_warnings_and_rows_set_aside_reach_json_console_and_report(
     for warning in data["warnings"]:
         assert f"[{warning['code']}]" in assessed.err
     assert "3 warning(s) about the event data" in assessed.err
-    assert "2 event row(s) set aside" in assessed.err
+    assert "2 event row(s) rejected" in assessed.err
 
     html_file = messy / "report.html"
     reported = _run(capsys, "report", messy, "--events", events, "--as-of", "2022-05-17",

@@ -266,7 +266,7 @@ def _event_data_notes(result: Assessment, *, rows_listed: bool) -> bool:
     then exit 1 alike, as check does for a bad act."""
     if result.events_rejected and not rows_listed:
         print_diagnostics(stderr, result.events_rejected)
-        stderr.print(_styled((f"{len(result.events_rejected):,} event row(s) set aside", "red"),
+        stderr.print(_styled((f"{len(result.events_rejected):,} event row(s) rejected", "red"),
                              f"; {result.events_read:,} read and used (every row set aside "
                              "is in --json and the report)."))
     print_event_warnings(stderr, result.events_warnings)
