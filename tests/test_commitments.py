@@ -79,7 +79,7 @@ def test_minsk_daily_events_fell_after_the_ceasefire() -> None:
     assert (f["baseline_events"], f["after_events"]) == (88, 34)
     assert f["baseline_rate"] == pytest.approx(88 / 14)
     assert f["after_rate"] == pytest.approx(34 / 14)
-    assert f["change_pct"] == pytest.approx((88 - 34) / 88 * 100)
+    assert f["fall_pct"] == pytest.approx((88 - 34) / 88 * 100)
     assert result.verdict == "kept"
     assert result.baseline is not None and result.after is not None
     assert (result.baseline.start, result.baseline.end) == (date(2015, 2, 1), date(2015, 2, 14))
@@ -192,7 +192,7 @@ def test_reduction_matches_a_hand_calculation(tmp_path: Path) -> None:
     result = _run(treaty, _events(days), date(2020, 4, 1))
     assert result.figures["baseline_rate"] == pytest.approx(2.0)
     assert result.figures["after_rate"] == pytest.approx(4 / 7)
-    assert result.figures["change_pct"] == pytest.approx((2 - 4 / 7) / 2 * 100)  # 71.4%
+    assert result.figures["fall_pct"] == pytest.approx((2 - 4 / 7) / 2 * 100)  # 71.4%
     assert result.verdict == "kept"
     assert "fell 71%" in result.summary
 
@@ -215,7 +215,7 @@ def test_reduction_percentage_is_b_minus_a_over_b(tmp_path_factory: pytest.TempP
     treaty = _cached_treaty(tmp_path_factory)
     days = [_day(-1 - i % 7) for i in range(before)] + [_day(i % 7) for i in range(after)]
     result = _run(treaty, _events(days), date(2020, 4, 1))
-    assert result.figures["change_pct"] == pytest.approx((before - after) / before * 100)
+    assert result.figures["fall_pct"] == pytest.approx((before - after) / before * 100)
     assert result.verdict == ("kept" if (before - after) / before >= 0.5 else "not_kept")
 
 
@@ -298,8 +298,8 @@ def test_imprecise_events_widen_a_reduction_into_a_range(tmp_path: Path) -> None
     radius = [1.0] * 10 + [1.0] * 3 + [300.0] * 4
     result = _run(treaty, _events(days, radius=radius), date(2020, 4, 1))
     assert result.figures["after_events"] == 3  # the imprecise four are not counted inside
-    assert result.figures["change_pct"] == pytest.approx(70.0)
-    assert result.figures["change_pct_low"] == pytest.approx(30.0)
+    assert result.figures["fall_pct"] == pytest.approx(70.0)
+    assert result.figures["fall_pct_low"] == pytest.approx(30.0)
     assert result.verdict == "undetermined"
     assert any("could not be placed" in w for w in result.warnings)
 

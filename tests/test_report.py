@@ -57,7 +57,7 @@ def _violation_result(incident_id: str = "v<1>") -> CommitmentResult:
         summary="events fell 10% (7 → 6 per week)", measure="events per day",
         baseline=Window(date(2022, 3, 15), date(2022, 3, 28)),
         after=Window(date(2022, 3, 29), date(2022, 3, 31)),
-        figures={"baseline_rate": 7.0, "after_rate": 6.3, "change_pct": -10.0},
+        figures={"baseline_rate": 7.0, "after_rate": 6.3, "fall_pct": -10.0},
         series=series,
         violations=(ViolatingIncident(incident_id, date(2022, 3, 30), "shelling", 30.5, 50.4,
                                       "Irpin", "UCDP GED 1234", 2.0, "inside the area"),),

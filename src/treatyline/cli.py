@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -34,6 +34,7 @@ from .console import (
     TIMELINE_TABLE_ROWS,
     assessment_view,
     print_diagnostics,
+    print_event_warnings,
     status_view,
     timeline_lines,
     timeline_table,
@@ -44,6 +45,9 @@ from .schema import treaty_schema
 from .status import status as compute_status
 from .territory.compiling import CompileStep, compile_progress
 from .timeline import timeline as compute_timeline
+
+if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
+    from .norms import Assessment
 
 __all__ = ["EXIT_CODES", "app", "main"]
 
@@ -181,7 +185,8 @@ def _rejected_acts(bundle: Bundle) -> list[Diagnostic]:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    # strict JSON: an undefined figure is null with its reason, never NaN or Infinity
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 @app.command()
@@ -295,10 +300,22 @@ def assess(
     rejected = _rejected_acts(bundle)
     if rejected:
         print_diagnostics(stderr, rejected)
-    if result.events_rejected and json_output:  # the tables list them; JSON readers get stderr
-        print_diagnostics(stderr, result.events_rejected)
-    if result.events_rejected or rejected:
+    # the tables list the rows set aside; JSON readers get them on stderr too
+    if _event_data_notes(result, rows_listed=not json_output) or rejected:
         raise typer.Exit(1)
+
+
+def _event_data_notes(result: Assessment, *, rows_listed: bool) -> bool:
+    """Print on stderr the event rows set aside (unless the tables already list them) and
+    the warnings about the event data. True when rows were set aside: assess and report
+    then exit 1 alike, as check does for a bad act."""
+    if result.events_rejected and not rows_listed:
+        print_diagnostics(stderr, result.events_rejected)
+        stderr.print(_styled((f"{len(result.events_rejected):,} event row(s) rejected", "red"),
+                             f"; {result.events_read:,} read and used (every row set aside "
+                             "is in --json and the report)."))
+    print_event_warnings(stderr, result.events_warnings)
+    return bool(result.events_rejected)
 
 
 @app.command()
@@ -318,19 +335,16 @@ def report(
 
     check_output_path(output, "report")
     bundle = _load(spec, record, scenario)
-    size, rejected_rows = write_report(bundle, _as_of(as_of), output, events=events or (),
-                                       mapping=mapping, scenario=scenario, console=stderr)
+    size, result = write_report(bundle, _as_of(as_of), output, events=events or (),
+                                mapping=mapping, scenario=scenario, console=stderr)
     rejected = _rejected_acts(bundle)
     if rejected:
         print_diagnostics(stderr, rejected)
         stderr.print(_styled((f"{len(rejected)} act(s) rejected", "red"),
                              "; the report counts only the valid acts."))
-    if rejected_rows:
-        print_diagnostics(stderr, rejected_rows)
-        stderr.print(_styled((f"{len(rejected_rows)} event row(s) rejected", "red"),
-                             "; the report shows the rest."))
+    rows_set_aside = _event_data_notes(result, rows_listed=False)
     stdout.print(f"report written to {output} ({size / 1024:.0f} KiB)")
-    if rejected or rejected_rows:
+    if rejected or rows_set_aside:
         raise typer.Exit(1)
 
 

@@ -7,8 +7,9 @@ evaluation itself is `measure_commitments`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 
@@ -16,10 +17,17 @@ import numpy as np
 import numpy.typing as npt
 
 from .calendar import DateRangeError, Offset
+from .coverage import (
+    documented_mask,
+    precision_advice,
+    precision_summary,
+    undetermined_breakdown,
+)
 from .evaluation import evaluate, in_sentence
 from .incidents import KINDS, Incidents, TimePrecision
 from .record import Record
 from .spec.model import Measure, MeasureWindow, Provision, Treaty
+from .weekly import WeekVerdict, weekly_verdicts
 
 __all__ = [
     "DEFAULT_MIN_EVENTS",
@@ -31,6 +39,7 @@ __all__ = [
     "ViolatingIncident",
     "Window",
     "measure_commitments",
+    "undefined_reason",
 ]
 
 Verdict = Literal["kept", "not_kept", "violated", "undetermined", "not_started"]
@@ -76,7 +85,10 @@ class ViolatingIncident:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "date": self.day.isoformat(), "kind": self.kind,
                 "longitude": self.longitude, "latitude": self.latitude, "place": self.place,
-                "source": self.source, "fatalities": self.fatalities, "note": self.note}
+                "source": self.source,
+                # the source gave no figure: null, not NaN (JSON has none)
+                "fatalities": self.fatalities if math.isfinite(self.fatalities) else None,
+                "note": self.note}
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,8 @@ class CommitmentResult:
     baseline: Window | None
     after: Window | None
     figures: dict[str, float]
-    """Named numbers behind the verdict (baseline_rate, after_rate, change_pct, ...)."""
+    """Named numbers behind the verdict (baseline_rate, after_rate, fall_pct, ...); NaN
+    where a figure is undefined (JSON: null, with the reason in `undefined_figures`)."""
     series: tuple[DailyCount, ...]
     """Daily counts in the area around the start, for the chart."""
     violations: tuple[ViolatingIncident, ...]
@@ -106,6 +119,8 @@ class CommitmentResult:
     how many were undetermined (too imprecise to place), the dataset names."""
     warnings: tuple[str, ...]
     because: tuple[str, ...]
+    weeks: tuple[WeekVerdict, ...] = ()
+    """A reduction's verdict week by week (the measure's `weekly`), in order."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -122,13 +137,23 @@ class CommitmentResult:
             "measure": self.measure,
             "baseline": self.baseline.to_json() if self.baseline else None,
             "after": self.after.to_json() if self.after else None,
-            "figures": self.figures,
+            "figures": {k: (v if math.isfinite(v) else None) for k, v in self.figures.items()},
+            "undefined_figures": {k: undefined_reason(k) for k, v in self.figures.items()
+                                  if not math.isfinite(v)},
             "series": [d.to_json() for d in self.series],
             "violations": [v.to_json() for v in self.violations],
             "coverage": self.coverage,
             "warnings": list(self.warnings),
             "because": list(self.because),
+            "weeks": [w.to_json() for w in self.weeks],
         }
+
+
+def undefined_reason(figure: str) -> str:
+    """Why a figure has no value (JSON has no NaN: the figure is null, and this says why)."""
+    if figure.startswith("fall_pct"):
+        return ("the baseline rate is zero: a fall (or rise) from nothing is no percentage")
+    return "no events to compute it from"
 
 
 # --- the measurement -------------------------------------------------------------------------
@@ -261,7 +286,7 @@ def _after_start(events: Incidents, start: date | datetime) -> tuple[BoolArray, 
 
 
 def _window(spec: MeasureWindow | None, start: date | datetime, *, before: bool,
-            default_days: int | None) -> Window | None:
+            default_days: int | None, lag: int = 0) -> Window | None:
     if spec is None:
         if default_days is None:
             return None
@@ -272,7 +297,7 @@ def _window(spec: MeasureWindow | None, start: date | datetime, *, before: bool,
     if before:
         end = _start_day(start) - timedelta(days=1)
         return Window(end - timedelta(days=spec.days - 1), end)
-    first = _first_full_day(start)
+    first = _first_full_day(start) + timedelta(days=lag)  # lag: days left out after the start
     return Window(first, first + timedelta(days=spec.days - 1))
 
 
@@ -403,10 +428,34 @@ def _measure_one(treaty: Treaty, provision: Provision, measure: Measure, as_of: 
                    _membership(territory, provision.areas, events, as_of), after, before, as_of,
                    start, [], because)
     if expectation == "reduction":
-        return _reduction(ctx, base)
-    if expectation == "ceasefire":
-        return _ceasefire(ctx, base, territory, max_listed)
-    return _withdrawal(ctx, base, territory, max_listed)
+        result = _reduction(ctx, base)
+    elif expectation == "ceasefire":
+        result = _ceasefire(ctx, base, territory, max_listed)
+    else:
+        result = _withdrawal(ctx, base, territory, max_listed)
+    return _with_caveats(ctx, result)
+
+
+def _with_caveats(ctx: _Context, result: CommitmentResult) -> CommitmentResult:
+    """Say first what stands in the way of a verdict when the data can fix it (events with
+    no location precision), and that documentation dates after the start are not activity."""
+    warnings = list(result.warnings)
+    summary = result.summary
+    undetermined = result.coverage.get("undetermined", {})
+    unplaceable = int(undetermined.get("no_location_precision", 0))
+    if result.verdict == "undetermined" and unplaceable:
+        warnings.insert(0, precision_advice(unplaceable))
+        counted = sum(result.coverage.get("counted", {}).values())
+        if unplaceable > counted:  # the main reason, not one among others: say it first
+            summary = f"undetermined: {precision_summary(unplaceable)}"
+    documented = int((ctx.known & ctx.wanted & ctx.after & (ctx.member != 0)
+                      & documented_mask(ctx.events)).sum())
+    if documented:
+        warnings.append(f"{documented:,} qualifying event(s) after the start are dated by when "
+                        "they were documented, not when they happened: a burst of "
+                        "documentation after a withdrawal (bodies found, damage recorded) is "
+                        "not activity in the window")
+    return replace(result, summary=summary, warnings=tuple(warnings))
 
 
 def _describe_start(start: date | datetime) -> str:
@@ -424,9 +473,11 @@ def _pct_fall(baseline: float, after: float) -> float:
     return (baseline - after) / baseline * 100 if baseline > 0 else float("nan")
 
 
-def _coverage(ctx: _Context, period: Window, extra: dict[str, Any] | None = None) -> dict[
-        str, Any]:
-    """What the data hold at all in the period, in the area, for the filter."""
+def _coverage(ctx: _Context, period: Window, extra: dict[str, Any] | None = None, *,
+              straddling: BoolArray | None = None) -> dict[str, Any]:
+    """What the data hold at all in the period, in the area, for the filter; why the
+    qualifying events that could not be judged were not (`straddling`: those whose dates
+    span an edge; default: the start)."""
     events = ctx.events
     touching = _touches(ctx.first, ctx.last, period) & ctx.known
     in_area = touching & (ctx.member == 1)
@@ -435,11 +486,16 @@ def _coverage(ctx: _Context, period: Window, extra: dict[str, Any] | None = None
     datasets = sorted({str(d) for d in
                        np.unique(np.asarray(events.column("dataset").to_pylist(), dtype=object)
                                  [touching]).tolist()}) if touching.any() else []
+    data_first = str(ctx.first.min()) if len(events) else None
     data_last = str(ctx.last.max()) if len(events) else None
+    if straddling is None:
+        straddling = touching & ctx.wanted & (ctx.member != 0) & ~ctx.after & ~ctx.before
+    documented = int((touching & documented_mask(events)).sum())
     out: dict[str, Any] = {
         "datasets": datasets,
         "period": period.to_json(),
         "events_in_data": len(events),
+        "data_first_day": data_first,
         "data_last_day": data_last,
         "events_in_period": int(touching.sum()),
         "in_area": int(in_area.sum()),
@@ -447,7 +503,11 @@ def _coverage(ctx: _Context, period: Window, extra: dict[str, Any] | None = None
         "outside_area": int((touching & (ctx.member == 0)).sum()),
         "qualifying_in_area": int(wanted.sum()),
         "qualifying_undetermined_location": int((unsure & ctx.wanted).sum()),
+        "undetermined": undetermined_breakdown(events, unsure & ctx.wanted, straddling),
         "by_precision": _by_precision(events, touching & (ctx.member != 0)),
+        "dates": "when the incidents happened" if not documented else (
+            f"when the incidents were documented, for {documented:,} of the "
+            f"{int(touching.sum()):,} events in the period"),
     }
     out.update(extra or {})
     return out
@@ -479,7 +539,8 @@ def _data_ends_warning(ctx: _Context, until: date) -> str | None:
 def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     m = ctx.measure
     baseline = _window(m.baseline, ctx.start, before=True, default_days=DEFAULT_WINDOW_DAYS)
-    after = _window(m.after, ctx.start, before=False, default_days=DEFAULT_WINDOW_DAYS)
+    lag = m.lag_days or 0
+    after = _window(m.after, ctx.start, before=False, default_days=DEFAULT_WINDOW_DAYS, lag=lag)
     assert baseline is not None and after is not None and m.at_least_pct is not None
     complete = after.end <= ctx.as_of
     seen = after if complete else Window(after.start, max(ctx.as_of, after.start))
@@ -500,14 +561,17 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     # both extremes (all of them inside after and none before, or the reverse)
     low = _pct_fall(b_rate, _rate(a_total + a_unsure, seen, m.per))
     high = _pct_fall(_rate(b_total + b_unsure, baseline, m.per), a_rate)
-    straddling = int((qualify & (ctx.member != 0)
-                      & ~_in_window(ctx.first, ctx.last, baseline)
-                      & ~_in_window(ctx.first, ctx.last, after)
-                      & _touches(ctx.first, ctx.last, Window(baseline.start, after.end))).sum())
+    straddle = (qualify & (ctx.member != 0) & ~_in_window(ctx.first, ctx.last, baseline)
+                & ~_in_window(ctx.first, ctx.last, after)
+                & _touches(ctx.first, ctx.last, Window(baseline.start, after.end)))
+    if lag:  # events wholly inside the lag are left out on purpose, not for their dates
+        gap = Window(after.start - timedelta(days=lag), after.start - timedelta(days=1))
+        straddle &= ~_in_window(ctx.first, ctx.last, gap)
+    straddling = int(straddle.sum())
     figures = {"baseline_total": b_total, "after_total": a_total,
                "baseline_events": float(b_n), "after_events": float(a_n),
-               "baseline_rate": b_rate, "after_rate": a_rate, "change_pct": change,
-               "change_pct_low": low, "change_pct_high": high,
+               "baseline_rate": b_rate, "after_rate": a_rate, "fall_pct": change,
+               "fall_pct_low": low, "fall_pct_high": high,
                "baseline_undetermined": b_unsure, "after_undetermined": a_unsure,
                "at_least_pct": m.at_least_pct}
     min_events = m.min_events if m.min_events is not None else DEFAULT_MIN_EVENTS["reduction"]
@@ -516,7 +580,9 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     ctx.because.append(f"baseline {baseline.start}..{baseline.end}, after "
                        f"{after.start}..{after.end}; {m.count} {unit} certainly inside the "
                        "area; kept if the rate after is at least "
-                       f"{m.at_least_pct:g}% below the baseline rate")
+                       f"{m.at_least_pct:g}% below the baseline rate"
+                       + (f"; the {lag} day(s) from the start before the after window are "
+                          "left out (lag_days)" if lag else ""))
     verdict: Verdict
     if b_n < min_events or b_rate == 0:
         verdict = "undetermined"
@@ -557,10 +623,20 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     if verdict == "undetermined":
         summary = "undetermined: " + summary
     period = Window(baseline.start, after.end)
+    weeks = weekly_verdicts(
+        first=ctx.first, last=ctx.last, inside=qualify & inside & ~ctx.before,
+        unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
+        baseline_rate_high=_rate(b_total + b_unsure, baseline, m.per), after_start=after.start,
+        weeks=m.weekly or 0, per_week=m.per == "week", at_least_pct=m.at_least_pct,
+        as_of=ctx.as_of, data_last=ctx.last.max().astype(object) if len(ctx.events) else None,
+        baseline_reason="too little evidence in the baseline window"
+        if b_n < min_events or b_rate == 0 else "")
     return CommitmentResult(
-        **base, verdict=verdict, summary=summary, baseline=baseline, after=after,
+        **base, verdict=verdict, summary=summary, baseline=baseline, after=after, weeks=weeks,
         figures=figures, series=_series(ctx, ctx.known & ctx.wanted & (ctx.member == 1), period),
-        violations=(), coverage=_coverage(ctx, period), warnings=tuple(warnings),
+        violations=(), warnings=tuple(warnings),
+        coverage=_coverage(ctx, period, {"counted": {"baseline_events": b_n, "after_events": a_n}},
+                           straddling=straddle),
         because=tuple(ctx.because))
 
 
@@ -669,7 +745,8 @@ def _ceasefire(ctx: _Context, base: dict[str, Any], territory: AreaOracle | None
         after=Window(period_after.start, until), figures=figures,
         series=_series(ctx, ctx.known & ctx.wanted & (ctx.member == 1), period),
         violations=_listed(ctx, listed_rows, notes),
-        coverage=_coverage(ctx, Window(baseline.start, max(until, baseline.end))),
+        coverage=_coverage(ctx, Window(baseline.start, max(until, baseline.end)),
+                           {"counted": {"violations": n_viol, "baseline_events": b_n}}),
         warnings=tuple(warnings), because=tuple(ctx.because))
 
 
@@ -762,4 +839,5 @@ def _withdrawal(ctx: _Context, base: dict[str, Any], territory: AreaOracle | Non
                        Window(check_from, min(ctx.as_of, _capped_days_after(
                            check_from, _SERIES_MARGIN_DAYS - 1)))),
         violations=_listed(ctx, ordered, notes),
-        coverage=_coverage(ctx, period), warnings=tuple(warnings), because=tuple(ctx.because))
+        coverage=_coverage(ctx, period, {"counted": {"within_distance": n_viol}}),
+        warnings=tuple(warnings), because=tuple(ctx.because))

@@ -17,12 +17,15 @@ from .timeline import TimelineEntry
 
 if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
     from .commitments import CommitmentResult
+    from .event_warnings import EventWarning
     from .norms import Assessment
 
 __all__ = [
     "assessment_view",
     "commitment_view",
+    "few_ids",
     "print_diagnostics",
+    "print_event_warnings",
     "status_view",
     "timeline_table",
 ]
@@ -244,6 +247,38 @@ def print_diagnostics(
                            style="red"), soft_wrap=True)
 
 
+def print_event_warnings(console: Console, warnings: Sequence[EventWarning], *,
+                         per_code: int = 5) -> None:
+    """Each warning about the event data with its place; past `per_code` of one code, how
+    many more there are and where the full list is."""
+    hidden: dict[str, int] = {}
+    shown: dict[str, int] = {}
+    for warning in warnings:
+        if shown.get(warning.code, 0) >= per_code:
+            hidden[warning.code] = hidden.get(warning.code, 0) + 1
+            continue
+        shown[warning.code] = shown.get(warning.code, 0) + 1
+        console.print(Text(f"{warning} [{warning.code}]", style="yellow"), soft_wrap=True)
+    for code, count in hidden.items():
+        console.print(Text(f"  … and {count:,} more warning(s) [{code}] (every one is in "
+                           "--json and the report)", style="yellow"), soft_wrap=True)
+    if warnings:
+        console.print(Text(f"{len(warnings):,} warning(s) about the event data; the events "
+                           "are kept and counted", style="yellow"), soft_wrap=True)
+
+
+IDS_SHOWN = 5
+"""Ids printed in one cell or line: past this, how many more and where the full list is."""
+
+
+def few_ids(ids: Sequence[str], shown: int = IDS_SHOWN) -> str:
+    """'a, b, c' or, for many, 'a, b, c, d, e and 295 more (every id: --json, the report)'."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return (f"{', '.join(ids[:shown])} and {len(ids) - shown:,} more (every id: --json, "
+            "the report)")
+
+
 _STATE_STYLE = {
     "fulfilled": "green",
     "pending": "yellow",
@@ -267,7 +302,7 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
             if occasion.hypothetical:
                 note = (note + "; " if note else "") + "hypothetical"
             occasions.add_row(*_plain(
-                occasion.id, str(occasion.day), ", ".join(occasion.incidents),
+                occasion.id, str(occasion.day), few_ids(occasion.incidents),
                 readings if occasion.readings != (None,) else "(one area)",
                 Text(note, style="magenta" if note else "")))
         parts.append(occasions)
@@ -315,7 +350,8 @@ def assessment_view(result: Assessment, *, show_because: bool = False) -> Group:
                           style="bold red"))
         parts.extend(Text(f"  ✗ {d}", style="red") for d in result.events_rejected[:20])
         if len(result.events_rejected) > 20:
-            parts.append(Text(f"  … and {len(result.events_rejected) - 20} more (see --json)"))
+            parts.append(Text(f"  … and {len(result.events_rejected) - 20:,} more (every one: "
+                              "--json, the report)"))
     if not (result.obligations or result.violations or result.commitments):
         parts.append(Text("No obligation triggered and no violation found.", style="green"))
     return Group(*parts)  # type: ignore[arg-type]
@@ -334,12 +370,22 @@ def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
     if result.article:
         parts.append(Text(f"  [{result.article}] {' '.join((result.text or '').split())}",
                           style="dim"))
+    from .coverage import coverage_sentence
+
+    coverage = coverage_sentence(result.coverage)
+    if coverage:
+        parts.append(Text(f"  coverage: {coverage}", style="dim"))
+    unit = result.measure.split(" ", 1)[-1]  # 'per day' of 'events per day'
+    for week in result.weeks:
+        parts.append(Text(f"  {week.describe(unit)}",
+                          style=_VERDICT_STYLE.get(week.verdict, "").replace("bold ", "")))
     for warning in result.warnings:
         parts.append(Text(f"  ! {warning}", style="yellow"))
     if result.violations:
         shown = result.violations[:listed]
         table = Table(title=f"{len(result.violations)} qualifying event(s) after the start"
-                      + (f" (first {listed})" if len(result.violations) > listed else ""),
+                      + (f" (the first {listed}; every one: --json, the report)"
+                         if len(result.violations) > listed else ""),
                       expand=False)
         for column in ("date", "event", "kind", "place", "deaths", "note"):
             table.add_column(column, overflow="fold")

@@ -16,13 +16,15 @@ from .bundle import Bundle
 from .calendar import DayOrTime, day_of
 from .commitments import measure_commitments
 from .errors import Diagnostic, Position, UsageError
+from .event_warnings import EventWarning, coded, date_outliers
 from .incidents import Incidents
 from .inputs import check_regular_file
 from .norms import Assessment, assess, event_columns
 from .sources import read_events
 from .territory import Territory
 
-__all__ = ["Monitoring", "default_event_files", "load_events", "monitor"]
+__all__ = ["LoadedEvents", "Monitoring", "default_event_files", "load_events", "monitor",
+           "read_event_files"]
 
 _EVENT_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
 
@@ -64,15 +66,26 @@ def _beside_mapping(file: Path) -> Path | None:
     return beside
 
 
-def load_events(
+@dataclass(frozen=True)
+class LoadedEvents:
+    """The event files read: the incidents kept, the rows set aside, and the warnings."""
+
+    incidents: Incidents
+    rejected: tuple[Diagnostic, ...]
+    warnings: tuple[EventWarning, ...]
+
+
+def read_event_files(
     files: Sequence[Path], mapping: Path | None, console: Console | None
-) -> tuple[Incidents, list[Diagnostic]]:
-    """Read event files with a progress bar; returns (Incidents, rejected diagnostics).
+) -> LoadedEvents:
+    """Read event files with a progress bar: the incidents, every row set aside and every
+    warning (the readers' own, and dates far from the rest of their file).
 
     Without an explicit mapping, a CSV `NAME.csv` is read with `NAME.mapping.yaml` when
     that file stands beside it."""
     parts: list[Incidents] = []
     rejected: list[Diagnostic] = []
+    warnings: list[EventWarning] = []
     columns = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True,
                   disable=console is None) as progress:
@@ -88,7 +101,18 @@ def load_events(
             read = read_events(file, mapping=chosen, progress=advance)
             parts.append(read.incidents)
             rejected.extend(read.rejected)
-    return Incidents.concat(parts) if parts else Incidents.empty(), rejected
+            warnings.extend(coded(w) for w in read.warnings)
+            warnings.extend(date_outliers(read.incidents, str(file)))
+    incidents = Incidents.concat(parts) if parts else Incidents.empty()
+    return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
+
+
+def load_events(
+    files: Sequence[Path], mapping: Path | None, console: Console | None
+) -> tuple[Incidents, list[Diagnostic]]:
+    """`read_event_files` without the warnings: (Incidents, rejected diagnostics)."""
+    loaded = read_event_files(files, mapping, console)
+    return loaded.incidents, list(loaded.rejected)
 
 
 @dataclass(frozen=True)
@@ -113,14 +137,16 @@ def monitor(
     files = list(events) or default_event_files(bundle, scenario=scenario)
     day: date = day_of(as_of)
     incidents: Incidents | None = None
-    rejected: list[Diagnostic] = []
+    rejected: tuple[Diagnostic, ...] = ()
+    warnings: tuple[EventWarning, ...] = ()
     if files:
-        incidents, rejected = load_events(files, mapping, console)
+        loaded = read_event_files(files, mapping, console)
+        incidents, rejected, warnings = loaded.incidents, loaded.rejected, loaded.warnings
     scope = Territory.for_treaty(bundle.treaty)
     result = assess(bundle.treaty, bundle.record, day,
                     events=event_columns(incidents) if incidents is not None else None,
                     scope=scope, events_rejected=rejected)
     measured = measure_commitments(bundle.treaty, bundle.record, day, events=incidents,
                                    territory=scope)
-    return Monitoring(replace(result, commitments=tuple(measured)),
+    return Monitoring(replace(result, commitments=tuple(measured), events_warnings=warnings),
                       incidents if incidents is not None else Incidents.empty(), scope)

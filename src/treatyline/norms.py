@@ -20,6 +20,7 @@ from .calendar import DateRangeError, Offset
 from .commitments import CommitmentResult
 from .errors import Diagnostic
 from .evaluation import Evaluation, evaluate, in_sentence
+from .event_warnings import EventWarning
 from .record import Act, Record
 from .spec.model import Provision, Treaty, Trigger
 from .status import Reason
@@ -211,6 +212,8 @@ class Assessment:
     notes: tuple[str, ...] = field(default=())
     commitments: tuple[CommitmentResult, ...] = ()
     """Commitments measured on the same events (see treatyline.commitments)."""
+    events_warnings: tuple[EventWarning, ...] = ()
+    """What the readers and the whole-file checks found worth knowing about the events."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -223,6 +226,7 @@ class Assessment:
             "set_aside": [s.to_json() for s in self.set_aside],
             "reading_dependent": list(self.reading_dependent),
             "events_rejected": [d.to_json() for d in self.events_rejected],
+            "warnings": [w.to_json() for w in self.events_warnings],
             "notes": list(self.notes),
             "commitments": [c.to_json() for c in self.commitments],
         }

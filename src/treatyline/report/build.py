@@ -21,6 +21,7 @@ from .mapview import build_map
 from .page import page
 from .sections import (
     commitments_section,
+    event_data_section,
     obligations_section,
     status_section,
     timeline_section,
@@ -93,6 +94,7 @@ def build_report(
         _banner(bundle, hypothetical), header, nav,
         status_section(status),
         map_section,
+        event_data_section(assessment),
         timeline_section(compute_timeline(treaty, bundle.record)),
         obligations_section(treaty, assessment, view.marker_ids),
         violations_section(assessment),

@@ -10,9 +10,9 @@ from rich.console import Console
 
 from ..bundle import Bundle
 from ..calendar import DayOrTime
-from ..errors import Diagnostic
 from ..inputs import write_output
 from ..monitor import monitor
+from ..norms import Assessment
 from .build import build_report
 
 __all__ = ["write_report"]
@@ -27,12 +27,13 @@ def write_report(
     mapping: Path | None = None,
     scenario: bool = False,
     console: Console | None = None,
-) -> tuple[int, tuple[Diagnostic, ...]]:
-    """Write the report to `output`; returns (bytes written, the event rows set aside)."""
+) -> tuple[int, Assessment]:
+    """Write the report to `output`; returns (bytes written, the assessment shown: its
+    event rows set aside and warnings are for the caller to print)."""
     seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
                    console=console)
     assessment = seen.assessment
     html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
                         seen.incidents, seen.territory)
     size = write_output(output, html, "report")
-    return size, assessment.events_rejected
+    return size, assessment

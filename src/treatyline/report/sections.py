@@ -7,15 +7,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
-from ..commitments import CommitmentResult
+from ..commitments import CommitmentResult, undefined_reason
+from ..coverage import coverage_sentence
 from ..norms import Assessment, Obligation
 from ..spec.model import Treaty
 from ..status import Reason, Status
 from ..timeline import TimelineEntry
 from .charts import count_chart
 
-__all__ = ["commitments_section", "obligations_section", "status_section",
-           "timeline_section", "violations_section"]
+__all__ = ["commitments_section", "event_data_section", "obligations_section",
+           "status_section", "timeline_section", "violations_section"]
 
 HYPOTHETICAL = '<span class="badge hyp">hypothetical</span>'
 
@@ -140,6 +141,40 @@ def obligations_section(treaty: Treaty, assessment: Assessment,
             + (f'<ul class="muted">{remarks}</ul>' if remarks else "") + "</section>")
 
 
+MAX_ROWS_LISTED = 1_000
+"""Rows set aside listed in the page (all are counted; past this, --json has the rest):
+a file with 10^5 bad rows must not make a page of 10^5 table rows."""
+
+
+def event_data_section(assessment: Assessment) -> str:
+    """What was read: events used, rows set aside (with where and why) and the warnings
+    about the data, each with its code and place."""
+    rejected = assessment.events_rejected
+    warnings = assessment.events_warnings
+    if not (assessment.events_read or rejected or warnings):
+        return ""
+    head = (f"<p>{assessment.events_read:,} incident(s) read and used; "
+            f"<strong>{len(rejected):,} row(s) set aside</strong> (not counted anywhere in this "
+            "report)" if rejected else
+            f"<p>{assessment.events_read:,} incident(s) read and used; no row set aside")
+    head += f"; {len(warnings):,} warning(s).</p>" if warnings else ".</p>"
+    items = "".join(f'<li><code>{e(w.code)}</code> <span class="muted">{e(w.place or "")}'
+                    f"</span> {e(w.message)}</li>" for w in warnings)
+    shown = rejected[:MAX_ROWS_LISTED]
+    rows = "".join(f"<tr><td>{e(d.position or '')}</td><td>{e(d.message)}</td></tr>"
+                   for d in shown)
+    more = (f'<p class="muted">The first {MAX_ROWS_LISTED:,} of {len(rejected):,} are listed; '
+            "treatyline assess --json lists every one.</p>" if len(rejected) > len(shown)
+            else "")
+    return ('<section id="event-data"><h2>The event data</h2>' + head
+            + (f'<h3>Warnings</h3><ul class="warnings">{items}</ul>' if items else "")
+            + (f"<details{' open' if len(rejected) <= 20 else ''}><summary>Rows set aside "
+               f"({len(rejected):,})</summary><table class=\"set-aside\"><thead><tr>"
+               f"<th>where</th><th>why</th></tr></thead><tbody>{rows}</tbody></table>{more}"
+               "</details>" if rejected else "")
+            + "</section>")
+
+
 def violations_section(assessment: Assessment) -> str:
     if not assessment.violations:
         return ""
@@ -155,8 +190,8 @@ def violations_section(assessment: Assessment) -> str:
 def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
     # NaN means "no figure" (e.g. a change from a zero baseline): say so, not "nan"
     figures = "".join(f"<tr><th>{e(k.replace('_', ' '))}</th>"
-                      f"<td>{'—' if math.isnan(v) else f'{v:,.4g}'}</td></tr>"
-                      for k, v in result.figures.items())
+                      f"<td>{f'— ({e(undefined_reason(k))})' if math.isnan(v) else f'{v:,.4g}'}"
+                      "</td></tr>" for k, v in result.figures.items())
     coverage = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>"
                        for k, v in result.coverage.items())
     warnings = "".join(f"<li>{e(w)}</li>" for w in result.warnings)
@@ -173,7 +208,10 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
             f'<p class="muted">{e(result.expectation.replace("_", " "))} by '
             f"{e(', '.join(result.bearers))}"
             f"{' in ' + e(result.area.replace('_', ' ')) if result.area else ''}"
-            f" from {e(result.start.date())}; measured: {e(result.measure)}</p>{chart}"
+            f" from {e(result.start.date())}; measured: {e(result.measure)}</p>"
+            + (f'<p class="coverage">Coverage: {e(coverage_sentence(result.coverage))}</p>'
+               if result.coverage else "") + chart
+            + _weeks(result)
             + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
             + (f'<table class="figures"><tbody>{figures}</tbody></table>' if figures else "")
             + (f"<details><summary>data coverage</summary><table><tbody>{coverage}</tbody>"
@@ -184,6 +222,16 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
                if violations else "")
             + _because(result.because) + "</div>"
             + _clause(result.article, result.text) + "</div>")
+
+
+def _weeks(result: CommitmentResult) -> str:
+    """The verdict week by week, one row each (the console prints the same lines)."""
+    if not result.weeks:
+        return ""
+    unit = result.measure.split(" ", 1)[-1]
+    rows = "".join(f'<tr class="week verdict-{e(w.verdict)}"><td>{e(w.describe(unit))}</td></tr>'
+                   for w in result.weeks)
+    return f'<table class="weeks"><caption>Week by week</caption><tbody>{rows}</tbody></table>'
 
 
 def commitments_section(results: Sequence[CommitmentResult], markers: Mapping[str, str]) -> str:

@@ -669,7 +669,8 @@ EXPECTATIONS = ("ceasefire", "reduction", "withdrawal_distance")
 # which measure fields each expectation reads; any other given field is a mistake
 _MEASURE_FIELDS: dict[str, frozenset[str]] = {
     "ceasefire": frozenset({"after", "baseline", "min_events"}),
-    "reduction": frozenset({"after", "baseline", "at_least_pct", "min_events"}),
+    "reduction": frozenset({"after", "baseline", "at_least_pct", "min_events", "lag_days",
+                            "weekly"}),
     "withdrawal_distance": frozenset({"distance_km", "line", "deadline", "weapons",
                                       "min_events"}),
 }
@@ -722,6 +723,14 @@ class Measure(_Model):
     highlight: tuple[str, ...] = Field(
         (), description="Areas to name in the listed incidents (e.g. a town's surroundings)."
     )
+    lag_days: int | None = Field(
+        None, ge=0, le=MAX_WINDOW_DAYS, description="reduction: days from the start left out "
+        "before the after window begins (time to pass an order down); default 0."
+    )
+    weekly: int | None = Field(
+        None, gt=0, le=52, description="reduction: also judge each of this many weeks from "
+        "the start of the after window against the baseline, each with its own verdict."
+    )
 
     @model_validator(mode="after")
     def _fields_fit_the_expectation(self) -> Measure:
@@ -730,6 +739,9 @@ class Measure(_Model):
         if wrong:
             raise ValueError(f"{', '.join(wrong)} do(es) not apply to a {self.expectation} "
                              "measure")
+        if self.lag_days and isinstance(self.after, MeasureWindow) and self.after.days is None:
+            raise ValueError("lag_days applies to an after window given in days, not to one "
+                             "with explicit start and end")
         if self.expectation == "reduction" and self.at_least_pct is None:
             raise ValueError("a reduction needs at_least_pct: the promised fall in per cent")
         if self.expectation == "withdrawal_distance":
