@@ -155,3 +155,52 @@ def test_the_doc_mapping_measures_a_commitment_on_a_log_of_5000_rows(
                                             "events": found["events"]}]
     assert {s["reason"] for s in found["set_aside"]} == {
         "event_no: no event id", "event_no: the id is used again (first at line …)"}
+
+
+def test_a_5000_row_log_reaches_a_verdict_with_its_coverage_and_warnings_everywhere(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 9's end-to-end case: a generic log (ids missing or repeated, categories with
+    the month in them, documentation dates, no precision column) through the documented
+    mapping (constants and patterns); one row in 2024 and one unmapped category added.
+    The verdict, the coverage and the warnings must agree in the console, the JSON and
+    the report."""
+    mapping = tmp_path / "log.mapping.yaml"
+    mapping.write_text(_files()["monitor-log.mapping.yaml"], encoding="utf-8")
+    log = tmp_path / "log.csv"
+    baseline, after = _monitor_log(log, 5000, 3)
+    with log.open("a", encoding="utf-8") as extra:
+        extra.write("X1,2024-03-01,46.48,30.73,Odesa,Shelling March 2024\n")
+        extra.write("X2,2022-04-02,46.48,30.73,Odesa,Looting April 2022\n")
+    args = (ISTANBUL, "--events", log, "--mapping", mapping, "--as-of", "2022-05-01")
+    code, out, err = _run(capsys, "assess", *args, "--json")
+    found = json.loads(out)  # strict JSON: no NaN can be in it (json.loads would accept it)
+    assert "NaN" not in out and "Infinity" not in out
+    result = {c["provision"]: c for c in found["commitments"]}["de-escalation-kyiv-chernihiv"]
+    fall = 100 * (1 - after / baseline)
+    assert result["verdict"] == ("kept" if fall >= 50 else "not_kept")
+    assert result["figures"]["fall_pct"] == pytest.approx(fall, abs=0.05)
+    coverage = result["coverage"]
+    assert coverage["counted"] == {"baseline_events": baseline, "after_events": after}
+    assert coverage["undetermined"]["no_location_precision"] == 0
+    assert coverage["dates"].startswith("when the incidents were documented")
+    assert any("documented" in w for w in result["warnings"])
+    codes = {w["code"] for w in found["warnings"]}
+    assert {"date-outlier", "category-not-mapped"} <= codes
+    assert code == 1  # ids missing or repeated: rows set aside, in every output
+    rejected = found["events_rejected"]
+    assert rejected and all(r["position"] for r in rejected)
+    # the console: the verdict, the coverage line and each warning with its code
+    code_text, _, err_text = _run(capsys, "assess", *args)
+    assert code_text == 1
+    for warning in found["warnings"]:
+        assert f"[{warning['code']}]" in err + err_text
+    # the report: the same verdict, coverage and warnings, and the same exit code
+    page = tmp_path / "report.html"
+    code_report, _, _ = _run(capsys, "report", *args, "-o", page)
+    html = page.read_text(encoding="utf-8")
+    assert code_report == 1
+    assert f"{baseline:,}" in html or str(baseline) in html
+    assert "were documented" in html
+    assert "date-outlier" in html or "2024-03-01" in html
+    assert "Looting April 2022" in html
+    assert "no event id" in html  # rows set aside are listed in the page too

@@ -68,6 +68,27 @@ def test_each_week_has_its_own_verdict(tmp_path: Path) -> None:
         "fall_pct": pytest.approx(75.0), "verdict": "kept", "reason": ""}
 
 
+
+def test_several_after_windows_each_with_its_verdict(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`windows`: days 1-14 and 15-28 after the start, judged against the same baseline
+    (12 a day): 10 a day for the first 14 days, 3 a day for the next 14."""
+    spec = "      windows: [{days: 14}, {from_day: 14, days: 14}, {from_day: 60, days: 7}]\n"
+    result = _measured(_folder(tmp_path, spec))
+    first, second, late = result.windows
+    assert (first.label, first.start, first.end) == ("days 1-14", START,
+                                                     START + timedelta(days=13))
+    assert first.rate == pytest.approx(10.0) and first.verdict == "not_kept"
+    assert second.rate == pytest.approx(3.0) and second.verdict == "kept"
+    assert second.fall_pct == pytest.approx(75.0)
+    assert late.verdict == "undetermined" and "after the as-of date 2022-06-01" in late.reason
+    assert second.describe("per day") == (
+        "days 15-28 (2022-04-12..2022-04-25): 3.0 per day, fell 75%: kept")
+    data = json.loads(json.dumps(result.to_json(), allow_nan=False))
+    assert [w["label"] for w in data["windows"]] == ["days 1-14", "days 15-28", "days 61-67"]
+    with pytest.raises(SpecError, match="windows"):
+        load_bundle(_folder(tmp_path / "bad", "      windows: [{from_day: -1, days: 7}]\n"))
+
 def test_a_lag_moves_the_after_window(tmp_path: Path) -> None:
     result = _measured(_folder(tmp_path, "      lag_days: 14\n"))
     assert result.after is not None and result.after.start == START + timedelta(days=14)

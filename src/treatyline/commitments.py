@@ -27,7 +27,7 @@ from .evaluation import evaluate, in_sentence
 from .incidents import KINDS, Incidents, TimePrecision
 from .record import Record
 from .spec.model import Measure, MeasureWindow, Provision, Treaty
-from .weekly import WeekVerdict, weekly_verdicts
+from .weekly import WeekVerdict, weekly_verdicts, window_verdicts
 
 __all__ = [
     "DEFAULT_MIN_EVENTS",
@@ -121,6 +121,8 @@ class CommitmentResult:
     because: tuple[str, ...]
     weeks: tuple[WeekVerdict, ...] = ()
     """A reduction's verdict week by week (the measure's `weekly`), in order."""
+    windows: tuple[WeekVerdict, ...] = ()
+    """A reduction's verdict in each of its further windows (the measure's `windows`)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -146,6 +148,7 @@ class CommitmentResult:
             "warnings": list(self.warnings),
             "because": list(self.because),
             "weeks": [w.to_json() for w in self.weeks],
+            "windows": [w.to_json() for w in self.windows],
         }
 
 
@@ -623,16 +626,23 @@ def _reduction(ctx: _Context, base: dict[str, Any]) -> CommitmentResult:
     if verdict == "undetermined":
         summary = "undetermined: " + summary
     period = Window(baseline.start, after.end)
-    weeks = weekly_verdicts(
+    judged: dict[str, Any] = dict(
         first=ctx.first, last=ctx.last, inside=qualify & inside & ~ctx.before,
         unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
-        baseline_rate_high=_rate(b_total + b_unsure, baseline, m.per), after_start=after.start,
-        weeks=m.weekly or 0, per_week=m.per == "week", at_least_pct=m.at_least_pct,
+        baseline_rate_high=_rate(b_total + b_unsure, baseline, m.per),
+        per_week=m.per == "week", at_least_pct=m.at_least_pct,
         as_of=ctx.as_of, data_last=ctx.last.max().astype(object) if len(ctx.events) else None,
         baseline_reason="too little evidence in the baseline window"
         if b_n < min_events or b_rate == 0 else "")
+    weeks = weekly_verdicts(after_start=after.start, weeks=m.weekly or 0, **judged)
+    start_day = _first_full_day(ctx.start)  # day 1, as for the after window
+    windows = window_verdicts(spans=[
+        (f"days {w.from_day + 1}-{w.from_day + w.days}",
+         start_day + timedelta(days=w.from_day),
+         start_day + timedelta(days=w.from_day + w.days - 1)) for w in m.windows], **judged)
     return CommitmentResult(
         **base, verdict=verdict, summary=summary, baseline=baseline, after=after, weeks=weeks,
+        windows=windows,
         figures=figures, series=_series(ctx, ctx.known & ctx.wanted & (ctx.member == 1), period),
         violations=(), warnings=tuple(warnings),
         coverage=_coverage(ctx, period, {"counted": {"baseline_events": b_n, "after_events": a_n}},

@@ -376,7 +376,7 @@ def commitment_view(result: CommitmentResult, *, listed: int = 15) -> Group:
     if coverage:
         parts.append(Text(f"  coverage: {coverage}", style="dim"))
     unit = result.measure.split(" ", 1)[-1]  # 'per day' of 'events per day'
-    for week in result.weeks:
+    for week in (*result.weeks, *result.windows):
         parts.append(Text(f"  {week.describe(unit)}",
                           style=_VERDICT_STYLE.get(week.verdict, "").replace("bold ", "")))
     for warning in result.warnings:

@@ -1,10 +1,12 @@
-"""A reduction judged week by week: each week from the start of the after window against
-the same baseline, with its own verdict, so that "not kept in the first two weeks, kept
-from week three" shows instead of being averaged into one number. Pure."""
+"""A reduction judged week by week (each week from the start of the after window), or in
+further windows after the start, against the same baseline, each with its own verdict, so
+that "not kept in the first two weeks, kept from week three" shows instead of being
+averaged into one number. Pure."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -12,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WeekVerdict", "weekly_verdicts"]
+__all__ = ["WeekVerdict", "weekly_verdicts", "window_verdicts"]
 
 WeekState = Literal["kept", "not_kept", "undetermined"]
 
@@ -32,9 +34,12 @@ class WeekVerdict:
     verdict: WeekState
     reason: str
     """Why the week is undetermined ('' otherwise)."""
+    label: str = ""
+    """For a window other than a week: 'days 15-28' (counted from the start's day)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"week": self.week, "start": self.start.isoformat(), "end": self.end.isoformat(),
+        return {"week": self.week, **({"label": self.label} if self.label else {}),
+                "start": self.start.isoformat(), "end": self.end.isoformat(),
                 "total": self.total, "rate": self.rate,
                 "fall_pct": self.fall_pct if math.isfinite(self.fall_pct) else None,
                 "verdict": self.verdict, "reason": self.reason}
@@ -45,12 +50,22 @@ class WeekVerdict:
                   f"{'fell' if self.fall_pct >= 0 else 'rose'} {abs(self.fall_pct):.0f}%")
         verdict = self.verdict.replace("_", " ")
         why = f" ({self.reason})" if self.reason else ""
-        return (f"week {self.week} ({self.start}..{self.end}): {self.rate:.1f} {per}, "
+        return (f"{self.label or f'week {self.week}'} ({self.start}..{self.end}): "
+                f"{self.rate:.1f} {per}, "
                 f"{change}: {verdict}{why}")
 
 
-def weekly_verdicts(
+def weekly_verdicts(*, after_start: date, weeks: int, per_week: bool,
+                    **judged: Any) -> tuple[WeekVerdict, ...]:
+    """Each of `weeks` weeks from `after_start`, judged as `window_verdicts` does."""
+    spans = [("", after_start + timedelta(days=7 * k), after_start + timedelta(days=7 * k + 6))
+             for k in range(weeks)]
+    return window_verdicts(spans=spans, per_week=per_week, **judged)
+
+
+def window_verdicts(
     *,
+    spans: Sequence[tuple[str, date, date]],
     first: npt.NDArray[np.datetime64],
     last: npt.NDArray[np.datetime64],
     inside: npt.NDArray[np.bool_],
@@ -58,43 +73,41 @@ def weekly_verdicts(
     weights: npt.NDArray[np.float64],
     baseline_rate: float,
     baseline_rate_high: float,
-    after_start: date,
-    weeks: int,
     per_week: bool,
     at_least_pct: float,
     as_of: date,
     data_last: date | None,
     baseline_reason: str,
 ) -> tuple[WeekVerdict, ...]:
-    """Each week's rate of the qualifying events `inside` (certainly in the area) and the
-    fall from the baseline. A week is undetermined when the baseline is (`baseline_reason`),
-    when it has not ended by `as_of` or the data end before it, or when the `unsure` events
-    could move its fall across `at_least_pct` (as for the whole window)."""
+    """Each span's (label, first day, last day) rate of the qualifying events `inside`
+    (certainly in the area) and the fall from the baseline. A window is undetermined when
+    the baseline is (`baseline_reason`), when it has not ended by `as_of` or the data end
+    before it, or when the `unsure` events could move its fall across `at_least_pct` (as
+    for the whole after window)."""
     out = []
     scale = 1.0 if per_week else 1 / 7
-    for k in range(weeks):
-        start = after_start + timedelta(days=7 * k)
-        end = start + timedelta(days=6)
+    for k, (label, start, end) in enumerate(spans):
+        days = (end - start).days + 1
         within = (first >= np.datetime64(start, "D")) & (last <= np.datetime64(end, "D"))
         total = float(weights[within & inside].sum())
         doubtful = float(weights[within & unsure].sum())
-        rate = total * scale
+        rate = total * scale * 7 / days
         fall = _fall(baseline_rate, rate)
-        low = _fall(baseline_rate, (total + doubtful) * scale)
+        low = _fall(baseline_rate, (total + doubtful) * scale * 7 / days)
         high = _fall(baseline_rate_high, rate)
         reason = ""
         if baseline_reason:
             reason = baseline_reason
         elif end > as_of:
-            reason = f"the week ends after the as-of date {as_of}"
+            reason = f"the window ends after the as-of date {as_of}"
         elif data_last is None or data_last < end:
-            reason = "the data end before the week does"
+            reason = "the data end before the window does"
         elif (low >= at_least_pct) != (high >= at_least_pct):
             reason = (f"events that cannot be placed put the fall at {low:.0f}% to "
                       f"{high:.0f}%")
         verdict: WeekState = "undetermined" if reason else (
             "kept" if fall >= at_least_pct else "not_kept")
-        out.append(WeekVerdict(k + 1, start, end, total, rate, fall, verdict, reason))
+        out.append(WeekVerdict(k + 1, start, end, total, rate, fall, verdict, reason, label))
     return tuple(out)
 
 

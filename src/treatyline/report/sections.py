@@ -226,12 +226,16 @@ def _commitment(result: CommitmentResult, markers: Mapping[str, str]) -> str:
 
 def _weeks(result: CommitmentResult) -> str:
     """The verdict week by week, one row each (the console prints the same lines)."""
-    if not result.weeks:
-        return ""
     unit = result.measure.split(" ", 1)[-1]
-    rows = "".join(f'<tr class="week verdict-{e(w.verdict)}"><td>{e(w.describe(unit))}</td></tr>'
-                   for w in result.weeks)
-    return f'<table class="weeks"><caption>Week by week</caption><tbody>{rows}</tbody></table>'
+    tables = []
+    for caption, verdicts in (("Week by week", result.weeks), ("Window by window",
+                                                                result.windows)):
+        rows = "".join(f'<tr class="week verdict-{e(w.verdict)}"><td>{e(w.describe(unit))}'
+                       "</td></tr>" for w in verdicts)
+        if rows:
+            tables.append(f'<table class="weeks"><caption>{caption}</caption><tbody>{rows}'
+                          "</tbody></table>")
+    return "".join(tables)
 
 
 def commitments_section(results: Sequence[CommitmentResult], markers: Mapping[str, str]) -> str:

@@ -629,6 +629,15 @@ class Trigger(_Model):
     )
 
 
+class LaterWindow(_Model):
+    """A window after the start, `days` long, beginning `from_day` days after the start's
+    day (0: on it): one of a reduction's further windows."""
+
+    from_day: int = Field(0, ge=0, le=MAX_WINDOW_DAYS,
+                          description="Days from the start's day to the window's first day.")
+    days: int = Field(gt=0, le=MAX_WINDOW_DAYS, description="Length in days.")
+
+
 class MeasureWindow(_Model):
     """A window of whole days: `days` long next to the start (before it for a baseline,
     from it for the window after), or the explicit days `start` to `end` (both included)."""
@@ -670,7 +679,7 @@ EXPECTATIONS = ("ceasefire", "reduction", "withdrawal_distance")
 _MEASURE_FIELDS: dict[str, frozenset[str]] = {
     "ceasefire": frozenset({"after", "baseline", "min_events"}),
     "reduction": frozenset({"after", "baseline", "at_least_pct", "min_events", "lag_days",
-                            "weekly"}),
+                            "weekly", "windows"}),
     "withdrawal_distance": frozenset({"distance_km", "line", "deadline", "weapons",
                                       "min_events"}),
 }
@@ -730,6 +739,10 @@ class Measure(_Model):
     weekly: int | None = Field(
         None, gt=0, le=52, description="reduction: also judge each of this many weeks from "
         "the start of the after window against the baseline, each with its own verdict."
+    )
+    windows: tuple[LaterWindow, ...] = Field(
+        (), max_length=52, description="reduction: further windows after the start, each "
+        "judged against the same baseline with its own verdict (e.g. days 1-14 and 15-28)."
     )
 
     @model_validator(mode="after")
