@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from treatyline.cli import _compile_notice
-from treatyline.territory.compiling import CompileStep, notify
+from treatyline.compiling import CompileStep, notify
 
 TREATYLINE = str(Path(sys.executable).with_name("treatyline"))
 
@@ -22,7 +22,7 @@ TREATYLINE = str(Path(sys.executable).with_name("treatyline"))
 PROBE = """
 import json, numpy as np, shapely
 from treatyline.territory.classify import Classifier, warm_up
-from treatyline.territory.compiling import compile_progress
+from treatyline.compiling import compile_progress
 steps = []
 with compile_progress(lambda step: steps.append([step.number, step.total, step.done])):
     warm_up()

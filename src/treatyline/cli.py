@@ -30,6 +30,7 @@ from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
+from .compiling import CompileStep, compile_progress
 from .console import (
     TIMELINE_TABLE_ROWS,
     assessment_view,
@@ -43,7 +44,6 @@ from .errors import Diagnostic, TreatylineError, UsageError
 from .inputs import InputPolicy, check_output_path, input_policy, write_output
 from .schema import treaty_schema
 from .status import status as compute_status
-from .territory.compiling import CompileStep, compile_progress
 from .timeline import timeline as compute_timeline
 
 if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing

@@ -55,7 +55,7 @@ import shapely
 from numba import types
 from numba.core import event as numba_event
 
-from .compiling import CompileProgress, CompileStep, notify
+from ..compiling import CompileProgress, CompileStep, notify
 
 __all__ = ["Classifier", "classifier_for", "warm_up"]
 

@@ -2,9 +2,9 @@
 
 numba compiles the classifier's kernels the first time they run on a machine (about half a
 minute; later runs load them from numba's on-disk cache). `classify.warm_up` reports each
-compilation to the listeners registered here. This module does not import numba, so a
-shell can listen for the whole of a command without loading numba when no point gets
-classified.
+compilation to the listeners registered here. This module imports neither numba nor the
+territory package (shapely, NumPy), so a shell can listen for the whole of a command
+without loading them when no point gets classified (`status`, `check`, `--help`).
 """
 
 from __future__ import annotations
