@@ -54,3 +54,16 @@ def test_cli_bench_treaties_and_records_load(tmp_path: Path) -> None:
         evaluation = evaluate(treaty, record)
         assert not evaluation.rejected, evaluation.rejected[:3]
         assert evaluation.in_force_since is not None
+
+
+def test_assess_bench_tiled_parquet_reads_without_rejections(tmp_path: Path) -> None:
+    from treatyline.sources import read_events
+
+    bench = bench_module("assess_bench")
+    rows = bench.ucdp_extract().num_rows + 117  # past one copy: jittered, suffixed ids
+    path = bench.write_tiled_parquet(tmp_path / "events.parquet", rows)
+    events = read_events(path)
+    assert events.format == "parquet"
+    assert not events.rejected, events.rejected[:3]
+    assert events.rows_read == rows
+    assert len(events.incidents) == rows
