@@ -38,6 +38,7 @@ from ..errors import Diagnostic, Position, SpecError, TreatylineError, UsageErro
 from ..inputs import read_input_text, resolve_named_file
 from ..spec.model import Area, Treaty
 from .boundaries import DATA_FILE, Boundaries, UnknownBoundaryError, boundaries
+from .dissolve import dissolve
 
 if TYPE_CHECKING:
     from .classify import Classifier
@@ -563,7 +564,7 @@ def _union(parts: list[shapely.Geometry]) -> shapely.Geometry:
         return EMPTY
     if len(parts) == 1:
         return parts[0]
-    return shapely.union_all(parts)
+    return dissolve(parts)
 
 
 def _tidy(geom: shapely.Geometry) -> shapely.Geometry:

@@ -22,6 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from .dissolve import dissolve
+
 __all__ = ["Boundaries", "Feature", "UnknownBoundaryError", "boundaries"]
 
 DATA_FILE = "boundaries.npz"
@@ -149,7 +151,7 @@ class Boundaries:
         parts = [self._geometry(f.index) for f in self.features_for(code)]
         if len(parts) == 1:
             return parts[0]
-        return shapely.union_all(parts)
+        return dissolve(parts)
 
     def _geometry(self, index: int) -> shapely.Geometry:
         geom = self._geoms.get(index)
