@@ -13,8 +13,9 @@ from treatyline.cli import main
 EXAMPLES = Path(__file__).resolve().parents[1] / "src" / "treatyline" / "examples"
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
-    """Exit code and stderr of `treatyline ARGS`, run in-process."""
+def run_cli_output(capsys: pytest.CaptureFixture[str], *args: str | Path
+                   ) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of `treatyline ARGS`, run in-process."""
     argv = sys.argv
     sys.argv = ["treatyline", *map(str, args)]
     try:
@@ -23,7 +24,14 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int,
     finally:
         sys.argv = argv
     code = exit_info.value.code
-    return (code if isinstance(code, int) else 0), capsys.readouterr().err
+    out, err = capsys.readouterr()
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str]:
+    """Exit code and stderr of `treatyline ARGS`, run in-process."""
+    code, _, err = run_cli_output(capsys, *args)
+    return code, err
 
 
 def copy_example(tmp_path: Path, example: str) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from treatyline.cli import main
+from cli_inprocess import run_cli_output
 from treatyline.sources import ColumnMapping
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,16 +28,7 @@ def _files() -> dict[str, str]:
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["treatyline", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    code = exit_info.value.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli_output(capsys, *args)
 
 
 def _write_example(folder: Path) -> None:

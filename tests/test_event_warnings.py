@@ -9,15 +9,13 @@ country, rows without an id, and one row dated two years after the rest."""
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from cli_inprocess import copy_example
-from treatyline.cli import main
+from cli_inprocess import copy_example, run_cli_output
 from treatyline.event_warnings import WARNING_CODES, date_outliers
 from treatyline.incidents import Incidents
 
@@ -42,16 +40,7 @@ class Run:
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Run:
-    argv = sys.argv
-    sys.argv = ["treatyline", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    code = exit_info.value.code
-    captured = capsys.readouterr()
-    return Run(code if isinstance(code, int) else 0, captured.out, captured.err)
+    return Run(*run_cli_output(capsys, *args))
 
 
 def _rows(per_day_before: int, per_day_after: int, *, radius: str = "1") -> list[str]:

@@ -4,12 +4,11 @@ a mapping with errors exits 1 with each error located, in JSON too."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
-from treatyline.cli import main
+from cli_inprocess import run_cli_output
 from treatyline.sources import read_events, to_geojson, to_parquet
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -17,16 +16,7 @@ MINSK = Path(__file__).resolve().parents[1] / "examples" / "minsk-2015" / "event
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["treatyline", "events", "inspect", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    finally:
-        sys.argv = argv
-    code = exit_info.value.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 0), out, err
+    return run_cli_output(capsys, "events", "inspect", *args)
 
 
 def test_a_ucdp_file_is_described_from_its_own_counts(capsys: pytest.CaptureFixture[str]
