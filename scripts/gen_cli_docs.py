@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect", "schema",
-            "demo", "warm-up"]
+COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect",
+            "events diff", "schema", "demo", "warm-up"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 

@@ -272,6 +272,12 @@ MappingOpt = Annotated[
     typer.Option("--mapping", help="A YAML column mapping for a CSV whose columns are not "
                  "UCDP's, ACLED's or treatyline's."),
 ]
+KnownOnOpt = Annotated[
+    str | None,
+    typer.Option("--known-on", help="Use the event data as known on this day, YYYY-MM-DD: "
+                 "from each version folder given with --events, the latest version obtained "
+                 "on or before it (default: the latest; see docs/revisions.md)."),
+]
 
 
 @app.command()
@@ -285,17 +291,23 @@ def assess(
     scenario: ScenarioOpt = False,
     because: Annotated[bool, typer.Option("--because", help="Show each obligation's trace.")]
     = False,
+    known_on: KnownOnOpt = None,
 ) -> None:
     """What incidents trigger and what is owed by whom, by when: obligations with their
     state, violations of prohibitions and conditions, and the incidents set aside."""
     from .monitor import monitor
+    from .revisions import parse_known_on, select_events
 
     bundle = _load(spec, record, scenario)
-    result = monitor(bundle, _as_of(as_of), events=events or (), mapping=mapping,
+    chosen = select_events(events or (), parse_known_on(known_on))
+    result = monitor(bundle, _as_of(as_of), events=chosen.files, mapping=mapping,
                      scenario=scenario, console=stderr).assessment
-    if json_output:
-        _print_json(result.to_json())
+    if json_output:  # which version was read: only when a version folder was given
+        _print_json(result.to_json() | ({"event_versions": chosen.to_json()}
+                                        if chosen.versions else {}))
     else:
+        for line in chosen.lines():
+            stdout.print(Text(line), soft_wrap=True)
         stdout.print(assessment_view(result, show_because=because))
     rejected = _rejected_acts(bundle)
     if rejected:
@@ -328,15 +340,20 @@ def report(
     mapping: MappingOpt = None,
     as_of: AsOfOpt = None,
     scenario: ScenarioOpt = False,
+    known_on: KnownOnOpt = None,
 ) -> None:
     """Write one self-contained HTML report (works offline): map of scope and incidents,
     procedure timeline, obligations and commitments."""
     from .report.run import write_report
+    from .revisions import parse_known_on, select_events
 
     check_output_path(output, "report")
     bundle = _load(spec, record, scenario)
-    size, result = write_report(bundle, _as_of(as_of), output, events=events or (),
+    chosen = select_events(events or (), parse_known_on(known_on))
+    size, result = write_report(bundle, _as_of(as_of), output, events=chosen.files,
                                 mapping=mapping, scenario=scenario, console=stderr)
+    for line in chosen.lines():
+        stdout.print(Text(line), soft_wrap=True)
     rejected = _rejected_acts(bundle)
     if rejected:
         print_diagnostics(stderr, rejected)
@@ -381,6 +398,46 @@ def events_inspect(
         for line in found.lines():
             stdout.print(Text(line), soft_wrap=True)
     if found.rows_set_aside:
+        raise typer.Exit(1)
+
+
+@events_app.command("diff")
+def events_diff(
+    spec: SpecArg,
+    events: Annotated[Path, typer.Option(
+        "--events", "-e", help="A version folder: the versions of one dataset, each tagged with "
+        "the day it was obtained (see docs/revisions.md).")],
+    known_from: Annotated[str | None, typer.Option(
+        "--from", help="The earlier version: the one known on this day, YYYY-MM-DD (default: "
+        "the version before the later one).")] = None,
+    known_to: Annotated[str | None, typer.Option(
+        "--to", help="The later version: the one known on this day, YYYY-MM-DD (default: "
+        "the latest).")] = None,
+    as_of: AsOfOpt = None,
+    record: RecordOpt = None,
+    mapping: MappingOpt = None,
+    json_output: JsonOpt = False,
+    scenario: ScenarioOpt = False,
+) -> None:
+    """Which rows changed between two versions of an event dataset (added, deleted, moved,
+    re-dated), which verdicts changed as of a day, and because of which rows. Exit 1 when
+    rows are set aside in either version."""
+    from .revisions import parse_known_on
+    from .version_diff import compare_versions
+
+    bundle = _load(spec, record, scenario)
+    found = compare_versions(bundle, events, day_of(_as_of(as_of)),
+                             known_from=parse_known_on(known_from, "--from"),
+                             known_to=parse_known_on(known_to, "--to"), mapping=mapping,
+                             scenario=scenario, console=stderr)
+    if json_output:
+        _print_json(found.to_json())
+    else:
+        for line in found.lines():
+            stdout.print(Text(line), soft_wrap=True)
+    notes = [_event_data_notes(result, rows_listed=False) for result in (found.before,
+                                                                         found.after)]
+    if any(notes):
         raise typer.Exit(1)
 
 

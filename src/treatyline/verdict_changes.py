@@ -1,0 +1,423 @@
+"""Which verdicts changed between two versions of the event data, and because of which rows.
+
+Pure: a function of two event tables (`diff_rows`) and of the two assessments made on
+them (`compare_verdicts`); the territory is asked where the changed rows lie. Rows are
+matched by event id. A row of both versions is *moved* when its coordinates or location
+precision changed, *re-dated* when its dates or date precision changed (both, if both),
+and *otherwise changed* when any other column did (a new place name goes with a move);
+rows of one version only are *added* or *deleted*. The rows behind a changed verdict are the changed rows that qualify for that
+commitment or obligation in either version (docs/revisions.md says how each is decided).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .commitments import AreaOracle, CommitmentResult
+from .errors import Diagnostic, EventDataError
+from .incidents import KINDS, SCHEMA, Incidents
+from .norms import Assessment, Obligation
+from .spec.model import Provision, Treaty
+
+__all__ = [
+    "ROW_CHANGES",
+    "RowChange",
+    "RowDiff",
+    "VerdictChange",
+    "VerdictComparison",
+    "compare_verdicts",
+    "diff_rows",
+]
+
+RowChangeKind = Literal["added", "deleted", "moved", "redated", "other"]
+ROW_CHANGES: tuple[RowChangeKind, ...] = ("added", "deleted", "moved", "redated", "other")
+
+_PLACE_COLUMNS = ("longitude", "latitude", "location_precision", "radius_km")
+_TIME_COLUMNS = ("time", "time_end", "time_precision", "time_precision_source")
+_PLACE_NAME_COLUMNS = ("place", "admin1")
+"""A relocated row is renamed too: these count as moved with the coordinates, and as an
+other change alone (a spelling corrected)."""
+_OTHER_COLUMNS = tuple(name for name in SCHEMA.names if name not in (
+    "id", *_PLACE_COLUMNS, *_TIME_COLUMNS, *_PLACE_NAME_COLUMNS))
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowDiff:
+    """The rows of two versions matched by id: indices into `before` and `after`."""
+
+    before: Incidents
+    after: Incidents
+    deleted: IntArray
+    added: IntArray
+    matched_before: IntArray
+    matched_after: IntArray
+    """Aligned: row matched_before[i] of `before` is row matched_after[i] of `after`."""
+    moved: BoolArray
+    redated: BoolArray
+    other: BoolArray
+    """Over the matched pairs."""
+
+    @property
+    def changed(self) -> BoolArray:
+        """Over the matched pairs: any column changed."""
+        out: BoolArray = self.moved | self.redated | self.other
+        return out
+
+    def counts(self) -> dict[str, int]:
+        return {"added": len(self.added), "deleted": len(self.deleted),
+                "moved": int(self.moved.sum()), "redated": int(self.redated.sum()),
+                "other": int(self.other.sum()),
+                "unchanged": int((~self.changed).sum()),
+                "rows_before": len(self.before), "rows_after": len(self.after)}
+
+    def changed_rows(self) -> tuple[IntArray, IntArray]:
+        """(rows of `before`, rows of `after`) that were deleted, added or changed."""
+        changed = self.changed
+        before = np.concatenate([self.deleted, self.matched_before[changed]])
+        after = np.concatenate([self.added, self.matched_after[changed]])
+        return before, after
+
+    def describe(self, rows_before: Iterable[int], rows_after: Iterable[int]
+                 ) -> list[RowChange]:
+        """The changes of these rows (of either version), each with its values in both."""
+        partner_of_before = dict(zip(self.matched_before.tolist(),
+                                     range(len(self.matched_before)), strict=True))
+        partner_of_after = dict(zip(self.matched_after.tolist(),
+                                    range(len(self.matched_after)), strict=True))
+        pairs: dict[tuple[int | None, int | None], None] = {}
+        for row in rows_before:
+            pair = partner_of_before.get(row)
+            pairs[(row, None if pair is None else int(self.matched_after[pair]))] = None
+        for row in rows_after:
+            pair = partner_of_after.get(row)
+            pairs[(None if pair is None else int(self.matched_before[pair]), row)] = None
+        out = []
+        for old, new in pairs:
+            if old is None or new is None:
+                kinds: tuple[RowChangeKind, ...] = ("added",) if old is None else ("deleted",)
+            else:
+                pair = partner_of_before[old]
+                flagged: tuple[tuple[RowChangeKind, BoolArray], ...] = (
+                    ("moved", self.moved), ("redated", self.redated), ("other", self.other))
+                kinds = tuple(kind for kind, flags in flagged if flags[pair])
+            out.append(RowChange(
+                id=str(self.after.column("id")[new].as_py() if old is None
+                       else self.before.column("id")[old].as_py()),
+                changes=kinds,
+                before=None if old is None else _row_values(self.before, old),
+                after=None if new is None else _row_values(self.after, new)))
+        return sorted(out, key=lambda change: (change.first_day(), change.id))
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One changed row, with the values a reader needs in each version (None: absent)."""
+
+    id: str
+    changes: tuple[RowChangeKind, ...]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def first_day(self) -> str:
+        values = self.before or self.after or {}
+        return str(values.get("date", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "changes": list(self.changes), "before": self.before,
+                "after": self.after}
+
+
+def _row_values(incidents: Incidents, index: int) -> dict[str, Any]:
+    row = incidents.row(index)  # only for rows reported, never the whole table
+    return {"date": row.when(), "longitude": row.longitude, "latitude": row.latitude,
+            "location_precision": row.location_precision, "radius_km": row.radius_km,
+            "kind": row.kind, "place": row.place, "admin1": row.admin1,
+            "fatalities": row.fatalities_best}
+
+
+def diff_rows(before: Incidents, after: Incidents, *, before_name: str = "before",
+              after_name: str = "after") -> RowDiff:
+    """Match the rows of two versions by event id and classify every difference.
+
+    Raises EventDataError when an id occurs twice in one version (rows are matched by id,
+    so a repeated id cannot be told apart); `before_name`/`after_name` name the versions."""
+    before_ids = before.column("id")
+    after_ids = after.column("id")
+    _unique_ids(before_ids, before_name)
+    _unique_ids(after_ids, after_name)
+    positions = pc.index_in(after_ids, value_set=before_ids)
+    found = positions.is_valid().to_numpy(zero_copy_only=False)
+    matched_after = np.flatnonzero(found).astype(np.int64)
+    matched_before = positions.filter(positions.is_valid()).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+    kept = np.zeros(len(before), bool)
+    kept[matched_before] = True
+    old, new = before.to_arrow(), after.to_arrow()
+
+    def differs(columns: Sequence[str]) -> BoolArray:
+        mask = np.zeros(len(matched_before), bool)
+        for name in columns:
+            mask |= _differs(old.column(name).take(matched_before),
+                             new.column(name).take(matched_after))
+        return mask
+
+    moved = differs(_PLACE_COLUMNS)
+    other = differs(_OTHER_COLUMNS) | (differs(_PLACE_NAME_COLUMNS) & ~moved)
+    return RowDiff(before, after, np.flatnonzero(~kept).astype(np.int64),
+                   np.flatnonzero(~found).astype(np.int64), matched_before, matched_after,
+                   moved, differs(_TIME_COLUMNS), other)
+
+
+def _unique_ids(ids: pa.Array, version: str) -> None:
+    if pc.count_distinct(ids).as_py() == len(ids):
+        return
+    counts = pc.value_counts(ids)
+    repeated = counts.filter(pc.greater(counts.field("counts"), 1))
+    examples = ", ".join(repr(v["values"]) for v in repeated.to_pylist()[:5])
+    raise EventDataError([Diagnostic(
+        f"{version}: {len(repeated)} event id(s) occur more than once (e.g. {examples}); rows "
+        "are matched across versions by id, so ids must be unique within a version")])
+
+
+def _differs(left: pa.ChunkedArray | pa.Array, right: pa.ChunkedArray | pa.Array) -> BoolArray:
+    """Element-wise 'not the same value' (NaN is the same as NaN)."""
+    if pa.types.is_dictionary(left.type):
+        left, right = left.cast(pa.string()), right.cast(pa.string())
+    if pa.types.is_timestamp(left.type):
+        left, right = left.cast(pa.int64()), right.cast(pa.int64())
+    if pa.types.is_floating(left.type):
+        a = np.asarray(left.to_numpy())
+        b = np.asarray(right.to_numpy())
+        same = (a == b) | (np.isnan(a) & np.isnan(b))
+        result: BoolArray = ~same
+        return result
+    return np.asarray(pc.not_equal(left, right).to_numpy(), dtype=bool)
+
+
+# --- verdicts --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerdictChange:
+    """A commitment, obligation or violation whose verdict or figures differ between the
+    versions, with the changed rows behind it."""
+
+    kind: Literal["commitment", "obligation", "violation"]
+    provision: str
+    subject: str
+    before: str | None
+    """The verdict or state in the earlier version; None when it did not arise there."""
+    after: str | None
+    figures: dict[str, tuple[float | None, float | None]]
+    """A commitment's figures that changed: name → (before, after); None: undefined."""
+    rows: tuple[RowChange, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "provision": self.provision, "subject": self.subject,
+                "before": self.before, "after": self.after,
+                "verdict_changed": self.before != self.after,
+                "figures": {k: {"before": a, "after": b} for k, (a, b) in self.figures.items()},
+                "rows": [r.to_json() for r in self.rows]}
+
+
+@dataclass(frozen=True)
+class VerdictComparison:
+    """The verdicts on two versions of the event data, and what changed between them."""
+
+    as_of: date
+    rows: dict[str, int]
+    """How many rows were added, deleted, moved, re-dated, otherwise changed, unchanged."""
+    commitments: tuple[tuple[str, str, str], ...]
+    """Every commitment: (provision, verdict before, verdict after)."""
+    obligations: tuple[dict[str, int], dict[str, int]]
+    """Obligations by state, before and after."""
+    violations: tuple[int, int]
+    changes: tuple[VerdictChange, ...]
+    changed_rows: tuple[tuple[str, tuple[RowChangeKind, ...]], ...]
+    """Every changed row: (id, its changes), for the JSON listing."""
+
+    @property
+    def verdicts_changed(self) -> bool:
+        return any(change.before != change.after for change in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "rows": self.rows,
+                "commitments": [{"provision": p, "before": a, "after": b, "changed": a != b}
+                                for p, a, b in self.commitments],
+                "obligations": {"before": self.obligations[0], "after": self.obligations[1]},
+                "violations": {"before": self.violations[0], "after": self.violations[1]},
+                "changes": [c.to_json() for c in self.changes],
+                "changed_rows": [{"id": i, "changes": list(k)} for i, k in self.changed_rows]}
+
+
+def compare_verdicts(treaty: Treaty, before: Assessment, after: Assessment, rows: RowDiff,
+                     territory: AreaOracle | None) -> VerdictComparison:
+    """The verdicts of two assessments of one treaty on one day, made on the two versions
+    in `rows`, and for each that changed the changed rows that qualify for it."""
+    provisions = {p.id: p for p in treaty.provisions}
+    changed_before, changed_after = rows.changed_rows()
+    changes: list[VerdictChange] = []
+    after_results = {c.provision: c for c in after.commitments}
+    table: list[tuple[str, str, str]] = []
+    for old in before.commitments:
+        new = after_results[old.provision]
+        table.append((old.provision, old.verdict, new.verdict))
+        figures = _changed_figures(old.figures, new.figures)
+        if old.verdict == new.verdict and not figures:
+            continue
+        provision = provisions[old.provision]
+        qualify_before = _qualifying(provision, (old, new), rows.before, changed_before,
+                                     territory, before.as_of)
+        qualify_after = _qualifying(provision, (old, new), rows.after, changed_after,
+                                    territory, after.as_of)
+        changes.append(VerdictChange("commitment", old.provision, old.title, old.verdict,
+                                     new.verdict, figures,
+                                     tuple(rows.describe(qualify_before, qualify_after))))
+    changes.extend(_obligation_changes(before, after, rows, changed_before, changed_after))
+    changes.extend(_violation_changes(before, after))
+    return VerdictComparison(
+        as_of=after.as_of, rows=rows.counts(), commitments=tuple(table),
+        obligations=(_by_state(before.obligations), _by_state(after.obligations)),
+        violations=(len(before.violations), len(after.violations)), changes=tuple(changes),
+        changed_rows=tuple((c.id, c.changes) for c in rows.describe(changed_before.tolist(),
+                                                                    changed_after.tolist())))
+
+
+def _changed_figures(old: Mapping[str, float], new: Mapping[str, float]
+                     ) -> dict[str, tuple[float | None, float | None]]:
+    def shown(value: float | None) -> float | None:
+        return value if value is not None and math.isfinite(value) else None
+
+    out = {}
+    for name in dict.fromkeys([*old, *new]):
+        a, b = shown(old.get(name)), shown(new.get(name))
+        if a != b:
+            out[name] = (a, b)
+    return out
+
+
+def _qualifying(provision: Provision, results: Sequence[CommitmentResult], events: Incidents,
+                rows: IntArray, territory: AreaOracle | None, as_of: date) -> list[int]:
+    """The rows (of `events`) that a commitment counts in either result's windows: of its
+    kinds and actors, not certainly outside its areas, and touching a measured window. A
+    withdrawal distance counts events of every kind near its line (its figures count the
+    other kinds too), after the deadline."""
+    measure = provision.measure
+    windows = [w for r in results for w in (r.baseline, r.after, *r.weeks, *r.windows)
+               if w is not None]
+    if measure is None or not windows or not len(rows):
+        return []
+    chosen = events.take(rows)
+    first = chosen.day.astype("datetime64[D]")
+    last = np.maximum((chosen.time_end - np.timedelta64(1, "s")).astype("datetime64[D]"),
+                      first)
+    start = np.datetime64(min(w.start for w in windows), "D")
+    end = np.datetime64(min(max(w.end for w in windows), as_of), "D")
+    mask: BoolArray = (last >= start) & (first <= end)
+    if measure.expectation != "withdrawal_distance":
+        mask &= (chosen.kind_mask(measure.events) if measure.events
+                 else chosen.kind_codes != KINDS.index("other"))
+        if measure.actors:
+            mask &= chosen.actor_mask(measure.actors)
+    if territory is not None and provision.areas:
+        mask &= _maybe_inside(territory, provision.areas, chosen, as_of)
+    if territory is not None and measure.line is not None and measure.distance_km is not None:
+        distance = territory.distance_km(measure.line, chosen.longitude, chosen.latitude,
+                                         as_of=as_of)
+        radius = np.nan_to_num(chosen.radius_km, nan=np.inf)
+        mask &= (distance - radius) <= measure.distance_km  # NaN distance: False
+    return [int(r) for r in rows[mask]]
+
+
+def _maybe_inside(territory: AreaOracle, areas: Sequence[str], events: Incidents,
+                  as_of: date) -> BoolArray:
+    """Not certainly outside every area under every reading."""
+    maybe = np.zeros(len(events), bool)
+    for area in areas:
+        readings: list[str | None] = [*territory.readings(area)] or [None]
+        for reading in readings:
+            maybe |= territory.membership(area, events.longitude, events.latitude,
+                                          events.radius_km, reading=reading,
+                                          as_of=as_of) != 0
+    return maybe
+
+
+ObligationKey = tuple[str, str, date]
+
+
+def _keyed(assessment: Assessment) -> dict[ObligationKey, tuple[Obligation, tuple[str, ...]]]:
+    """Obligations by (provision, bearer, first day of the occasion), with the incidents
+    of the occasion: occasion ids are numbered in order, so a deleted occasion renumbers
+    the later ones, while their first days stay."""
+    occasions = {o.id: o for o in assessment.occasions}
+    out = {}
+    for obligation in assessment.obligations:
+        occasion = occasions.get(obligation.occasion)
+        day = occasion.day if occasion is not None else obligation.due_from
+        incidents = occasion.incidents if occasion is not None else ()
+        out[(obligation.provision, obligation.bearer, day)] = (obligation, incidents)
+    return out
+
+
+def _obligation_changes(before: Assessment, after: Assessment, rows: RowDiff,
+                        changed_before: IntArray, changed_after: IntArray
+                        ) -> list[VerdictChange]:
+    old, new = _keyed(before), _keyed(after)
+    before_ids = rows.before.column("id").take(changed_before).to_pylist()
+    after_ids = rows.after.column("id").take(changed_after).to_pylist()
+    out = []
+    for key in dict.fromkeys([*old, *new]):
+        was, now = old.get(key), new.get(key)
+        state_before = was[0].state if was else None
+        state_after = now[0].state if now else None
+        if state_before == state_after:
+            continue
+        obligation = (now or was)[0]  # type: ignore[index]
+        # the rows behind it: changed rows among the incidents of its occasion in either
+        incidents_before = set(was[1]) if was else set()
+        incidents_after = set(now[1]) if now else set()
+        behind_before = [int(r) for r, i in zip(changed_before.tolist(), before_ids,
+                                                 strict=True) if i in incidents_before]
+        behind_after = [int(r) for r, i in zip(changed_after.tolist(), after_ids,
+                                                strict=True) if i in incidents_after]
+        subject = (f"{obligation.bearer} {obligation.bearer_name}, occasion of {key[2]}")
+        out.append(VerdictChange("obligation", obligation.provision, subject, state_before,
+                                 state_after, {},
+                                 tuple(rows.describe(behind_before, behind_after))))
+    return out
+
+
+def _violation_changes(before: Assessment, after: Assessment) -> list[VerdictChange]:
+    """Violations of prohibitions and conditions come from the record's acts, so event
+    versions leave them as they are; listed should they differ all the same."""
+    def key(v: Any) -> tuple[str, str, str | None, date, str]:
+        return (v.provision, v.kind, v.party, v.day, v.act)
+
+    old = {key(v) for v in before.violations}
+    new = {key(v) for v in after.violations}
+    return [VerdictChange("violation", k[0], f"{k[1]} by {k[2] or 'a party'} on {k[3]} "
+                          f"({k[4]})", "violated" if k in old else None,
+                          "violated" if k in new else None, {}, ())
+            for k in sorted(old ^ new, key=str)]
+
+
+def _by_state(obligations: Iterable[Obligation]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for obligation in obligations:
+        counts[obligation.state] = counts.get(obligation.state, 0) + 1
+    return dict(sorted(counts.items()))
