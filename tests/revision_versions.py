@@ -10,7 +10,11 @@ ceasefire that starts at 00:00 Kyiv time on 2015-02-15 with a 14-day baseline:
 - re-dated: every row wholly inside the baseline window 2015-02-01..2015-02-14 is moved
   21 days earlier, out of every window;
 - deleted: ten rows of early January (before every window);
-- added: three rows copied from early January under new ids.
+- added: three rows copied from early January under new ids, and one copied from the
+  ceasefire's first week placed in Kharkiv (outside the ceasefire's area, placed exactly);
+- re-dated in precision only: three rows of April (after the as-of day) get another UCDP
+  date_prec code, their dates as they were;
+- otherwise changed: three more rows of April get one more death (`best`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ AS_OF = date(2015, 3, 31)
 CEASEFIRE_DAY = date(2015, 2, 15)
 BASELINE = (date(2015, 2, 1), date(2015, 2, 14))
 LVIV = (24.03, 49.84)  # longitude, latitude
+KHARKIV = (36.23, 49.99)
+ADDED_IN_KHARKIV = "9100001"
 REDATE_DAYS = 21
 EARLY = date(2015, 1, 10)  # rows ending on or before it lie before every window
 
@@ -53,8 +59,10 @@ class Revision:
     revised: list[dict[str, str]]
     relocated: frozenset[str]
     redated: frozenset[str]
+    """Rows whose dates, or only their date precision, changed."""
     deleted: frozenset[str]
     added: frozenset[str]
+    otherwise: frozenset[str]
 
 
 def revise() -> Revision:
@@ -66,6 +74,9 @@ def revise() -> Revision:
     redated: set[str] = set()
     early = [row for row in original if ucdp_day(row["date_end"]) <= EARLY]
     deleted = {row["id"] for row in early[:10]}
+    late = [row for row in original if ucdp_day(row["date_start"]) > AS_OF]
+    precision_only = {row["id"] for row in late[:3]}
+    otherwise = {row["id"] for row in late[3:6]}
     revised: list[dict[str, str]] = []
     for row in original:
         first, last = ucdp_day(row["date_start"]), ucdp_day(row["date_end"])
@@ -81,14 +92,26 @@ def revise() -> Revision:
             shift = timedelta(days=-REDATE_DAYS)
             new.update(date_start=_cell(first + shift), date_end=_cell(last + shift))
             redated.add(row["id"])
+        elif row["id"] in precision_only:
+            new["date_prec"] = str(int(row["date_prec"]) % 5 + 1)
+            redated.add(row["id"])
+        elif row["id"] in otherwise:
+            new["best"] = str(int(row["best"]) + 1)
         revised.append(new)
     added: set[str] = set()
     for number, row in enumerate(early[10:13], start=1):
         copy = dict(row, id=f"9{number:06d}")
         added.add(copy["id"])
         revised.append(copy)
+    in_first_week = next(row for row in original
+                         if CEASEFIRE_DAY < ucdp_day(row["date_start"])
+                         == ucdp_day(row["date_end"]) < CEASEFIRE_DAY + timedelta(days=7))
+    revised.append(dict(in_first_week, id=ADDED_IN_KHARKIV, longitude=str(KHARKIV[0]),
+                        latitude=str(KHARKIV[1]), where_prec="1", adm_1="Kharkiv oblast",
+                        geom_wkt=f"POINT ({KHARKIV[0]} {KHARKIV[1]})"))
+    added.add(ADDED_IN_KHARKIV)
     return Revision(header, original, revised, frozenset(relocated), frozenset(redated),
-                    frozenset(deleted), frozenset(added))
+                    frozenset(deleted), frozenset(added), frozenset(otherwise))
 
 
 def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:

@@ -365,7 +365,8 @@ def report(
         raise typer.Exit(1)
 
 
-events_app = typer.Typer(help="Look at an events file as treatyline reads it.",
+events_app = typer.Typer(help="Look at an events file as treatyline reads it; compare two "
+                         "versions of a dataset.",
                          no_args_is_help=True)
 app.add_typer(events_app, name="events")
 

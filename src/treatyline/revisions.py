@@ -176,9 +176,11 @@ def dataset_versions(folder: Path) -> tuple[DatasetVersion, ...]:
     manifest = folder / MANIFEST_NAME
     listed: set[str] = set()
     if os.path.lexists(manifest):
-        for version in _manifest_versions(folder, manifest, found, problems):
+        listed_versions = _manifest_versions(folder, manifest, found, problems, listed)
+        if listed_versions is None:  # unreadable: it may list the untagged files
+            untagged = []
+        for version in listed_versions or ():
             found[version.name] = version
-            listed.add(version.name)
     untagged = [path for path in untagged if path.name not in listed]
     problems.extend(Diagnostic(
         "an events file with no day on which it was obtained: name it "
@@ -242,19 +244,25 @@ def _version_files(folder: Path, entry: Path, where: Position,
 
 
 def _manifest_versions(folder: Path, manifest: Path, tagged: Mapping[str, DatasetVersion],
-                       problems: list[Diagnostic]) -> list[DatasetVersion]:
-    """The versions `versions.yaml` lists (a file named NAME@DAY must say the same day)."""
+                       problems: list[Diagnostic], named: set[str]
+                       ) -> list[DatasetVersion] | None:
+    """The versions `versions.yaml` lists (a file named NAME@DAY must say the same day);
+    None when the manifest cannot be read at all. `named` receives every name an entry
+    gives, even an entry with a problem (its file is not untagged, its entry is wrong)."""
     try:
         loaded = load_yaml(manifest, what="versions manifest", error=EventDataError)
     except SyntaxProblem as problem:
         problems.append(problem.diagnostic)
-        return []
+        return None
+    except EventDataError as error:  # not a regular file, too large, not UTF-8
+        problems.extend(error.diagnostics)
+        return None
     data, source = loaded.data, loaded.source
     if not isinstance(data, Mapping) or not isinstance(data.get("versions"), list):
         problems.append(Diagnostic(
             f"{MANIFEST_NAME} is a mapping with a list 'versions:' of entries "
             "{file: NAME, obtained: YYYY-MM-DD, note: TEXT}", source.at(())))
-        return []
+        return None
     problems.extend(_unknown_keys(data, _MANIFEST_KEYS, (), source))
     out: list[DatasetVersion] = []
     for index, entry in enumerate(data["versions"]):
@@ -269,6 +277,7 @@ def _manifest_versions(folder: Path, manifest: Path, tagged: Mapping[str, Datase
             problems.append(Diagnostic("'file' names the version's file or sub-folder in the "
                                        "version folder", source.at((*path, "file"))))
             continue
+        named.add(Path(name).name)
         if not isinstance(day, str):
             problems.append(Diagnostic("'obtained' is the day the version was obtained, "
                                        "YYYY-MM-DD", source.at((*path, "obtained"))))

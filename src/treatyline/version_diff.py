@@ -16,7 +16,8 @@ from .errors import Diagnostic, Position, UsageError
 from .monitor import monitor
 from .norms import Assessment
 from .revisions import DatasetVersion, dataset_versions, version_known_on
-from .verdict_changes import RowChange, VerdictComparison, compare_verdicts, diff_rows
+from .row_changes import RowChange, diff_rows
+from .verdict_changes import VerdictComparison, compare_verdicts
 
 __all__ = ["LISTED_ROWS", "VersionComparison", "compare_versions"]
 
