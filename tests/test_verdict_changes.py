@@ -8,9 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from cli_inprocess import EXAMPLES, run_cli, run_cli_output
@@ -69,6 +70,9 @@ def test_every_row_is_classified_as_the_test_changed_it(versions: Path,
     assert ids(after, rows.matched_after[rows.moved]) == revision.relocated
     assert ids(after, rows.matched_after[rows.redated]) == revision.redated
     assert ids(after, rows.matched_after[rows.other]) == revision.otherwise
+    classes = dict(rows.classes())
+    assert {i for i, c in classes.items() if c == ("moved",)} == revision.relocated
+    assert {i for i, c in classes.items() if c == ("deleted",)} == revision.deleted
     assert rows.counts() == {
         "added": 4, "deleted": 10, "moved": len(revision.relocated),
         "redated": len(revision.redated), "other": 3,
@@ -240,3 +244,37 @@ def test_a_single_version_has_nothing_to_compare(tmp_path: Path, revision: Revis
     write_rows(folder / "ged@2015-05-01.csv", revision.header, revision.original)
     with pytest.raises(UsageError, match="no version older than"):
         compare_versions(load_bundle(MINSK), folder, AS_OF, known_from=None, known_to=None)
+
+
+def test_the_values_of_a_changed_row_are_those_the_row_holds() -> None:
+    """Every kind of date (a day, a period, a time of day) and every missing value is shown
+    as the row itself (`Incidents.row`) gives it."""
+    before = Incidents.from_columns(
+        id=["day", "period", "timed", "gone"],
+        time=[date(2015, 2, 1), date(2015, 2, 2), datetime(2015, 2, 3, 14, 30, tzinfo=UTC),
+              date(2015, 2, 4)],
+        time_end=[date(2015, 2, 2), date(2015, 2, 6), datetime(2015, 2, 3, 14, 31, tzinfo=UTC),
+                  date(2015, 2, 5)],
+        kind=["clash", "shelling", "airstrike", "other"], longitude=[37.8, 38.4, 39.0, 30.5],
+        latitude=[48.0, 48.3, 48.9, 50.4], radius_km=[1.0, float("nan"), 25.0, 1.0],
+        fatalities_best=[2.0, float("nan"), 0.0, 1.0], place=["Donetsk", "", "Luhansk", "Kyiv"])
+    moved = before.to_arrow().set_column(
+        before.to_arrow().schema.get_field_index("latitude"), "latitude",
+        pa.array([48.5, 48.6, 49.0, 50.4]))
+    after = Incidents.from_arrow(moved.slice(0, 3))
+    rows = diff_rows(before, after)
+    changes = rows.describe(range(4), ())
+    assert [(c.id, c.changes) for c in changes] == [
+        ("day", ("moved",)), ("period", ("moved",)), ("timed", ("moved",)),
+        ("gone", ("deleted",))]
+    for index, change in enumerate(changes):
+        for table, values in ((before, change.before), (after, change.after)):
+            if values is None:
+                assert change.changes == ("deleted",) and table is after
+                continue
+            row = table.row(index)
+            assert values == {
+                "date": row.when(), "longitude": row.longitude, "latitude": row.latitude,
+                "location_precision": row.location_precision, "radius_km": row.radius_km,
+                "kind": row.kind, "place": row.place, "admin1": row.admin1,
+                "fatalities": row.fatalities_best}

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import Diagnostic, EventDataError
-from .incidents import SCHEMA, Incidents
+from .incidents import SCHEMA, Incidents, TimePrecision
 
 __all__ = ["ROW_CHANGES", "RowChange", "RowChangeKind", "RowDiff", "diff_rows"]
 
@@ -75,36 +75,62 @@ class RowDiff:
         after = np.concatenate([self.added, self.matched_after[changed]])
         return before, after
 
+    def classes(self) -> list[tuple[str, tuple[RowChangeKind, ...]]]:
+        """Every changed row's id and classes, without its values (a whole-table listing:
+        columns are taken at once, no row becomes an object)."""
+        out: list[tuple[str, tuple[RowChangeKind, ...]]] = [
+            (i, ("deleted",)) for i in self.before.column("id").take(self.deleted).to_pylist()]
+        out += [(i, ("added",)) for i in self.after.column("id").take(self.added).to_pylist()]
+        pairs = np.flatnonzero(self.changed)
+        ids = self.after.column("id").take(self.matched_after[pairs]).to_pylist()
+        flags = zip(self.moved[pairs].tolist(), self.redated[pairs].tolist(),
+                    self.other[pairs].tolist(), strict=True)
+        names: tuple[RowChangeKind, ...] = ("moved", "redated", "other")
+        out += [(i, tuple(n for n, f in zip(names, flag, strict=True) if f))
+                for i, flag in zip(ids, flags, strict=True)]
+        return out
+
     def describe(self, rows_before: Iterable[int], rows_after: Iterable[int]
                  ) -> list[RowChange]:
-        """The changes of these rows (of either version), each with its values in both."""
-        partner_of_before = dict(zip(self.matched_before.tolist(),
-                                     range(len(self.matched_before)), strict=True))
-        partner_of_after = dict(zip(self.matched_after.tolist(),
-                                    range(len(self.matched_after)), strict=True))
-        pairs: dict[tuple[int | None, int | None], None] = {}
-        for row in rows_before:
-            pair = partner_of_before.get(row)
-            pairs[(row, None if pair is None else int(self.matched_after[pair]))] = None
-        for row in rows_after:
-            pair = partner_of_after.get(row)
-            pairs[(None if pair is None else int(self.matched_before[pair]), row)] = None
+        """The changes of these rows (of either version), each with its values in both,
+        in the order of their first day."""
+        olds, news = self._pairs(np.fromiter(rows_before, np.int64),
+                                 np.fromiter(rows_after, np.int64))
+        before_values = iter(_rows_values(self.before, olds[olds >= 0]))
+        after_values = iter(_rows_values(self.after, news[news >= 0]))
+        pair_of_before = np.full(len(self.before), -1, np.int64)
+        pair_of_before[self.matched_before] = np.arange(len(self.matched_before))
+        flagged: tuple[tuple[RowChangeKind, BoolArray], ...] = (
+            ("moved", self.moved), ("redated", self.redated), ("other", self.other))
         out = []
-        for old, new in pairs:
-            if old is None or new is None:
-                kinds: tuple[RowChangeKind, ...] = ("added",) if old is None else ("deleted",)
+        for old, new in zip(olds.tolist(), news.tolist(), strict=True):
+            if old < 0 or new < 0:
+                kinds: tuple[RowChangeKind, ...] = ("added",) if old < 0 else ("deleted",)
             else:
-                pair = partner_of_before[old]
-                flagged: tuple[tuple[RowChangeKind, BoolArray], ...] = (
-                    ("moved", self.moved), ("redated", self.redated), ("other", self.other))
+                pair = pair_of_before[old]
                 kinds = tuple(kind for kind, flags in flagged if flags[pair])
-            out.append(RowChange(
-                id=str(self.after.column("id")[new].as_py() if old is None
-                       else self.before.column("id")[old].as_py()),
-                changes=kinds,
-                before=None if old is None else _row_values(self.before, old),
-                after=None if new is None else _row_values(self.after, new)))
+            before = next(before_values) if old >= 0 else None
+            after = next(after_values) if new >= 0 else None
+            identity = (after if before is None else before)
+            assert identity is not None
+            out.append(RowChange(str(identity.pop("id")), kinds, before, after))
+            if before is not None and after is not None:
+                after.pop("id")
         return sorted(out, key=lambda change: (change.first_day(), change.id))
+
+    def _pairs(self, rows_before: IntArray, rows_after: IntArray) -> tuple[IntArray, IntArray]:
+        """(row of before, row of after) for each row given, with its partner in the other
+        version (-1: none), each pair once."""
+        partner_after = np.full(len(self.before), -1, np.int64)
+        partner_after[self.matched_before] = self.matched_after
+        partner_before = np.full(len(self.after), -1, np.int64)
+        partner_before[self.matched_after] = self.matched_before
+        olds = np.concatenate([rows_before, partner_before[rows_after]])
+        news = np.concatenate([partner_after[rows_before], rows_after])
+        if not len(olds):
+            return olds, news
+        pairs = np.unique(np.stack([olds, news]), axis=1)
+        return pairs[0], pairs[1]
 
 
 @dataclass(frozen=True)
@@ -125,12 +151,41 @@ class RowChange:
                 "after": self.after}
 
 
-def _row_values(incidents: Incidents, index: int) -> dict[str, Any]:
-    row = incidents.row(index)  # only for rows reported, never the whole table
-    return {"date": row.when(), "longitude": row.longitude, "latitude": row.latitude,
-            "location_precision": row.location_precision, "radius_km": row.radius_km,
-            "kind": row.kind, "place": row.place, "admin1": row.admin1,
-            "fatalities": row.fatalities_best}
+def _rows_values(incidents: Incidents, indices: IntArray) -> list[dict[str, Any]]:
+    """The values a reader needs of these rows (id, date as `Incident.when` writes it,
+    place, precision, kind, fatalities), taken column by column."""
+    chosen = incidents.take(indices)
+    first = chosen.day.astype("datetime64[D]")
+    last = np.maximum((chosen.time_end - np.timedelta64(1, "s")).astype("datetime64[D]"),
+                      first)
+    timed = np.char.replace(np.datetime_as_string(chosen.time, unit="m"), "T", " ")
+    span = np.where(first == last, first.astype(str),
+                    np.char.add(np.char.add(first.astype(str), ".."), last.astype(str)))
+    when = np.where(chosen.time_precision == TimePrecision.MINUTE, np.char.add(timed, "Z"),
+                    span)
+    radius = chosen.radius_km
+    deaths = chosen.fatalities_best
+    columns = {
+        "id": chosen.column("id").to_pylist(),
+        "date": when.tolist(),
+        "longitude": chosen.longitude.tolist(),
+        "latitude": chosen.latitude.tolist(),
+        # the source gave no code (0) or no figure (NaN): null, as Incident has it
+        "location_precision": _nullable(chosen.location_precision,
+                                        chosen.location_precision == 0),
+        "radius_km": _nullable(radius, np.isnan(radius)),
+        "kind": chosen.column("kind").to_pylist(),
+        "place": chosen.column("place").to_pylist(),
+        "admin1": chosen.column("admin1").to_pylist(),
+        "fatalities": _nullable(deaths, np.isnan(deaths)),
+    }
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(),
+                                                                       strict=True)]
+
+
+def _nullable(values: npt.NDArray[Any], missing: BoolArray) -> list[Any]:
+    return [None if gap else value
+            for value, gap in zip(values.tolist(), missing.tolist(), strict=True)]
 
 
 def diff_rows(before: Incidents, after: Incidents, *, before_name: str = "before",

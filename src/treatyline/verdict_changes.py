@@ -110,8 +110,7 @@ def compare_verdicts(treaty: Treaty, before: Assessment, after: Assessment, rows
         as_of=after.as_of, rows=rows.counts(), commitments=tuple(table),
         obligations=(_by_state(before.obligations), _by_state(after.obligations)),
         violations=(len(before.violations), len(after.violations)), changes=tuple(changes),
-        changed_rows=tuple((c.id, c.changes) for c in rows.describe(changed_before.tolist(),
-                                                                    changed_after.tolist())))
+        changed_rows=tuple(rows.classes()))
 
 
 def _changed_figures(old: Mapping[str, float], new: Mapping[str, float]
