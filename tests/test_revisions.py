@@ -259,3 +259,35 @@ def test_a_partitioned_version_reads_every_part(
     found = json.loads(out)
     assert found["events_read"] == len(revision.original)
     assert len(found["event_versions"]["versions"][0]["files"]) == 2
+
+
+def _folder_with(tmp_path: Path, problem: str) -> tuple[Path, str]:
+    """A version folder with one problem, and the located message the CLI must print."""
+    folder = tmp_path / "ged"
+    first = _copy(folder, "ged@2015-05-01.csv")
+    if problem == "same day":
+        _copy(folder, "ged-again@2015-05-01.csv")
+        return folder, (f"{folder / 'ged@2015-05-01.csv'}: error: two versions obtained on "
+                        f"the same day 2015-05-01: ged-again@2015-05-01.csv")
+    manifest = folder / "versions.yaml"
+    manifest.write_text("versions:\n  - {file: ged@2015-05-01.csv, obtained: 2015-05-01\n",
+                        encoding="utf-8")
+    assert first.is_file()
+    return folder, f"{manifest}:3:1: error: YAML syntax"
+
+
+@pytest.mark.parametrize("command", ["assess", "events diff"])
+@pytest.mark.parametrize("problem", ["same day", "unreadable manifest"])
+def test_the_commands_refuse_a_bad_folder_with_its_place(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str,
+        problem: str) -> None:
+    folder, message = _folder_with(tmp_path, problem)
+    code, err = run_cli(capsys, *command.split(), MINSK, "--events", folder, "--as-of",
+                        "2015-03-31")
+    assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_events_diff_wants_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run_cli(capsys, "events", "diff", MINSK, "--events", MINSK_EVENTS)
+    assert code == 1
+    assert f"{MINSK_EVENTS}: error: a version folder is a folder holding the versions" in err

@@ -177,6 +177,11 @@ def test_an_obligation_follows_its_occasion_rows(tmp_path: Path) -> None:
         assert all(row.changes == ("moved",) for row in change.rows)
     assert sum(found.comparison.obligations[0].values()) - len(before) == \
         sum(found.comparison.obligations[1].values())
+    each = found.to_json()["obligations"]["each"]
+    assert len(each) == sum(found.comparison.obligations[0].values())
+    assert sorted((e["provision"], e["bearer"]) for e in each
+                  if e["occasion_date"] == "2023-10-03" and e["after"] is None) == sorted(
+        (o.provision, o.bearer) for o in before)
 
 
 # --- the command line --------------------------------------------------------------------
@@ -198,6 +203,10 @@ def test_events_diff_prints_rows_and_changed_verdicts(
     assert (ceasefire["before"], ceasefire["after"], ceasefire["verdict_changed"]) == (
         "violated", "kept", True)
     assert ceasefire["figures"]["violations"]["after"] == 0
+    table = {c["provision"]: c for c in found["commitments"]}
+    assert table["ceasefire"]["figures"]["before"]["violations"] == \
+        ceasefire["figures"]["violations"]["before"] > 0
+    assert table["withdrawal-artillery"]["changed"] is False
     code, out, _ = run_cli_output(capsys, *args, "--from", "2015-06-30", "--to", "2015-07-01")
     assert code == 0
     assert (f"rows: {len(revision.original)} → {len(revision.revised)}: 4 added, 10 deleted, "

@@ -154,10 +154,20 @@ def dataset_versions(folder: Path) -> tuple[DatasetVersion, ...]:
     """Every version in a version folder, oldest first. Raises EventDataError listing every
     problem: an events file with no day, a day that is no date, two versions obtained on
     the same day, a manifest that cannot be read or names what is not there."""
+    where = Position(str(folder))
+    if not folder.is_dir():
+        raise UsageError([Diagnostic("a version folder is a folder holding the versions of "
+                                     "one dataset (see docs/revisions.md); this is not one",
+                                     where)])
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as error:
+        raise EventDataError([Diagnostic(f"cannot read the version folder: {error.strerror}",
+                                         where)]) from None
     problems: list[Diagnostic] = []
     found: dict[str, DatasetVersion] = {}
     untagged: list[Path] = []
-    for entry in sorted(folder.iterdir()):
+    for entry in entries:
         if entry.name.startswith(".") or entry.name == MANIFEST_NAME:
             continue
         tagged = _TAGGED_FILE.match(entry.name)

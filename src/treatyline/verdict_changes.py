@@ -66,6 +66,11 @@ class VerdictComparison:
     changes: tuple[VerdictChange, ...]
     changed_rows: tuple[tuple[str, tuple[RowChangeKind, ...]], ...]
     """Every changed row: (id, its changes), for the JSON listing."""
+    commitment_figures: tuple[tuple[dict[str, float | None], dict[str, float | None]], ...] = ()
+    """Every commitment's figures before and after (None: undefined), as `commitments`."""
+    obligation_states: tuple[tuple[str, str, date, str | None, str | None], ...] = ()
+    """Every obligation of either version: (provision, bearer, first day of its occasion,
+    state before, state after); None where it did not arise."""
 
     @property
     def verdicts_changed(self) -> bool:
@@ -73,9 +78,15 @@ class VerdictComparison:
 
     def to_json(self) -> dict[str, Any]:
         return {"as_of": self.as_of.isoformat(), "rows": self.rows,
-                "commitments": [{"provision": p, "before": a, "after": b, "changed": a != b}
-                                for p, a, b in self.commitments],
-                "obligations": {"before": self.obligations[0], "after": self.obligations[1]},
+                "commitments": [{"provision": p, "before": a, "after": b, "changed": a != b,
+                                 "figures": {"before": f[0], "after": f[1]}}
+                                for (p, a, b), f in zip(self.commitments,
+                                                        self.commitment_figures, strict=True)],
+                "obligations": {"before": self.obligations[0], "after": self.obligations[1],
+                                "each": [{"provision": p, "bearer": b,
+                                          "occasion_date": d.isoformat(), "before": s0,
+                                          "after": s1}
+                                         for p, b, d, s0, s1 in self.obligation_states]},
                 "violations": {"before": self.violations[0], "after": self.violations[1]},
                 "changes": [c.to_json() for c in self.changes],
                 "changed_rows": [{"id": i, "changes": list(k)} for i, k in self.changed_rows]}
@@ -90,9 +101,11 @@ def compare_verdicts(treaty: Treaty, before: Assessment, after: Assessment, rows
     changes: list[VerdictChange] = []
     after_results = {c.provision: c for c in after.commitments}
     table: list[tuple[str, str, str]] = []
+    figures_table = []
     for old in before.commitments:
         new = after_results[old.provision]
         table.append((old.provision, old.verdict, new.verdict))
+        figures_table.append((_shown(old.figures), _shown(new.figures)))
         figures = _changed_figures(old.figures, new.figures)
         if old.verdict == new.verdict and not figures:
             continue
@@ -104,26 +117,30 @@ def compare_verdicts(treaty: Treaty, before: Assessment, after: Assessment, rows
         changes.append(VerdictChange("commitment", old.provision, old.title, old.verdict,
                                      new.verdict, figures,
                                      tuple(rows.describe(qualify_before, qualify_after))))
-    changes.extend(_obligation_changes(before, after, rows, changed_before, changed_after))
+    old_obligations, new_obligations = _keyed(before), _keyed(after)
+    changes.extend(_obligation_changes(old_obligations, new_obligations, rows, changed_before,
+                                       changed_after))
     changes.extend(_violation_changes(before, after))
+    states = tuple((*key, _state(old_obligations, key), _state(new_obligations, key))
+                   for key in dict.fromkeys([*old_obligations, *new_obligations]))
     return VerdictComparison(
         as_of=after.as_of, rows=rows.counts(), commitments=tuple(table),
         obligations=(_by_state(before.obligations), _by_state(after.obligations)),
         violations=(len(before.violations), len(after.violations)), changes=tuple(changes),
-        changed_rows=tuple(rows.classes()))
+        changed_rows=tuple(rows.classes()), commitment_figures=tuple(figures_table),
+        obligation_states=states)
+
+
+def _shown(figures: Mapping[str, float]) -> dict[str, float | None]:
+    """Figures as JSON has them: an undefined figure (NaN) is None."""
+    return {name: value if math.isfinite(value) else None for name, value in figures.items()}
 
 
 def _changed_figures(old: Mapping[str, float], new: Mapping[str, float]
                      ) -> dict[str, tuple[float | None, float | None]]:
-    def shown(value: float | None) -> float | None:
-        return value if value is not None and math.isfinite(value) else None
-
-    out = {}
-    for name in dict.fromkeys([*old, *new]):
-        a, b = shown(old.get(name)), shown(new.get(name))
-        if a != b:
-            out[name] = (a, b)
-    return out
+    before, after = _shown(old), _shown(new)
+    pairs = {name: (before.get(name), after.get(name)) for name in dict.fromkeys([*old, *new])}
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
 
 
 def _qualifying(provision: Provision, results: Sequence[CommitmentResult], events: Incidents,
@@ -173,9 +190,10 @@ def _maybe_inside(territory: AreaOracle, areas: Sequence[str], events: Incidents
 
 
 ObligationKey = tuple[str, str, date]
+Keyed = dict[ObligationKey, tuple[Obligation, tuple[str, ...]]]
 
 
-def _keyed(assessment: Assessment) -> dict[ObligationKey, tuple[Obligation, tuple[str, ...]]]:
+def _keyed(assessment: Assessment) -> Keyed:
     """Obligations by (provision, bearer, first day of the occasion), with the incidents
     of the occasion: occasion ids are numbered in order, so a deleted occasion renumbers
     the later ones, while their first days stay."""
@@ -189,17 +207,19 @@ def _keyed(assessment: Assessment) -> dict[ObligationKey, tuple[Obligation, tupl
     return out
 
 
-def _obligation_changes(before: Assessment, after: Assessment, rows: RowDiff,
-                        changed_before: IntArray, changed_after: IntArray
-                        ) -> list[VerdictChange]:
-    old, new = _keyed(before), _keyed(after)
+def _state(obligations: Keyed, key: ObligationKey) -> str | None:
+    found = obligations.get(key)
+    return found[0].state if found else None
+
+
+def _obligation_changes(old: Keyed, new: Keyed, rows: RowDiff, changed_before: IntArray,
+                        changed_after: IntArray) -> list[VerdictChange]:
     before_ids = rows.before.column("id").take(changed_before).to_pylist()
     after_ids = rows.after.column("id").take(changed_after).to_pylist()
     out = []
     for key in dict.fromkeys([*old, *new]):
         was, now = old.get(key), new.get(key)
-        state_before = was[0].state if was else None
-        state_after = now[0].state if now else None
+        state_before, state_after = _state(old, key), _state(new, key)
         if state_before == state_after:
             continue
         obligation = (now or was)[0]  # type: ignore[index]
