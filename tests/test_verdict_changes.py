@@ -221,7 +221,7 @@ def test_events_diff_prints_rows_and_changed_verdicts(
                                                      "2015-05-01"),
     (("--to", "2015-06-01"), "error: no version older than ged@2015-05-01.csv (obtained "
                              "2015-05-01) to compare it with; give --from"),
-    (("--from", "2015-04-01"), "error: --known-on 2015-04-01: no version of this dataset"),
+    (("--from", "2015-04-01"), "error: --from 2015-04-01: no version of this dataset"),
     (("--to", "1 July"), "error: --to: '1 July' is not a date in the form YYYY-MM-DD"),
 ])
 def test_events_diff_refuses_bad_days(versions: Path, capsys: pytest.CaptureFixture[str],

@@ -132,9 +132,10 @@ def select_events(paths: Sequence[Path], known_on: date | None) -> EventSelectio
 
 
 def version_known_on(versions: Sequence[DatasetVersion], known_on: date | None,
-                     folder: Path) -> DatasetVersion:
+                     folder: Path, option: str = "--known-on") -> DatasetVersion:
     """The latest of `versions` obtained on or before `known_on` (the latest of all when
-    `known_on` is None); UsageError naming the earliest when none was obtained by then."""
+    `known_on` is None); UsageError naming the earliest when none was obtained by then
+    (and `option`, the option that gave the day)."""
     ordered = sorted(versions, key=lambda v: v.obtained)
     if not ordered:
         raise EventDataError([Diagnostic("the version folder holds no version",
@@ -145,7 +146,7 @@ def version_known_on(versions: Sequence[DatasetVersion], known_on: date | None,
     if not known:
         earliest = ordered[0]
         raise UsageError([Diagnostic(
-            f"--known-on {known_on}: no version of this dataset had been obtained by then; "
+            f"{option} {known_on}: no version of this dataset had been obtained by then; "
             f"the earliest is {earliest.describe()}", Position(str(folder)))])
     return known[-1]
 

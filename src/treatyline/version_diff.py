@@ -123,9 +123,9 @@ def compare_versions(
         raise UsageError(f"--from {known_from} is after --to {known_to}: compare an earlier "
                          "version with a later one")
     versions = dataset_versions(folder)
-    later = version_known_on(versions, known_to, folder)
+    later = version_known_on(versions, known_to, folder, "--to")
     if known_from is not None:
-        earlier = version_known_on(versions, known_from, folder)
+        earlier = version_known_on(versions, known_from, folder, "--from")
     else:
         older = [v for v in versions if v.obtained < later.obtained]
         if not older:
