@@ -291,3 +291,17 @@ def test_events_diff_wants_a_folder(capsys: pytest.CaptureFixture[str]) -> None:
     code, err = run_cli(capsys, "events", "diff", MINSK, "--events", MINSK_EVENTS)
     assert code == 1
     assert f"{MINSK_EVENTS}: error: a version folder is a folder holding the versions" in err
+
+
+def test_the_manifest_documented_is_read_as_documented(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "revisions.md").read_text(
+        encoding="utf-8")
+    block = doc.split("  ```yaml\n", 1)[1].split("  ```\n", 1)[0]
+    folder = tmp_path / "acled"
+    _copy(folder, "export.csv")
+    _copy(folder / "export-june", "part.csv")
+    (folder / "versions.yaml").write_text(
+        "\n".join(line.removeprefix("  ") for line in block.splitlines()), encoding="utf-8")
+    assert [(v.name, v.obtained, v.note) for v in dataset_versions(folder)] == [
+        ("export.csv", date(2022, 5, 2), "downloaded by the mission's analyst"),
+        ("export-june", date(2022, 6, 1), "")]
