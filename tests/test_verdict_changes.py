@@ -287,3 +287,25 @@ def test_the_values_of_a_changed_row_are_those_the_row_holds() -> None:
                 "location_precision": row.location_precision, "radius_km": row.radius_km,
                 "kind": row.kind, "place": row.place, "admin1": row.admin1,
                 "fatalities": row.fatalities_best}
+
+
+def test_a_change_caused_only_by_deleted_rows_lists_them(tmp_path: Path,
+                                                          revision: Revision) -> None:
+    """Rows deleted from the ceasefire's window and nothing else: the verdict's figures
+    fall, and the rows behind the change are the deleted ones (with no 'after' values)."""
+    in_window = [row for row in revision.original
+                 if ucdp_day(row["date_start"]) > date(2015, 2, 15)
+                 and ucdp_day(row["date_end"]) <= AS_OF]
+    gone = {row["id"] for row in in_window[::2]}
+    folder = tmp_path / "ged"
+    write_rows(folder / "ged@2015-05-01.csv", revision.header, revision.original)
+    write_rows(folder / "ged@2015-06-01.csv", revision.header,
+               [row for row in revision.original if row["id"] not in gone])
+    found = compare_versions(load_bundle(MINSK), folder, AS_OF, known_from=None,
+                             known_to=None)
+    assert found.comparison.rows["deleted"] == len(gone)
+    ceasefire = next(change for change in found.comparison.changes
+                     if change.provision == "ceasefire")
+    behind = {row.id for row in ceasefire.rows}
+    assert behind and behind <= gone
+    assert all(row.after is None and row.before is not None for row in ceasefire.rows)

@@ -154,6 +154,8 @@ class RowChange:
 def _rows_values(incidents: Incidents, indices: IntArray) -> list[dict[str, Any]]:
     """The values a reader needs of these rows (id, date as `Incident.when` writes it,
     place, precision, kind, fatalities), taken column by column."""
+    if len(indices) == 0:  # NumPy's string functions cannot size an empty result
+        return []
     chosen = incidents.take(indices)
     first = chosen.day.astype("datetime64[D]")
     last = np.maximum((chosen.time_end - np.timedelta64(1, "s")).astype("datetime64[D]"),
