@@ -515,7 +515,7 @@ class Incidents:
     def _numpy(self, name: str) -> npt.NDArray[Any]:
         cached = self._cache.get(name)
         if cached is None:
-            column = self._table.column(name).combine_chunks()
+            column = self.column(name)  # one chunk: read in place where Arrow allows
             cached = column.to_numpy(zero_copy_only=False)
             cached.flags.writeable = False
             self._cache[name] = cached
@@ -613,7 +613,9 @@ class Incidents:
         if name not in SCHEMA.names:
             raise UsageError([Diagnostic(f"unknown incident column {name!r}", None,
                                          did_you_mean(name, SCHEMA.names))])
-        return self._table.column(name).combine_chunks()
+        column = self._table.column(name)
+        # the table holds one chunk per column (see __init__): that chunk, not a copy of it
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
     def categories(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
         """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's."""
