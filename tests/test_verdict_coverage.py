@@ -116,14 +116,18 @@ def test_the_console_names_a_few_ids_and_where_the_rest_are(
     assert len(occasion["incidents"]) == 300
 
 
-def _kyiv_log() -> Incidents:
-    """12 events a day in Kyiv in the 14 days before 2022-03-29, 4 a day in the 14 after."""
+def _kyiv_log(*, documented_from: date | None = None) -> Incidents:
+    """12 events a day in Kyiv in the 14 days before 2022-03-29, 4 a day in the 14 after;
+    those from `documented_from` on dated by when they were documented."""
     days = [date(2022, 3, 29) + timedelta(days=offset) for offset in range(-14, 14)
             for _ in range(12 if offset < 0 else 4)]
     n = len(days)
+    date_kind = ["documented" if documented_from is not None and day >= documented_from
+                 else "occurred" for day in days]
     return Incidents.from_columns(id=[f"e{i}" for i in range(n)], time=days,
                                   kind=["shelling"] * n, longitude=[30.52] * n,
-                                  latitude=[50.45] * n, radius_km=[1.0] * n)
+                                  latitude=[50.45] * n, radius_km=[1.0] * n,
+                                  date_kind=date_kind)
 
 
 def _measured(events: Incidents) -> CommitmentResult:
@@ -135,15 +139,13 @@ def _measured(events: Incidents) -> CommitmentResult:
     return result
 
 
-def test_documentation_dates_after_the_start_carry_the_caveat(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    events = _kyiv_log()
-    plain = _measured(events)
+def test_documentation_dates_after_the_start_carry_the_caveat() -> None:
+    plain = _measured(_kyiv_log())
     assert plain.coverage["dates"] == "when the incidents happened"
     assert not any("documented" in w for w in plain.warnings)
     # the after-start events dated by when they were documented (a mapping's date_kind)
+    events = _kyiv_log(documented_from=date(2022, 3, 29))
     after = events.day >= np.datetime64("2022-03-29")
-    monkeypatch.setattr("treatyline.commitments.documented_mask", lambda _: after)
     result = _measured(events)
     assert result.verdict == plain.verdict == "kept"
     [caveat] = [w for w in result.warnings if "documented" in w]

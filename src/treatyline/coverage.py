@@ -2,8 +2,8 @@
 events left undetermined and why, the location precision, the data's own date range, and
 whether the dates are when incidents happened or when they were documented.
 
-`commitments` fills the figures; the console and the report print `coverage_sentence`,
-so that both say the same thing. Pure.
+`commitment_coverage` fills the figures; the console and the report print
+`coverage_sentence`, so that both say the same thing. Pure.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from .commitment_results import Window
 from .incidents import Incidents
+from .measuring import Context, touches
 
-__all__ = ["DATE_KIND_COLUMN", "DOCUMENTED", "coverage_sentence", "documented_mask",
-           "precision_advice", "precision_summary", "undetermined_breakdown"]
+__all__ = ["DATE_KIND_COLUMN", "DOCUMENTED", "by_precision", "commitment_coverage",
+           "coverage_sentence", "documented_mask", "precision_advice", "precision_summary",
+           "undetermined_breakdown"]
 
 DATE_KIND_COLUMN: Final = "date_kind"
 """The event-table column saying what an event's date is: 'documented' when it is the day
@@ -30,13 +33,8 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 def documented_mask(events: Incidents) -> BoolArray:
-    """Events whose date is a documentation date (none when the table has no `date_kind`)."""
-    table = events.to_arrow()
-    if DATE_KIND_COLUMN not in table.column_names:
-        return np.zeros(len(events), np.bool_)
-    values = table.column(DATE_KIND_COLUMN).combine_chunks().cast("string").fill_null("")
-    found: BoolArray = np.asarray(values.to_pylist(), dtype=object) == DOCUMENTED
-    return found
+    """Events whose date is a documentation date (asked of each distinct `date_kind`)."""
+    return events.value_mask(DATE_KIND_COLUMN, DOCUMENTED.__eq__)
 
 
 def undetermined_breakdown(events: Incidents, unplaced: BoolArray,
@@ -88,3 +86,61 @@ def coverage_sentence(coverage: Mapping[str, Any]) -> str:
     if dates:
         parts.append(f"dates: {dates}")
     return "; ".join(parts)
+
+
+def precision_label(radius: float) -> str:
+    return "unknown" if not np.isfinite(radius) else f"±{radius:g} km"
+
+
+def by_precision(events: Incidents, mask: BoolArray) -> dict[str, int]:
+    """Events in `mask` by location precision: 'unknown' (no radius) first, then each
+    radius from the smallest. Counted over the table's few distinct radii (sorted once per
+    table), not by sorting the events of each call."""
+    codes, radii = events.distinct_numbers("radius_km")
+    counts = np.bincount(codes[mask], minlength=len(radii))
+    known = np.isfinite(radii)
+    unknown = int(counts[~known].sum())
+    out = {precision_label(float("nan")): unknown} if unknown else {}
+    for radius, count in zip(radii[known].tolist(), counts[known].tolist(), strict=True):
+        if count:  # -0.0 and 0.0 hash apart but share a label
+            label = precision_label(radius)
+            out[label] = out.get(label, 0) + int(count)
+    return out
+
+
+def commitment_coverage(ctx: Context, period: Window, extra: dict[str, Any] | None = None,
+                        *, straddling: BoolArray | None = None) -> dict[str, Any]:
+    """What the data hold at all in the period, in the area, for the filter; why the
+    qualifying events that could not be judged were not (`straddling`: those whose dates
+    span an edge; default: the start)."""
+    events = ctx.events
+    touching = touches(ctx.first, ctx.last, period) & ctx.known
+    in_area = touching & (ctx.member == 1)
+    unsure = touching & (ctx.member == -1)
+    wanted = in_area & ctx.wanted
+    datasets = events.values_where("dataset", touching)
+    data_first = str(ctx.first.min()) if len(events) else None
+    data_last = str(ctx.last.max()) if len(events) else None
+    if straddling is None:
+        straddling = touching & ctx.wanted & (ctx.member != 0) & ~ctx.after & ~ctx.before
+    documented = int((touching & documented_mask(events)).sum())
+    out: dict[str, Any] = {
+        "datasets": datasets,
+        "period": period.to_json(),
+        "events_in_data": len(events),
+        "data_first_day": data_first,
+        "data_last_day": data_last,
+        "events_in_period": int(touching.sum()),
+        "in_area": int(in_area.sum()),
+        "undetermined_location": int(unsure.sum()),
+        "outside_area": int((touching & (ctx.member == 0)).sum()),
+        "qualifying_in_area": int(wanted.sum()),
+        "qualifying_undetermined_location": int((unsure & ctx.wanted).sum()),
+        "undetermined": undetermined_breakdown(events, unsure & ctx.wanted, straddling),
+        "by_precision": by_precision(events, touching & (ctx.member != 0)),
+        "dates": "when the incidents happened" if not documented else (
+            f"when the incidents were documented, for {documented:,} of the "
+            f"{int(touching.sum()):,} events in the period"),
+    }
+    out.update(extra or {})
+    return out

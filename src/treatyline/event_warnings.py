@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import pyarrow as pa
 
 from .errors import Diagnostic
 from .incidents import Incidents
@@ -93,12 +94,12 @@ def date_outliers(incidents: Incidents, place: str) -> list[EventWarning]:
         flagged[group] = True
     rest = ordered[~flagged]
     rest_first, rest_last = _day(int(rest.min())), _day(int(rest.max()))
-    ids = incidents.column("id").to_pylist()
+    ids = incidents.column("id")  # Python strings only for the few ids named below
     out = []
     for group in small:
         first, last = _day(int(ordered[group[0]])), _day(int(ordered[group[-1]]))
         rows = order[group]
-        shown = ", ".join(str(ids[r]) for r in rows[:_SHOWN_IDS].tolist())
+        shown = ", ".join(str(i) for i in ids.take(pa.array(rows[:_SHOWN_IDS])).to_pylist())
         more = f" and {len(group) - _SHOWN_IDS:,} more" if len(group) > _SHOWN_IDS else ""
         when = first if first == last else f"{first}..{last}"
         side = "after" if first > rest_last else "before"

@@ -28,7 +28,7 @@ here: a treaty's trigger names the kinds it means.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Final
@@ -38,6 +38,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from .errors import Diagnostic, EventDataError, UsageError, did_you_mean
+from .placement import Placements
 
 __all__ = [
     "KINDS",
@@ -414,9 +415,9 @@ class Incidents:
         Parquet); types are cast where they can be, string columns dictionary-encoded.
         Raises EventDataError for missing columns, bad types or unknown kinds."""
         for name, default in OPTIONAL_COLUMNS.items():
-            if name not in table.column_names:
-                table = table.append_column(name, pa.array([default] * table.num_rows,
-                                                           pa.string()))
+            if name not in table.column_names:  # one value: its dictionary, not n strings
+                table = table.append_column(name, pa.DictionaryArray.from_arrays(
+                    pa.array(np.zeros(table.num_rows, np.int32)), pa.array([default])))
         missing = [name for name in SCHEMA.names if name not in table.column_names]
         if missing:
             raise EventDataError([
@@ -514,7 +515,7 @@ class Incidents:
     def _numpy(self, name: str) -> npt.NDArray[Any]:
         cached = self._cache.get(name)
         if cached is None:
-            column = self._table.column(name).combine_chunks()
+            column = self.column(name)  # one chunk: read in place where Arrow allows
             cached = column.to_numpy(zero_copy_only=False)
             cached.flags.writeable = False
             self._cache[name] = cached
@@ -533,7 +534,37 @@ class Incidents:
     @property
     def day(self) -> npt.NDArray[np.datetime64]:
         """The (first) day of each incident, datetime64[D]."""
-        return self.time.astype("datetime64[D]")
+        return self._derived("#day", lambda: self.time.astype("datetime64[D]"))
+
+    @property
+    def last_day(self) -> npt.NDArray[np.datetime64]:
+        """The last day each incident's window reaches (the day before `time_end` for day
+        data; never before `day`), datetime64[D]."""
+        def last() -> npt.NDArray[Any]:
+            ends = (self.time_end - np.timedelta64(1, "s")).astype("datetime64[D]")
+            latest: npt.NDArray[Any] = np.maximum(ends, self.day)
+            return latest
+
+        return self._derived("#last_day", last)
+
+    @property
+    def placements(self) -> Placements:
+        """Membership of areas and distances to lines for these incidents, each computed
+        once however often it is asked for (see `treatyline.placement`)."""
+        found = self._cache.get("#placements")
+        if found is None:
+            found = Placements(self.longitude, self.latitude, self.radius_km)
+            self._cache["#placements"] = found
+        return found
+
+    def _derived(self, key: str, compute: Callable[[], npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        """A column computed from others once (the table never changes), read-only."""
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = compute()
+            cached.flags.writeable = False
+            self._cache[key] = cached
+        return cached
 
     @property
     def time_precision(self) -> npt.NDArray[np.int8]:
@@ -582,15 +613,21 @@ class Incidents:
         if name not in SCHEMA.names:
             raise UsageError([Diagnostic(f"unknown incident column {name!r}", None,
                                          did_you_mean(name, SCHEMA.names))])
-        return self._table.column(name).combine_chunks()
+        column = self._table.column(name)
+        # the table holds one chunk per column (see __init__): that chunk, not a copy of it
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
     def categories(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
         """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's."""
         if name not in _DICTIONARY_COLUMNS:
             raise UsageError(f"{name!r} is not a categorical incident column "
                              f"({', '.join(_DICTIONARY_COLUMNS)})")
-        column = self.column(name)
-        return self._numpy_codes(name), tuple(column.dictionary.to_pylist())
+        key = name + "#values"
+        values = self._cache.get(key)
+        if values is None:
+            values = tuple(self.column(name).dictionary.to_pylist())
+            self._cache[key] = values
+        return self._numpy_codes(name), values
 
     def _numpy_codes(self, name: str) -> npt.NDArray[np.int32]:
         key = name + "#codes"
@@ -658,21 +695,54 @@ class Incidents:
     def actor_mask(self, names: Iterable[str]) -> npt.NDArray[np.bool_]:
         """True where actor1 or actor2 is exactly one of `names`."""
         wanted = set(names)
-        return self._in("actor1", wanted) | self._in("actor2", wanted)
+        return self.value_mask("actor1", wanted.__contains__) | self.value_mask(
+            "actor2", wanted.__contains__)
 
     def target_mask(self, codes: Iterable[str]) -> npt.NDArray[np.bool_]:
         """True where the target (ISO alpha-2) is one of `codes`."""
-        return self._in("target", {code.upper() for code in codes})
+        return self.value_mask("target", {code.upper() for code in codes}.__contains__)
 
     def dataset_mask(self, names: Iterable[str]) -> npt.NDArray[np.bool_]:
-        return self._in("dataset", set(names))
+        return self.value_mask("dataset", set(names).__contains__)
 
-    def _in(self, name: str, wanted: set[str]) -> npt.NDArray[np.bool_]:
+    def value_mask(self, name: str, test: Callable[[str], bool]) -> npt.NDArray[np.bool_]:
+        """True where `test` holds for the row's value of the categorical column `name`.
+        `test` is called once per distinct value (the dictionary), never once per row."""
         codes, values = self.categories(name)
-        lut = np.fromiter((value in wanted for value in values), np.bool_, len(values))
+        lut = np.fromiter((test(value) for value in values), np.bool_, len(values))
         if not len(lut):
             return np.zeros(len(self), np.bool_)
-        return lut[codes]
+        found: npt.NDArray[np.bool_] = lut[codes]
+        return found
+
+    def distinct_numbers(self, name: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+        """A numeric column as (codes, values): values (sorted, NaN once, last) are its
+        distinct values and values[codes[i]] is row i's. Computed once per table.
+
+        By hashing in Arrow, then sorting the few distinct values: 13 ms for 10^6 values of
+        7 radii, against 85 ms for np.unique (which sorts all of them)."""
+        key = name + "#distinct"
+        cached = self._cache.get(key)
+        if cached is None:
+            encoded = self._table.column(name).combine_chunks().dictionary_encode()
+            found = encoded.dictionary.to_numpy(zero_copy_only=False)
+            order = np.argsort(found, kind="stable")
+            rank = np.empty(len(order), np.intp)
+            rank[order] = np.arange(len(order))
+            values = found[order]
+            codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+            codes.flags.writeable = False
+            values.flags.writeable = False
+            cached = (codes, values)
+            self._cache[key] = cached
+        return cached
+
+    def values_where(self, name: str, mask: npt.NDArray[np.bool_]) -> list[str]:
+        """The distinct values of the categorical column `name` in the rows where `mask`
+        holds, sorted."""
+        codes, values = self.categories(name)
+        used = np.flatnonzero(np.bincount(codes[mask], minlength=len(values)))
+        return sorted({values[code] for code in used.tolist()})
 
 
 # --- helpers -----------------------------------------------------------------------

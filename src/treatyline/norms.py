@@ -21,6 +21,7 @@ from .commitments import CommitmentResult
 from .errors import Diagnostic
 from .evaluation import Evaluation, evaluate, in_sentence
 from .event_warnings import EventWarning
+from .norm_events import EventArrays, EventColumns, event_columns
 from .record import Act, Record
 from .spec.model import Provision, Treaty, Trigger
 from .status import Reason
@@ -45,29 +46,6 @@ violated: the deadline passed without one (a late act is noted); discharged: the
 ceased to be in force for the bearer first; blocked: under a unanimity rule, a bearer objected."""
 
 Reading = str | None
-
-
-class EventColumns(Protocol):
-    """The columns of an event table that the norms engine reads."""
-
-    @property
-    def ids(self) -> npt.NDArray[Any]: ...
-    @property
-    def days(self) -> npt.NDArray[np.datetime64]: ...
-    @property
-    def kinds(self) -> npt.NDArray[Any]: ...
-    @property
-    def actors(self) -> npt.NDArray[Any]: ...
-    @property
-    def targets(self) -> npt.NDArray[Any]: ...
-    @property
-    def lons(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def lats(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def radius_km(self) -> npt.NDArray[np.float64]: ...
-    @property
-    def hypothetical(self) -> npt.NDArray[np.bool_]: ...
 
 
 class ScopeOracle(Protocol):
@@ -280,7 +258,7 @@ def assess(
         set_aside=tuple(set_aside),
         reading_dependent=tuple(dependent),
         events_rejected=tuple(events_rejected),
-        events_read=0 if events is None else len(events.ids),
+        events_read=0 if events is None else len(events),
         notes=tuple(notes),
     )
 
@@ -299,27 +277,20 @@ def _bearers(ev: Evaluation, provision: Provision, day: date) -> list[str]:
     return [p for p in dict.fromkeys(named) if _is_bound(ev, p, day)]
 
 
-def _as_days(values: npt.NDArray[np.datetime64]) -> npt.NDArray[np.datetime64]:
-    return values.astype("datetime64[D]")
-
-
 def _to_date(value: np.datetime64) -> date:
     result = value.astype("datetime64[D]").astype(object)
     assert isinstance(result, date)
     return result
 
 
-def _matches_actor(actors: npt.NDArray[Any], wanted: Sequence[str],
+def _matches_actor(events: EventColumns, wanted: Sequence[str],
                    ev: Evaluation) -> npt.NDArray[np.bool_]:
     """Actor filter: a party code matches an actor name containing the party's name or code."""
     if not wanted:
-        return np.ones(len(actors), dtype=bool)
-    lowered = np.char.lower(actors.astype(str))
-    mask = np.zeros(len(actors), dtype=bool)
-    for code in wanted:
-        for needle in {code.lower(), ev.party_name(code).lower()}:
-            mask |= np.char.find(lowered, needle) >= 0
-    return mask
+        return np.ones(len(events), dtype=bool)
+    needles = list(dict.fromkeys(needle for code in wanted
+                                 for needle in (code.lower(), ev.party_name(code).lower())))
+    return events.actor_mask(needles)
 
 
 def _occasions(
@@ -330,12 +301,12 @@ def _occasions(
     scope: ScopeOracle | None,
     as_of: date,
 ) -> tuple[list[Occasion], list[SetAside], list[str]]:
-    days = _as_days(events.days)
+    days = events.days.astype("datetime64[D]", copy=False)
     known = days <= np.datetime64(as_of)
-    candidate = known & np.isin(events.kinds, list(trigger.incidents))
-    candidate &= _matches_actor(events.actors, trigger.actors, ev)
+    candidate = known & events.kind_mask(trigger.incidents)
+    candidate &= _matches_actor(events, trigger.actors, ev)
     if trigger.target is not None:
-        candidate &= events.targets == trigger.target
+        candidate &= events.target_mask(trigger.target)
     index = np.flatnonzero(candidate)
     aside: list[SetAside] = []
 
@@ -357,10 +328,8 @@ def _occasions(
     unsure = np.zeros((1, len(index)), dtype=bool)
     if trigger.area is not None and scope is not None and len(index):
         readings = list(scope.readings(trigger.area)) or [None]
-        lons, lats = events.lons[index], events.lats[index]
-        radius = events.radius_km[index]
         member = np.stack([
-            scope.membership(trigger.area, lons, lats, radius, reading=r, as_of=as_of)
+            events.placements.membership(scope, trigger.area, index, reading=r, as_of=as_of)
             for r in readings
         ])
         certain, unsure = member == 1, member == -1
@@ -379,20 +348,21 @@ def _occasions(
     order = np.argsort(days[covered], kind="stable")
     covered = covered[order]
     cover_rows = np.flatnonzero(covered_any)[order]
-    bound_on = {d: bool(_bearers(ev, provision, _to_date(d))) for d in np.unique(days[covered])}
-    in_force = np.array([bound_on[d] for d in days[covered]], dtype=bool)
+    covered_days, on_day = np.unique(days[covered], return_inverse=True)
+    bound_on = np.array([bool(_bearers(ev, provision, _to_date(d))) for d in covered_days],
+                        dtype=bool)
+    in_force = bound_on[on_day.reshape(-1)] if len(covered) else np.zeros(0, dtype=bool)
     put_aside("the treaty was not in force for any bearer on that day", covered[~in_force])
     covered, cover_rows = covered[in_force], cover_rows[in_force]
+    sorted_days = days[covered]
 
     occasions: list[Occasion] = []
     start = 0
     while start < len(covered):
-        first_day = _to_date(days[covered[start]])
+        first_day = _to_date(sorted_days[start])
         end_day = _after(trigger.window, first_day)
-        stop = start
-        while stop < len(covered) and _to_date(days[covered[stop]]) < end_day:
-            stop += 1
-        stop = max(stop, start + 1)
+        # the incidents before the window's end day (they are in day order)
+        stop = max(int(np.searchsorted(sorted_days, np.datetime64(end_day, "D"))), start + 1)
         rows = cover_rows[start:stop]
         under = tuple(r for k, r in enumerate(readings) if certain[k, rows].any())
         occasions.append(Occasion(
@@ -619,48 +589,3 @@ def _conditions(ev: Evaluation, acts: Sequence[Act]) -> list[Violation]:
                             + "; ".join(r.kind for r in provision.requires_acts),
                             provision.article, (act.label,)),)))
     return out
-
-
-@dataclass(frozen=True)
-class EventArrays:
-    """Plain arrays satisfying EventColumns (what `event_columns` builds; tests build
-    their own)."""
-
-    ids: npt.NDArray[Any]
-    days: npt.NDArray[np.datetime64]
-    kinds: npt.NDArray[Any]
-    actors: npt.NDArray[Any]
-    targets: npt.NDArray[Any]
-    lons: npt.NDArray[np.float64]
-    lats: npt.NDArray[np.float64]
-    radius_km: npt.NDArray[np.float64]
-    hypothetical: npt.NDArray[np.bool_]
-
-
-def event_columns(incidents: Any) -> EventColumns:
-    """The columns the norms engine reads, from an `Incidents` table.
-
-    An incident is hypothetical when its source or dataset says so (the bundled scenario
-    events do); an unknown location radius (NaN) counts as undetermined."""
-    table = incidents.to_arrow()
-
-    def strings(name: str) -> npt.NDArray[Any]:
-        return np.asarray(table.column(name).cast("string").to_numpy(zero_copy_only=False),
-                          dtype=object)
-
-    actors = np.char.add(np.char.add(strings("actor1").astype(str), " | "),
-                         strings("actor2").astype(str)).astype(object)
-    marked = np.char.find(np.char.lower(np.char.add(strings("source").astype(str),
-                                                    strings("dataset").astype(str))),
-                          "hypothetical") >= 0
-    return EventArrays(
-        ids=strings("id"),
-        days=np.asarray(incidents.day, dtype="datetime64[D]"),
-        kinds=strings("kind"),
-        actors=actors,
-        targets=strings("target"),
-        lons=np.asarray(incidents.longitude, dtype=np.float64),
-        lats=np.asarray(incidents.latitude, dtype=np.float64),
-        radius_km=np.asarray(incidents.radius_km, dtype=np.float64),
-        hypothetical=marked,
-    )

@@ -1,0 +1,111 @@
+"""Where the events of one table lie with respect to the treaty's areas and lines, each
+answer computed at most once.
+
+Membership of an area and distance to a line are the dearest questions asked of an event
+table (a geodesic distance to a border for every imprecise point), and one assessment asks
+the same ones several times: the commitments over the same area, the obligations whose
+trigger names it, the highlighted places of each listing. A `Placements` belongs to one
+immutable event table (`Incidents.placements`); it keeps, per (question, territory engine,
+area, reading, as-of), the answer for every row asked so far, and asks the engine only
+about the rows not yet answered. Rows are independent (each point is classified on its own),
+so answers for a subset equal the answers the whole table would give. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["AreaMembership", "LineDistance", "Placements"]
+
+IntArray = npt.NDArray[np.intp]
+Rows = IntArray | slice
+
+
+class AreaMembership(Protocol):
+    """What placing events asks of the territory engine for an area."""
+
+    def membership(self, area: str, lons: npt.NDArray[np.float64],
+                   lats: npt.NDArray[np.float64], radius_km: npt.NDArray[np.float64], *,
+                   reading: str | None = None,
+                   as_of: date | None = None) -> npt.NDArray[np.int8]: ...
+
+
+class LineDistance(Protocol):
+    """What placing events asks of the territory engine for a line."""
+
+    def distance_km(self, area: str, lons: npt.NDArray[np.float64],
+                    lats: npt.NDArray[np.float64], *, reading: str | None = None,
+                    as_of: date | None = None) -> npt.NDArray[np.float64]: ...
+
+
+@dataclass
+class _Answers:
+    engine: object
+    """The engine asked (kept so that its id, part of the key, cannot be reused)."""
+    values: npt.NDArray[Any]
+    done: npt.NDArray[np.bool_]
+
+
+class Placements:
+    """Membership and distances of one table's events, each row asked of the engine once.
+
+    The engine is part of the key by identity: two engines may read an area differently."""
+
+    __slots__ = ("_answers", "_lats", "_lons", "_radius_km")
+
+    def __init__(self, lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64],
+                 radius_km: npt.NDArray[np.float64]) -> None:
+        self._lons, self._lats, self._radius_km = lons, lats, radius_km
+        self._answers: dict[tuple[Any, ...], _Answers] = {}
+
+    def membership(self, engine: AreaMembership, area: str, rows: IntArray | None = None, *,
+                   reading: str | None = None, as_of: date | None = None
+                   ) -> npt.NDArray[np.int8]:
+        """1 inside, 0 outside, -1 undetermined (see `Territory.membership`) for `rows`
+        (every row when None), in that order."""
+        def ask(missing: Rows) -> npt.NDArray[Any]:
+            return engine.membership(area, self._lons[missing], self._lats[missing],
+                                     self._radius_km[missing], reading=reading, as_of=as_of)
+
+        found: npt.NDArray[np.int8] = self._answer(
+            ("membership", id(engine), area, reading, as_of), engine, rows, np.int8, ask)
+        return found
+
+    def distance_km(self, engine: LineDistance, line: str, rows: IntArray | None = None, *,
+                    as_of: date | None = None) -> npt.NDArray[np.float64]:
+        """Distance on the ground from each of `rows` to `line` (see `Territory.distance_km`)."""
+        def ask(missing: Rows) -> npt.NDArray[Any]:
+            return engine.distance_km(line, self._lons[missing], self._lats[missing],
+                                      as_of=as_of)
+
+        found: npt.NDArray[np.float64] = self._answer(
+            ("distance_km", id(engine), line, as_of), engine, rows, np.float64, ask)
+        return found
+
+    def _answer(self, key: tuple[Any, ...], engine: object, rows: IntArray | None,
+                dtype: type[np.generic],
+                ask: Callable[[Rows], npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        answers = self._answers.get(key)
+        if answers is None or answers.engine is not engine:
+            n = len(self._lons)
+            answers = _Answers(engine, np.zeros(n, dtype), np.zeros(n, np.bool_))
+            self._answers[key] = answers
+        wanted = None if rows is None else np.asarray(rows, np.intp)
+        missing = np.flatnonzero(~answers.done) if wanted is None else (
+            wanted[~answers.done[wanted]])
+        if len(missing):
+            # every row: the columns as they are, not a copy of each
+            answers.values[missing] = ask(slice(None) if len(missing) == len(self._lons)
+                                          else missing)
+            answers.done[missing] = True
+        if wanted is None:
+            whole = answers.values.view()
+            whole.flags.writeable = False  # shared by every caller: nobody may change it
+            return whole
+        return answers.values[wanted]
