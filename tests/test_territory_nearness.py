@@ -69,6 +69,11 @@ def check(geom: shapely.Geometry, seed: int, *, clearance: nearness.BorderCleara
     both = np.isfinite(dist) & np.isfinite(bound)
     assert (bound[both] <= dist[both]).all(), (
         f"bound above the distance at {x[both][bound[both] > dist[both]][:3]}")
+    reach = clearance.reach_km(x, y)
+    both = np.isfinite(dist) & np.isfinite(reach)
+    assert (reach[both] >= dist[both]).all(), (
+        f"reach below the distance at {x[both][reach[both] < dist[both]][:3]}")
+    assert not (np.isfinite(reach) & ~np.isfinite(dist)).any()
     r = radii(dist, rng)
     inside = classifier.contains(x, y)
     fast = nearness.membership(geom, inside, x, y, r, clearance)
@@ -161,15 +166,16 @@ def test_ucdp_extract_tiled_every_membership_equal() -> None:
         assert (got == expected).all(), f"{example} {area}: {(got != expected).sum()} differ"
         clearance = territory._clearance(area, reading, None, build=False)
         assert clearance is not None  # 30,000 points: built
-        settled += int(clearance.settled(x, y, r).sum())
-    assert settled > 0.5 * 4 * len(x)  # the polygons' clearances settle most points
+        clear, crossing = clearance.settle(x, y, r)
+        settled += int((clear | crossing).sum())
+    assert settled > 0.6 * 5 * len(x)  # most points are settled without measuring
 
 
-def test_memory_is_two_bytes_a_cell() -> None:
+def test_memory_is_four_bytes_a_cell() -> None:
     _, classifier, clearance = country("UA")
     frame = classifier.frame()
     assert frame is not None
-    assert clearance.nbytes == 2 * frame.ncols * frame.nrows
+    assert clearance.nbytes == 4 * frame.ncols * frame.nrows
 
 
 def test_empty_and_unbounded() -> None:
@@ -180,7 +186,8 @@ def test_empty_and_unbounded() -> None:
     r = np.array([1.0, 0.0, 5.0])
     empty = shapely.MultiPolygon()
     clearance = nearness.BorderClearance(empty, None)
-    assert not clearance.settled(x, y, r).any()
+    clear, crossing = clearance.settle(x, y, r)
+    assert not clear.any() and crossing.all()  # an empty area's distances are NaN: -1
     inside = np.zeros(3, dtype=bool)
     assert nearness.membership(empty, inside, x, y, r, clearance).tolist() == [-1, 0, -1]
     # two specks on opposite sides of the globe: the projection's centre is ~10,000 km from
@@ -196,7 +203,8 @@ def test_far_points_settled_without_a_grid(radius: float) -> None:
     clearance = nearness.BorderClearance(line, None)
     x = np.array([30.5, 40.0, -150.0])
     y = np.array([48.25, 48.0, -40.0])
-    settled = clearance.settled(x, y, np.full(3, radius))
-    assert settled.tolist() == [False, True, True]
+    clear, crossing = clearance.settle(x, y, np.full(3, radius))
+    assert clear.tolist() == [False, True, True]
+    assert not crossing.any()  # no grid: no upper bound
     dist = geodesy.boundary_distance_km(line, x, y)
     assert (clearance.bound_km(x, y) <= dist).all()

@@ -416,7 +416,8 @@ _KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
      (_F64_IN, _F64_IN, _U8, _F64_IN, _INT, _INT, _U8_IN, _I32_IN, _I64_IN, _I32_IN, _I32_IN,
       _F64_2D_IN, _F64_2D_IN, _U8_IN)),
     ("border clearance", _clearance_cells,
-     (_array(types.uint16), _INT, _INT, _F64_IN, types.float64)),
+     (_array(types.uint16), _array(types.uint16), _INT, _INT, _F64_IN, types.float64,
+      types.float64)),
 )
 _ready = False
 _ready_lock = threading.Lock()

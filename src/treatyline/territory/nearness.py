@@ -7,9 +7,10 @@ inside the area (1), outside it (0) or crosses its border (-1). The exact answer
 point, about 25 us each. Most points are much farther from any border than their radius.
 `BorderClearance` gives each point a LOWER BOUND on the distance `boundary_distance_km`
 would return for it; where the bound exceeds the radius, the answer is the point's
-`contains` and nothing is measured. The other points (near the border, a NaN or infinite
-radius, not on the Earth) are measured as before, so the answers are identical to
-`reference_membership` wherever the bound holds - and it always does:
+`contains` and nothing is measured. It also gives an UPPER BOUND: where that is within
+the radius, the answer is -1. The other points (near the border compared with their
+radius) are measured as before, so the answers are identical to `reference_membership`
+wherever the bounds hold - and they always do:
 
 1. What is measured. `boundary_distance_km` projects the boundary's segments into the
    area's azimuthal equidistant projection (AEQD, WGS 84), takes there the point F of a
@@ -53,10 +54,26 @@ radius, not on the Earth) are measured as before, so the answers are identical t
    longitude distances to the box. This settles points off the grid, and every point of
    an area without a grid (lines, geometries GEOS answers for).
 
-A point is settled when max(cell bound, box bound) > radius: then `boundary_distance_km`
-> radius, and the exact path would have answered `contains` (1 or 0).
+7. From above. G(p, Q) <= |AEQD(p) - F| (the inverse image of the straight planar path
+   from AEQD(p) to F is no longer than it, as in step 2), and |AEQD(p) - F| <= |AEQD(p) -
+   F_k| for every sample, F being the nearest point of the projected segments. A second
+   chessboard transform, over the samples on the grid each marked in the cell of its
+   computed index, gives each cell a sample within k + 1 cells (and the rounding) in
+   both latitude and longitude, so a path from p along its parallel, then along the
+   sample's meridian, of length L <= R' (k + 1) (ch + cos(phi_p) cw) (in radians; R' =
+   a / sqrt(1 - e^2) bounds both radii of curvature) reaches it. The forward AEQD
+   stretches no curve by more than K = (r / b) / sin(r / b) where r bounds the distance
+   from the centre along it (the reduced length m(r) >= b sin(r / b), the Gaussian
+   curvature 1 / (M N) being at most 1 / b^2: Rauch comparison), and r <= rho_max + L,
+   rho_max the samples' largest distance from the centre. So G(p, Q) <= K L (plus a
+   metre), stored rounded up; cells with nothing better, and the margin ring: none.
 
-Memory: 2 bytes per grid cell (at most 8 MB for the classifier's largest grid of 2^22
+A point is clear when max(cell bound, box bound) > radius: then `boundary_distance_km`
+> radius, and the exact path would have answered `contains` (1 or 0). It is crossing
+when its upper bound <= radius, or the exact answer is -1 whatever is measured (NaN or
+infinite radius, not on the Earth, empty area). Only the others are measured.
+
+Memory: 4 bytes per grid cell (at most 16 MB for the classifier's largest grid of 2^22
 cells), plus 48 bytes; the samples are dropped once the grid is built.
 """
 
@@ -81,6 +98,10 @@ Int8Array = npt.NDArray[np.int8]
 
 _R_KM = 6335.439
 """a(1 - e^2) of WGS 84 (6335.4393 km), rounded down: the sphere below the ellipsoid."""
+_R_UP_KM = 6399.6
+"""a / sqrt(1 - e^2) of WGS 84 (6399.5936 km), rounded up: the largest radius of curvature."""
+_B_KM = 6356.75
+"""b of WGS 84 (6356.7523 km), rounded down: the Gaussian curvature 1 / (M N) <= 1 / b^2."""
 _SLACK_KM = 0.001
 """Taken off every bound: the rounding of the projections and geodesics (sub-millimetre)."""
 _MARGIN = 1e-6
@@ -100,14 +121,11 @@ _FAR = np.uint16(65535)
 
 
 @numba.njit(cache=True, nogil=True)
-def _clearance_cells(cells: npt.NDArray[np.uint16], ncols: int, nrows: int, grid: FloatArray,
-                     loss_km: float) -> None:
-    """In place: 0 in the marked cells and _FAR elsewhere on entry; each cell's bound in
-    _UNIT_KM on exit (see the module docstring, step 5).
-
-    The chessboard transform is the two-pass one of Rosenfeld and Pfaltz (exact for this
-    metric); additions saturate at _FAR, so a stored distance is never more than the true
-    one."""
+def _chessboard(cells: npt.NDArray[np.uint16], ncols: int, nrows: int) -> None:
+    """In place: 0 in the marked cells and _FAR elsewhere on entry; on exit each cell's
+    chessboard distance (in cells) to the nearest marked cell. The two-pass transform of
+    Rosenfeld and Pfaltz (exact for this metric); additions saturate at _FAR, so a stored
+    distance is never more than the true one."""
     far = 65535
     for i in range(nrows):  # forward pass: neighbours above and to the left
         for j in range(ncols):
@@ -141,37 +159,81 @@ def _clearance_cells(cells: npt.NDArray[np.uint16], ncols: int, nrows: int, grid
                 if j < ncols - 1:
                     d = min(d, int(cells[down + 1]) + 1)
             cells[c] = min(d, far)
+
+
+@numba.njit(cache=True, nogil=True)
+def _clearance_cells(near: npt.NDArray[np.uint16], reach: npt.NDArray[np.uint16], ncols: int,
+                     nrows: int, grid: FloatArray, loss_km: float, rho_km: float) -> None:
+    """In place, from the two markings (`_mark`, 0 where marked, _FAR elsewhere): `near`
+    becomes each cell's lower bound (step 5) and `reach` its upper bound (step 7), in
+    _UNIT_KM, the lower rounded down and the upper up (_FAR: none)."""
+    _chessboard(near, ncols, nrows)
+    _chessboard(reach, ncols, nrows)
     x0, y0, sx, sy = grid[0], grid[1], grid[2], grid[3]
     # A row's distances are contiguous (neighbours differ by at most 1), and apart from the
-    # longitude cap near +-180 its bound depends on the distance alone: one table per row
-    # (5x fewer sines and cosines than a bound per cell on the North Atlantic area).
-    table = np.empty(ncols + 1, dtype=np.float64)
+    # longitude cap near +-180 its bounds depend on the distance alone: tables per row
+    # (5x fewer sines and cosines than bounds per cell on the North Atlantic area).
+    lower = np.empty(ncols + 1, dtype=np.float64)
+    upper = np.empty(ncols + 1, dtype=np.float64)
     for i in range(nrows):
         base = i * ncols
         if i == 0 or i == nrows - 1:
-            cells[base:base + ncols] = 0  # the margin ring
+            near[base:base + ncols] = 0  # the margin ring: nothing known
+            reach[base:base + ncols] = 65535
             continue
-        kmin = int(cells[base + 1])
-        kmax = kmin
-        for j in range(1, ncols - 1):
-            k = int(cells[base + j])
-            kmin = min(kmin, k)
-            kmax = max(kmax, k)
-        span = min(kmax - kmin, ncols)
+        near[base] = near[base + ncols - 1] = 0
+        reach[base] = reach[base + ncols - 1] = 65535
+        kmin, span = _span(near, base + 1, base + ncols - 1)
         for k in range(kmin, kmin + span + 1):
-            table[k - kmin] = _cell_km(k, i, -1, y0, sy, x0, sx, loss_km)
-        cells[base] = 0
-        cells[base + ncols - 1] = 0
+            lower[k - kmin] = _cell_km(k, i, -1, y0, sy, x0, sx, loss_km)
+        umin, uspan = _span(reach, base + 1, base + ncols - 1)
+        for k in range(umin, umin + uspan + 1):
+            upper[k - umin] = _reach_km(k, i, y0, sy, sx, rho_km)
         for j in range(1, ncols - 1):
-            k = int(cells[base + j])
+            k = int(near[base + j])
             xlo = x0 + (j - _MARGIN) / sx
             xhi = x0 + (j + 1 + _MARGIN) / sx
             if k - kmin > span or (k - 1) / sx >= 180.0 - max(abs(xlo), abs(xhi)):
                 km = _cell_km(k, i, j, y0, sy, x0, sx, loss_km)  # near +-180: capped
             else:
-                km = table[k - kmin]
+                km = lower[k - kmin]
             units = math.floor(km / _UNIT_KM) if km > 0.0 else 0.0
-            cells[base + j] = np.uint16(min(units, 65535.0))
+            near[base + j] = np.uint16(min(units, 65535.0))
+            k = int(reach[base + j])
+            km = upper[k - umin] if k - umin <= uspan else math.inf
+            units = math.ceil(km / _UNIT_KM) if km < 6000.0 else 65535.0
+            reach[base + j] = np.uint16(units)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _span(cells: npt.NDArray[np.uint16], lo: int, hi: int) -> tuple[int, int]:
+    """The smallest value in cells[lo:hi] and the range up to the largest (at most the
+    row's length: the tables' size)."""
+    kmin = int(cells[lo])
+    kmax = kmin
+    for c in range(lo, hi):
+        k = int(cells[c])
+        kmin = min(kmin, k)
+        kmax = max(kmax, k)
+    return kmin, min(kmax - kmin, hi - lo + 1)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _reach_km(k: int, row: int, y0: float, sy: float, sx: float, rho_km: float) -> float:
+    """The upper bound (km) of a cell of `row` k cells from the nearest sample on the grid
+    (module docstring, step 7); inf when the projection's scale cannot be bounded."""
+    rad = math.pi / 180.0
+    ylo = max(y0 + (row - _MARGIN) / sy, -90.0)
+    yhi = min(y0 + (row + 1 + _MARGIN) / sy, 90.0)
+    # the largest cosine over the row's latitudes: at the one nearest the equator
+    cos_max = 1.0 if ylo <= 0.0 <= yhi else math.cos(min(abs(ylo), abs(yhi)) * rad)
+    cells = k + 1 + _GAP_SLACK
+    path = _R_UP_KM * rad * (cells / sy + cos_max * cells / sx)
+    far = (rho_km + path) / _B_KM
+    if far * _B_KM >= _MAX_RADIUS_M / 1000.0:
+        return math.inf
+    scale = far / math.sin(far) if far > 1e-6 else 1.0 + far * far
+    return scale * path + _SLACK_KM
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -213,10 +275,11 @@ class BorderClearance:
 
     def __init__(self, geometry: shapely.Geometry, classifier: Classifier | None) -> None:
         self._frame: GridFrame | None = None
-        self._cells = np.zeros(0, dtype=np.uint16)
+        self._near = self._reach = np.zeros(0, dtype=np.uint16)
         self._box: tuple[float, float, float, float] | None = None
         self.loss_km = math.inf
-        if geometry.is_empty:
+        self.is_empty = bool(geometry.is_empty)
+        if self.is_empty:
             return
         from . import geodesy  # pyproj: imported when first needed
 
@@ -224,7 +287,8 @@ class BorderClearance:
         (starts, ends), (ll_starts, ll_ends) = index.planar_ends, index.lonlat_ends
         if len(starts) == 0 or not (np.isfinite(starts).all() and np.isfinite(ends).all()):
             return
-        if max(np.hypot(*starts.T).max(), np.hypot(*ends.T).max()) > _MAX_RADIUS_M:
+        rho_m = float(max(np.hypot(*starts.T).max(), np.hypot(*ends.T).max()))
+        if rho_m > _MAX_RADIUS_M:
             return
         frame = classifier.frame() if classifier is not None else None
         lons, lats, self.loss_km = _samples(index.projection, starts, ends, ll_starts,
@@ -233,48 +297,69 @@ class BorderClearance:
                      float(lats.max()))
         if frame is not None:
             self._frame = frame
-            self._cells = _mark(frame, lons, lats)
+            self._near = _mark(frame, lons, lats, clamped=True)
+            self._reach = _mark(frame, lons, lats, clamped=False)
             grid = np.array(frame[:4], dtype=np.float64)
-            _clearance_cells(self._cells, frame.ncols, frame.nrows, grid, self.loss_km)
+            _clearance_cells(self._near, self._reach, frame.ncols, frame.nrows, grid,
+                             self.loss_km, rho_m / 1000.0)
 
     @property
     def nbytes(self) -> int:
         """Memory held (the per-cell bounds)."""
-        return int(self._cells.nbytes)
+        return int(self._near.nbytes + self._reach.nbytes)
 
     def bound_km(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
         """Per point, a lower bound on its `boundary_distance_km` (0 where nothing better
         is known; NaN for points not on the Earth)."""
-        out = np.zeros(lons.shape)
+        out: FloatArray = np.zeros(lons.shape)
         if self._box is None:
             out[:] = np.nan
             return out
         with np.errstate(invalid="ignore"):  # infinite coordinates: NaN, as they should
             if self._frame is not None:
-                out = self._cell_bound(lons, lats)
+                out = self._cell_units(self._near, lons, lats).astype(np.float64) * _UNIT_KM
             box = _box_bound(self._box, lons, lats) - self.loss_km - _SLACK_KM
             np.maximum(out, box, out=out)  # NaN where the box bound is NaN (not on the Earth)
         return out
 
-    def settled(self, lons: FloatArray, lats: FloatArray, radius_km: FloatArray) -> BoolArray:
-        """True where the point is provably farther from the border than its radius (so
-        `boundary_distance_km` > radius); False for NaN or infinite radii and points not on
-        the Earth (|latitude| > 90, |longitude| > 540, NaN: the exact path answers -1)."""
-        on_earth = (np.abs(lons) <= 540.0) & (np.abs(lats) <= 90.0)
-        bound = self.bound_km(lons, lats)
-        with np.errstate(invalid="ignore"):
-            found: BoolArray = (bound > radius_km) & on_earth
-        return found
+    def reach_km(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """Per point, an upper bound on its `boundary_distance_km` (inf where none is
+        known: off the grid, far from the border, not on the Earth)."""
+        if self._frame is None:
+            return np.full(lons.shape, np.inf)
+        units = self._cell_units(self._reach, lons, lats)
+        out: FloatArray = units.astype(np.float64) * _UNIT_KM
+        out[(units == _FAR) | ~_on_earth(lons, lats)] = np.inf
+        return out
 
-    def _cell_bound(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
-        """The bound of each point's grid cell (0 in the margin ring: off the grid, NaN)."""
+    def settle(self, lons: FloatArray, lats: FloatArray,
+               radius_km: FloatArray) -> tuple[BoolArray, BoolArray]:
+        """(clear, crossing) per point with a non-zero radius. clear: provably farther from
+        the border than its radius (`boundary_distance_km` > radius; the answer is the
+        point's `contains`). crossing: the exact answer is -1 whatever is measured - the
+        border provably within the radius, a NaN or infinite radius, a point not on the
+        Earth (|latitude| > 90, |longitude| > 540, NaN) or an empty area (its distance is
+        NaN). Neither: measure."""
+        on_earth = _on_earth(lons, lats)
+        lower = self.bound_km(lons, lats)
+        upper = self.reach_km(lons, lats)
+        with np.errstate(invalid="ignore"):
+            clear: BoolArray = (lower > radius_km) & on_earth
+            crossing: BoolArray = (upper <= radius_km) | ~np.isfinite(radius_km) | ~on_earth
+        if self.is_empty:
+            crossing[:] = True
+        return clear & ~crossing, crossing
+
+    def _cell_units(self, cells: npt.NDArray[np.uint16], lons: FloatArray,
+                    lats: FloatArray) -> npt.NDArray[np.uint16]:
+        """Each point's grid cell's value (the margin ring's for points off the grid and
+        NaN)."""
         frame = self._frame
         assert frame is not None
         col = _cell_index(lons, frame.x0, frame.sx, frame.ncols)
         row = _cell_index(lats, frame.y0, frame.sy, frame.nrows)
-        units = self._cells[row * frame.ncols + col]
-        bound: FloatArray = units * _UNIT_KM
-        return bound
+        units: npt.NDArray[np.uint16] = cells[row * frame.ncols + col]
+        return units
 
 
 def _cell_index(values: FloatArray, origin: float, scale: float, count: int,
@@ -317,12 +402,21 @@ def _samples(projection: object, starts: FloatArray, ends: FloatArray, ll_starts
     return lons, np.clip(lats, -90.0, 90.0), loss_km
 
 
-def _mark(frame: GridFrame, lons: FloatArray, lats: FloatArray) -> npt.NDArray[np.uint16]:
-    """0 in every cell a sample can lie in (its index computed within _MARGIN either way),
-    _FAR elsewhere."""
+def _mark(frame: GridFrame, lons: FloatArray, lats: FloatArray, *,
+          clamped: bool) -> npt.NDArray[np.uint16]:
+    """0 in the cells marked, _FAR elsewhere. clamped (for the lower bound): every cell a
+    sample can lie in, its index computed within _MARGIN either way, samples off the grid
+    in the margin cell they clamp to. Not clamped (for the upper bound): the cell of each
+    sample on the grid, which it lies in or within _MARGIN of."""
     cells = np.full(frame.ncols * frame.nrows, _FAR, dtype=np.uint16)
     fx = (lons - frame.x0) * frame.sx
     fy = (lats - frame.y0) * frame.sy
+    if not clamped:
+        on = (fx >= 0) & (fx < frame.ncols) & (fy >= 0) & (fy < frame.nrows)
+        col = np.minimum(fx[on].astype(np.int64), frame.ncols - 1)
+        row = np.minimum(fy[on].astype(np.int64), frame.nrows - 1)
+        cells[row * frame.ncols + col] = 0
+        return cells
     for dx in (-_MARGIN, _MARGIN):
         col = np.clip(np.floor(fx + dx), 0, frame.ncols - 1).astype(np.int64)
         for dy in (-_MARGIN, _MARGIN):
@@ -347,8 +441,14 @@ def _box_bound(box: tuple[float, float, float, float], lons: FloatArray,
            + cos_p * cos_far * np.sin(np.radians(np.minimum(alpha, 180.0)) / 2.0) ** 2)
     theta = 2.0 * np.arcsin(np.sqrt(np.minimum(hav, 1.0)))
     out: FloatArray = _R_KM * theta
-    out[~((np.abs(lons) <= 540.0) & (np.abs(lats) <= 90.0))] = np.nan
+    out[~_on_earth(lons, lats)] = np.nan
     return out
+
+
+def _on_earth(lons: FloatArray, lats: FloatArray) -> BoolArray:
+    """Where `boundary_distance_km` measures (elsewhere its distance is NaN)."""
+    found: BoolArray = (np.abs(lons) <= 540.0) & (np.abs(lats) <= 90.0)
+    return found
 
 
 def reference_membership(geometry: shapely.Geometry, inside: BoolArray, lons: FloatArray,
@@ -369,7 +469,9 @@ def membership(geometry: shapely.Geometry, inside: BoolArray, lons: FloatArray,
     out = inside.astype(np.int8)
     idx = np.flatnonzero(~(radius_km == 0))  # NaN radii too
     if len(idx) and clearance is not None:
-        idx = idx[~clearance.settled(lons[idx], lats[idx], radius_km[idx])]
+        clear, crossing = clearance.settle(lons[idx], lats[idx], radius_km[idx])
+        out[idx[crossing]] = -1
+        idx = idx[~(clear | crossing)]
     if len(idx):
         dist = geodesy.boundary_distance_km(geometry, lons[idx], lats[idx])
         out[idx[~(dist > radius_km[idx])]] = -1  # the disk reaches the border; NaN: unknown
