@@ -58,7 +58,8 @@ of the North Atlantic parties takes 0.4 s to build, and the kernels 0.3 s to loa
 GEOS answers 10,000 points there in about 20 ms."""
 _CLEARANCE_FROM = 2_000
 """Points with a radius from which `membership` builds an area's border clearance: below,
-measuring them all (~25 us each) costs less than building it (5-300 ms; bench)."""
+measuring them all (~25 us each) costs less than building it (1-170 ms for the
+examples' areas: bench/classify_bench.py)."""
 _VersionKey = tuple[tuple[str, date | None], ...]
 
 

@@ -291,8 +291,11 @@ class BorderClearance:
         if rho_m > _MAX_RADIUS_M:
             return
         frame = classifier.frame() if classifier is not None else None
-        lons, lats, self.loss_km = _samples(index.projection, starts, ends, ll_starts,
-                                            ll_ends, _piece_km(frame))
+        samples = _samples(index.projection, starts, ends, ll_starts, ll_ends,
+                           _piece_km(frame))
+        if samples is None:
+            return
+        lons, lats, self.loss_km = samples
         self._box = (float(lons.min()), float(lats.min()), float(lons.max()),
                      float(lats.max()))
         if frame is not None:
@@ -381,7 +384,8 @@ def _piece_km(frame: GridFrame | None) -> float:
 
 
 def _samples(projection: object, starts: FloatArray, ends: FloatArray, ll_starts: FloatArray,
-             ll_ends: FloatArray, piece_km: float) -> tuple[FloatArray, FloatArray, float]:
+             ll_ends: FloatArray, piece_km: float,
+             ) -> tuple[FloatArray, FloatArray, float] | None:
     """Longitudes and latitudes of the samples of S (step 2), and h / 2."""
     length_km = np.hypot(*(ends - starts).T) / 1000.0
     piece_km = max(piece_km, float(length_km.sum()) / _MAX_SAMPLES)
@@ -397,7 +401,7 @@ def _samples(projection: object, starts: FloatArray, ends: FloatArray, ll_starts
     lons = np.concatenate([ll_starts[:, 0], ll_ends[:, 0], lon_in])
     lats = np.concatenate([ll_starts[:, 1], ll_ends[:, 1], lat_in])
     if not (np.isfinite(lons).all() and np.isfinite(lats).all()):
-        raise ValueError("a boundary sample did not project back")
+        return None  # a sample did not project back: no bound (every point measured)
     lons = (lons + 180.0) % 360.0 - 180.0  # within [-180, 180), as step 5 assumes
     return lons, np.clip(lats, -90.0, 90.0), loss_km
 
