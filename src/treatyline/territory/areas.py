@@ -42,6 +42,7 @@ from .dissolve import dissolve
 
 if TYPE_CHECKING:
     from .classify import Classifier
+    from .nearness import BorderClearance
 
 __all__ = ["Territory", "validate_areas"]
 
@@ -50,6 +51,15 @@ BoolArray = npt.NDArray[np.bool_]
 Int8Array = npt.NDArray[np.int8]
 
 EMPTY = shapely.MultiPolygon()
+_CLASSIFIER_FROM = 20_000
+"""Points from which `contains` builds the area's grid classifier; fewer are answered by
+GEOS's prepared geometry (the same answers: the classifier is exactly contains_xy). The grid
+of the North Atlantic parties takes 0.4 s to build, and the kernels 0.3 s to load, while
+GEOS answers 10,000 points there in about 20 ms."""
+_CLEARANCE_FROM = 2_000
+"""Points with a radius from which `membership` builds an area's border clearance: below,
+measuring them all (~25 us each) costs less than building it (1-170 ms for the
+examples' areas: bench/classify_bench.py)."""
 _VersionKey = tuple[tuple[str, date | None], ...]
 
 
@@ -65,6 +75,7 @@ class Territory:
         self._files: dict[str, shapely.Geometry] = {}
         self._geoms: dict[tuple[str, str | None, _VersionKey], shapely.Geometry] = {}
         self._classifiers: dict[tuple[str, str | None, _VersionKey], Classifier] = {}
+        self._clearances: dict[tuple[str, str | None, _VersionKey], BorderClearance] = {}
         self._lock = threading.RLock()
         self._check_cycles()
 
@@ -119,6 +130,19 @@ class Territory:
                  threads: int | None = None) -> BoolArray:
         """True where the point is in the area's interior: exactly
         `shapely.contains_xy(geometry(...), lons, lats)` (boundary points are not)."""
+        self._check_reading(area, reading)
+        key = (area, reading, self._version_key(area, as_of))
+        with self._lock:
+            found = self._classifiers.get(key)
+        if found is None and np.broadcast(np.asarray(lons), np.asarray(lats)).size < \
+                _CLASSIFIER_FROM:
+            geom = self.geometry(area, reading=reading, as_of=as_of)
+            with self._lock:
+                shapely.prepare(geom)  # in place, once: GEOS's own index
+            x, y = np.broadcast_arrays(np.asarray(lons, dtype=np.float64),
+                                       np.asarray(lats, dtype=np.float64))
+            inside: BoolArray = np.asarray(shapely.contains_xy(geom, x, y), dtype=bool)
+            return inside
         found = self.classifier(area, reading=reading, as_of=as_of)
         return found.contains(lons, lats, threads=threads)
 
@@ -134,16 +158,35 @@ class Territory:
         if (r < 0).any():
             raise UsageError("membership: radius_km must not be negative")
         inside = self.contains(area, x, y, reading=reading, as_of=as_of)
-        out = inside.astype(np.int8)
-        fuzzy = ~(r == 0)  # includes NaN radii
-        if fuzzy.any():
-            geom = self.geometry(area, reading=reading, as_of=as_of)
-            idx = np.flatnonzero(fuzzy.ravel())
-            dist = _geodesy().boundary_distance_km(geom, x.ravel()[idx], y.ravel()[idx])
-            crossing = ~(dist > r.ravel()[idx])  # the disk reaches the border; NaN: unknown
-            flat = out.reshape(-1)
-            flat[idx[crossing]] = -1
-        return out
+        fuzzy = int(np.count_nonzero(~(r == 0)))  # includes NaN radii
+        if not fuzzy:
+            return inside.astype(np.int8)
+        from . import nearness
+
+        geom = self.geometry(area, reading=reading, as_of=as_of)
+        # Points far from the border are settled by a per-cell lower bound on their distance
+        # (nearness.py), the others measured; the answers are those of
+        # nearness.reference_membership. The bound costs a build, so only when it pays.
+        clearance = self._clearance(area, reading, as_of, build=fuzzy >= _CLEARANCE_FROM)
+        flat = nearness.membership(geom, inside.ravel(), np.ascontiguousarray(x).ravel(),
+                                   np.ascontiguousarray(y).ravel(),
+                                   np.ascontiguousarray(r).ravel(), clearance)
+        return flat.reshape(inside.shape)
+
+    def _clearance(self, area: str, reading: str | None, as_of: date | None, *,
+                   build: bool) -> BorderClearance | None:
+        """The area's border clearance: built on request (`build`), otherwise only if it
+        already is."""
+        key = (area, reading, self._version_key(area, as_of))
+        with self._lock:
+            found = self._clearances.get(key)
+            if found is None and build:
+                from .nearness import BorderClearance
+
+                classifier = self.classifier(area, reading=reading, as_of=as_of)
+                found = BorderClearance(self._built(area, reading, as_of, key), classifier)
+                self._clearances[key] = found
+            return found
 
     def distance_km(self, area: str, lons: npt.ArrayLike, lats: npt.ArrayLike, *,
                     reading: str | None = None, as_of: date | None = None) -> FloatArray:

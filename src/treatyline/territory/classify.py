@@ -46,7 +46,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -56,8 +56,9 @@ from numba import types
 from numba.core import event as numba_event
 
 from ..compiling import CompileProgress, CompileStep, notify
+from .nearness import _clearance_cells
 
-__all__ = ["Classifier", "classifier_for", "warm_up"]
+__all__ = ["Classifier", "GridFrame", "classifier_for", "warm_up"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -414,6 +415,9 @@ _KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
     ("point classifier", _classify,
      (_F64_IN, _F64_IN, _U8, _F64_IN, _INT, _INT, _U8_IN, _I32_IN, _I64_IN, _I32_IN, _I32_IN,
       _F64_2D_IN, _F64_2D_IN, _U8_IN)),
+    ("border clearance", _clearance_cells,
+     (_array(types.uint16), _array(types.uint16), _INT, _INT, _F64_IN, types.float64,
+      types.float64)),
 )
 _ready = False
 _ready_lock = threading.Lock()
@@ -481,6 +485,19 @@ def _edges(geom: shapely.Geometry) -> FloatArray:
 
 def _is_polygonal(geom: shapely.Geometry) -> bool:
     return geom.geom_type in ("Polygon", "MultiPolygon")
+
+
+class GridFrame(NamedTuple):
+    """The grid: cell (row, col) covers x0 + [col, col+1) / sx, y0 + [row, row+1) / sy; the
+    outermost ring of cells is the margin (all outside), and points off the grid (and NaN)
+    are clamped into it."""
+
+    x0: float
+    y0: float
+    sx: float
+    sy: float
+    ncols: int
+    nrows: int
 
 
 class Classifier:
@@ -617,6 +634,14 @@ class Classifier:
         parts = (self._status, self._bid, self._bstart, self._ent_edge, self._ent_first,
                  self._edges, self._centres, self._centre_in)
         return sum(a.nbytes for a in parts)
+
+    def frame(self) -> GridFrame | None:
+        """Where the grid lies (None when GEOS answers every point): a point's cell is
+        computed from it exactly as the kernels compute it."""
+        if not self._indexed:
+            return None
+        x0, y0, sx, sy = (float(v) for v in self._grid)
+        return GridFrame(x0, y0, sx, sy, self._ncols, self._nrows)
 
     def grid_info(self) -> dict[str, int]:
         """The index's shape (for benchmarks and tuning)."""

@@ -32,6 +32,7 @@ import shapely
 __all__ = [
     "antimeridian_cut",
     "boundary_distance_km",
+    "boundary_index",
     "buffer_km",
     "corridor",
     "geodesic_km",
@@ -267,16 +268,23 @@ class _BoundaryIndex:
         lines = self.projection.forward(lonlat)
         parts = shapely.get_parts(shapely.get_parts(lines))
         coords, part = shapely.get_coordinates(parts, return_index=True)
+        ll = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(lonlat)))
         same = part[:-1] == part[1:]
         starts, ends = coords[:-1][same], coords[1:][same]
+        ll_starts, ll_ends = ll[:-1][same], ll[1:][same]
         if len(starts) == 0:  # only points: zero-length segments
             starts, ends = coords, coords
+            ll_starts, ll_ends = ll, ll
         else:
             # an area cut at the antimeridian has edges along it that are not its border
-            ll = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(lonlat)))
-            seam = _internal_seams(geom, ll[:-1][same], ll[1:][same])
+            seam = _internal_seams(geom, ll_starts, ll_ends)
             if seam.any() and not seam.all():
                 starts, ends = starts[~seam], ends[~seam]
+                ll_starts, ll_ends = ll_starts[~seam], ll_ends[~seam]
+        # the segments' ends in the projection (metres) and in lon/lat, in the same order:
+        # nearness.py bounds the distances measured here from below
+        self.planar_ends: tuple[FloatArray, FloatArray] = (starts, ends)
+        self.lonlat_ends: tuple[FloatArray, FloatArray] = (ll_starts, ll_ends)
         self.segments = shapely.linestrings(np.stack([starts, ends], axis=1))
         self.tree = shapely.STRtree(self.segments)
 
@@ -305,6 +313,12 @@ def _linework(geom: shapely.Geometry) -> shapely.Geometry:
 
 _INDEXES: dict[bytes, _BoundaryIndex] = {}
 _INDEX_LOCK = threading.Lock()
+
+
+def boundary_index(geom: shapely.Geometry) -> _BoundaryIndex:
+    """The projected boundary segments `boundary_distance_km` measures against (shared,
+    kept for the 16 most recently used geometries)."""
+    return _index_for(geom)
 
 
 def _index_for(geom: shapely.Geometry) -> _BoundaryIndex:

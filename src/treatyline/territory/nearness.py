@@ -1,0 +1,482 @@
+"""How near points are to an area's border, at least: membership without a query per point.
+
+`membership` says, for points known only to within r km, whether the disk of radius r lies
+inside the area (1), outside it (0) or crosses its border (-1). The exact answer
+(`reference_membership`) measures every point's distance to the border with
+`geodesy.boundary_distance_km`: a nearest-segment query, a shortest line and a geodesic per
+point, about 25 us each. Most points are much farther from any border than their radius.
+`BorderClearance` gives each point a LOWER BOUND on the distance `boundary_distance_km`
+would return for it; where the bound exceeds the radius, the answer is the point's
+`contains` and nothing is measured. It also gives an UPPER BOUND: where that is within
+the radius, the answer is -1. The other points (near the border compared with their
+radius) are measured as before, so the answers are identical to `reference_membership`
+wherever the bounds hold - and they always do:
+
+1. What is measured. `boundary_distance_km` projects the boundary's segments into the
+   area's azimuthal equidistant projection (AEQD, WGS 84), takes there the point F of a
+   segment nearest to the projected point p, and returns the geodesic distance G(p, Q) to
+   Q = AEQD^-1(F). Whichever segment the query picks, Q lies on S, the inverse image of the
+   projected segments.
+2. S is covered by samples. Each projected segment is cut into pieces of planar length at
+   most h; the pieces' ends are the samples (a segment's own ends are the area's vertices,
+   the others are projected back). The inverse AEQD never lengthens a curve: in geodesic
+   polar coordinates about the centre the ellipsoid's metric is dr^2 + m(r)^2 dt^2 and the
+   plane's dr^2 + r^2 dt^2, and the reduced length m(r) <= r on a surface of positive
+   curvature (the ellipsoid's is positive everywhere; Sturm comparison with m'' = 0) up to
+   the first conjugate point, about pi * b = 19,970 km from the centre. Every vertex is
+   required within _MAX_RADIUS_M of the centre, so every point of the straight projected
+   segments is. Then the image of the straight piece from F to its nearest end F_k is a
+   curve of length <= |F - F_k| <= h / 2, so G(Q_k, Q) <= h / 2, and by the triangle
+   inequality G(p, Q) >= min_k G(p, Q_k) - h / 2.
+3. A sphere below the ellipsoid. In geodetic latitude phi and longitude lam the WGS 84
+   metric is M^2 dphi^2 + N^2 cos^2(phi) dlam^2 with M >= a(1 - e^2) (the meridional radius
+   at the equator) and N >= a. The sphere of radius R = a(1 - e^2) in the same coordinates,
+   R^2 (dphi^2 + cos^2(phi) dlam^2), is pointwise no longer, so every curve is at least as
+   long on the ellipsoid, and G(p, q) >= R * theta(p, q), theta the central angle.
+4. Angles from separations. hav(theta) = hav(dphi) + cos(phi_p) cos(phi_q) hav(dlam), hav
+   increasing on [0, pi]: |dphi| >= beta gives theta >= beta; a circular |dlam| >= alpha
+   gives theta >= 2 asin sqrt(cos(phi_p) cos(phi_q) hav(alpha)).
+5. Per grid cell. The samples are marked in the point classifier's grid, in every cell
+   their position can fall in given the rounding of the cell index (`_MARGIN`); samples
+   off the grid in the margin cell they clamp to, which is nearer to every inner cell than
+   they are. A chessboard distance transform gives each cell the distance k (in cells,
+   the larger of rows and columns) to the nearest marked cell. A point p of an inner cell
+   (its index rounded likewise) is then, from every sample, at least (k - 1) whole cells
+   away in latitude (beta) or in longitude; both longitudes lie within +-180, so the
+   circular difference is at least min((k - 1) cells, 180 - |lam_p|) (alpha), and in that
+   case phi_q is within beta of the cell's latitudes. Step 4, with the smallest cosines
+   over those latitudes, gives theta; the cell's bound is R * theta - h / 2 - 1 m (the
+   metre covers the rounding of the projections and geodesics, each far below a
+   millimetre), floored to 0.1 km, stored as uint16. The margin ring's bound is 0.
+6. Far points. Every sample lies in the samples' lon/lat box, so for any point on the
+   Earth step 4 gives both terms at once: hav(theta) >= hav(beta) + cos(phi_p) *
+   cos(phi_far) * hav(alpha), with beta and alpha the point's latitude and circular
+   longitude distances to the box. This settles points off the grid, and every point of
+   an area without a grid (lines, geometries GEOS answers for).
+
+7. From above. G(p, Q) <= |AEQD(p) - F| (the inverse image of the straight planar path
+   from AEQD(p) to F is no longer than it, as in step 2), and |AEQD(p) - F| <= |AEQD(p) -
+   F_k| for every sample, F being the nearest point of the projected segments. A second
+   chessboard transform, over the samples on the grid each marked in the cell of its
+   computed index, gives each cell a sample within k + 1 cells (and the rounding) in
+   both latitude and longitude, so a path from p along its parallel, then along the
+   sample's meridian, of length L <= R' (k + 1) (ch + cos(phi_p) cw) (in radians; R' =
+   a / sqrt(1 - e^2) bounds both radii of curvature) reaches it. The forward AEQD
+   stretches no curve by more than K = (r / b) / sin(r / b) where r bounds the distance
+   from the centre along it (the reduced length m(r) >= b sin(r / b), the Gaussian
+   curvature 1 / (M N) being at most 1 / b^2: Rauch comparison), and r <= rho_max + L,
+   rho_max the samples' largest distance from the centre. So G(p, Q) <= K L (plus a
+   metre), stored rounded up; cells with nothing better, and the margin ring: none.
+
+A point is clear when max(cell bound, box bound) > radius: then `boundary_distance_km`
+> radius, and the exact path would have answered `contains` (1 or 0). It is crossing
+when its upper bound <= radius, or the exact answer is -1 whatever is measured (NaN or
+infinite radius, not on the Earth, empty area). Only the others are measured.
+
+Memory: 4 bytes per grid cell (at most 16 MB for the classifier's largest grid of 2^22
+cells), plus 48 bytes; the samples are dropped once the grid is built.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numba
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+if TYPE_CHECKING:
+    from .classify import Classifier, GridFrame
+
+__all__ = ["BorderClearance", "membership", "reference_membership"]
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Int8Array = npt.NDArray[np.int8]
+
+_R_KM = 6335.439
+"""a(1 - e^2) of WGS 84 (6335.4393 km), rounded down: the sphere below the ellipsoid."""
+_R_UP_KM = 6399.6
+"""a / sqrt(1 - e^2) of WGS 84 (6399.5936 km), rounded up: the largest radius of curvature."""
+_B_KM = 6356.75
+"""b of WGS 84 (6356.7523 km), rounded down: the Gaussian curvature 1 / (M N) <= 1 / b^2."""
+_SLACK_KM = 0.001
+"""Taken off every bound: the rounding of the projections and geodesics (sub-millimetre)."""
+_MARGIN = 1e-6
+"""A cell index is computed to within this many cells (the classifier's own margin, which
+it checks when it builds the grid)."""
+_GAP_SLACK = 1e-3
+"""Cells taken off the gap between a point's cell and a marked cell: covers _MARGIN twice
+and the rounding of the bound's arithmetic."""
+_UNIT_KM = 0.1
+"""A cell's bound is stored in these units, rounded down."""
+_MAX_RADIUS_M = 19_000_000.0
+"""Vertices farther from the projection's centre: no bound (see step 2)."""
+_MAX_SAMPLES = 1 << 21
+"""Samples per area at most: the pieces grow longer (h) on larger boundaries."""
+_MIN_PIECE_KM = 0.25
+_FAR = np.uint16(65535)
+
+
+@numba.njit(cache=True, nogil=True)
+def _chessboard(cells: npt.NDArray[np.uint16], ncols: int, nrows: int) -> None:
+    """In place: 0 in the marked cells and _FAR elsewhere on entry; on exit each cell's
+    chessboard distance (in cells) to the nearest marked cell. The two-pass transform of
+    Rosenfeld and Pfaltz (exact for this metric); additions saturate at _FAR, so a stored
+    distance is never more than the true one."""
+    far = 65535
+    for i in range(nrows):  # forward pass: neighbours above and to the left
+        for j in range(ncols):
+            c = i * ncols + j
+            d = int(cells[c])
+            if d == 0:
+                continue
+            if j > 0:
+                d = min(d, int(cells[c - 1]) + 1)
+            if i > 0:
+                up = c - ncols
+                d = min(d, int(cells[up]) + 1)
+                if j > 0:
+                    d = min(d, int(cells[up - 1]) + 1)
+                if j < ncols - 1:
+                    d = min(d, int(cells[up + 1]) + 1)
+            cells[c] = min(d, far)
+    for i in range(nrows - 1, -1, -1):  # backward pass: below and to the right
+        for j in range(ncols - 1, -1, -1):
+            c = i * ncols + j
+            d = int(cells[c])
+            if d == 0:
+                continue
+            if j < ncols - 1:
+                d = min(d, int(cells[c + 1]) + 1)
+            if i < nrows - 1:
+                down = c + ncols
+                d = min(d, int(cells[down]) + 1)
+                if j > 0:
+                    d = min(d, int(cells[down - 1]) + 1)
+                if j < ncols - 1:
+                    d = min(d, int(cells[down + 1]) + 1)
+            cells[c] = min(d, far)
+
+
+@numba.njit(cache=True, nogil=True)
+def _clearance_cells(near: npt.NDArray[np.uint16], reach: npt.NDArray[np.uint16], ncols: int,
+                     nrows: int, grid: FloatArray, loss_km: float, rho_km: float) -> None:
+    """In place, from the two markings (`_mark`, 0 where marked, _FAR elsewhere): `near`
+    becomes each cell's lower bound (step 5) and `reach` its upper bound (step 7), in
+    _UNIT_KM, the lower rounded down and the upper up (_FAR: none)."""
+    _chessboard(near, ncols, nrows)
+    _chessboard(reach, ncols, nrows)
+    x0, y0, sx, sy = grid[0], grid[1], grid[2], grid[3]
+    # A row's distances are contiguous (neighbours differ by at most 1), and apart from the
+    # longitude cap near +-180 its bounds depend on the distance alone: tables per row
+    # (5x fewer sines and cosines than bounds per cell on the North Atlantic area).
+    lower = np.empty(ncols + 1, dtype=np.float64)
+    upper = np.empty(ncols + 1, dtype=np.float64)
+    for i in range(nrows):
+        base = i * ncols
+        if i == 0 or i == nrows - 1:
+            near[base:base + ncols] = 0  # the margin ring: nothing known
+            reach[base:base + ncols] = 65535
+            continue
+        near[base] = near[base + ncols - 1] = 0
+        reach[base] = reach[base + ncols - 1] = 65535
+        kmin, span = _span(near, base + 1, base + ncols - 1)
+        for k in range(kmin, kmin + span + 1):
+            lower[k - kmin] = _cell_km(k, i, -1, y0, sy, x0, sx, loss_km)
+        umin, uspan = _span(reach, base + 1, base + ncols - 1)
+        for k in range(umin, umin + uspan + 1):
+            upper[k - umin] = _reach_km(k, i, y0, sy, sx, rho_km)
+        for j in range(1, ncols - 1):
+            k = int(near[base + j])
+            xlo = x0 + (j - _MARGIN) / sx
+            xhi = x0 + (j + 1 + _MARGIN) / sx
+            if k - kmin > span or (k - 1) / sx >= 180.0 - max(abs(xlo), abs(xhi)):
+                km = _cell_km(k, i, j, y0, sy, x0, sx, loss_km)  # near +-180: capped
+            else:
+                km = lower[k - kmin]
+            units = math.floor(km / _UNIT_KM) if km > 0.0 else 0.0
+            near[base + j] = np.uint16(min(units, 65535.0))
+            k = int(reach[base + j])
+            km = upper[k - umin] if k - umin <= uspan else math.inf
+            units = math.ceil(km / _UNIT_KM) if km < 6000.0 else 65535.0
+            reach[base + j] = np.uint16(units)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _span(cells: npt.NDArray[np.uint16], lo: int, hi: int) -> tuple[int, int]:
+    """The smallest value in cells[lo:hi] and the range up to the largest (at most the
+    row's length: the tables' size)."""
+    kmin = int(cells[lo])
+    kmax = kmin
+    for c in range(lo, hi):
+        k = int(cells[c])
+        kmin = min(kmin, k)
+        kmax = max(kmax, k)
+    return kmin, min(kmax - kmin, hi - lo + 1)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _reach_km(k: int, row: int, y0: float, sy: float, sx: float, rho_km: float) -> float:
+    """The upper bound (km) of a cell of `row` k cells from the nearest sample on the grid
+    (module docstring, step 7); inf when the projection's scale cannot be bounded."""
+    rad = math.pi / 180.0
+    ylo = max(y0 + (row - _MARGIN) / sy, -90.0)
+    yhi = min(y0 + (row + 1 + _MARGIN) / sy, 90.0)
+    # the largest cosine over the row's latitudes: at the one nearest the equator
+    cos_max = 1.0 if ylo <= 0.0 <= yhi else math.cos(min(abs(ylo), abs(yhi)) * rad)
+    cells = k + 1 + _GAP_SLACK
+    path = _R_UP_KM * rad * (cells / sy + cos_max * cells / sx)
+    far = (rho_km + path) / _B_KM
+    if far * _B_KM >= _MAX_RADIUS_M / 1000.0:
+        return math.inf
+    scale = far / math.sin(far) if far > 1e-6 else 1.0 + far * far
+    return scale * path + _SLACK_KM
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _cell_km(k: int, row: int, col: int, y0: float, sy: float, x0: float, sx: float,
+             loss_km: float) -> float:
+    """The bound (km) of a cell of `row` k cells from the nearest sample (module docstring,
+    step 5); col < 0: without the cap on the longitude difference near +-180."""
+    gap = k - 1 - _GAP_SLACK
+    if gap <= 0.0:
+        return 0.0
+    rad = math.pi / 180.0
+    # the row's latitudes, widened by the rounding of a point's row; the smallest cosine
+    # over a range of latitudes is at its end farthest from the equator
+    ylo = max(y0 + (row - _MARGIN) / sy, -90.0)
+    yhi = min(y0 + (row + 1 + _MARGIN) / sy, 90.0)
+    cos_p = max(math.cos(max(abs(ylo), abs(yhi)) * rad), 0.0)
+    beta = gap / sy  # degrees
+    alpha = gap / sx
+    if col >= 0:
+        xlo = x0 + (col - _MARGIN) / sx
+        xhi = x0 + (col + 1 + _MARGIN) / sx
+        alpha = min(alpha, 180.0 - max(abs(xlo), abs(xhi)))
+    if alpha <= 0.0:
+        return 0.0
+    far = min(max(abs(ylo - beta), abs(yhi + beta)), 90.0)
+    cos_q = max(math.cos(far * rad), 0.0)
+    h = math.sin(min(alpha, 180.0) * rad / 2.0) ** 2
+    theta = min(beta * rad, 2.0 * math.asin(min(math.sqrt(cos_p * cos_q * h), 1.0)))
+    return _R_KM * theta - loss_km - _SLACK_KM
+
+
+class BorderClearance:
+    """Lower bounds on `geodesy.boundary_distance_km` for one area (module docstring).
+
+    Built from the area's geometry and, when it has a grid, its point classifier: the grid
+    gives the bound near the area, the samples' box far from it. An area whose projected
+    vertices lie beyond _MAX_RADIUS_M from the projection's centre (half the globe) gets
+    no bound at all (`settled` is all False: every point is measured)."""
+
+    def __init__(self, geometry: shapely.Geometry, classifier: Classifier | None) -> None:
+        self._frame: GridFrame | None = None
+        self._near = self._reach = np.zeros(0, dtype=np.uint16)
+        self._box: tuple[float, float, float, float] | None = None
+        self.loss_km = math.inf
+        self.is_empty = bool(geometry.is_empty)
+        if self.is_empty:
+            return
+        from . import geodesy  # pyproj: imported when first needed
+
+        index = geodesy.boundary_index(geometry)
+        (starts, ends), (ll_starts, ll_ends) = index.planar_ends, index.lonlat_ends
+        if len(starts) == 0 or not (np.isfinite(starts).all() and np.isfinite(ends).all()):
+            return
+        rho_m = float(max(np.hypot(*starts.T).max(), np.hypot(*ends.T).max()))
+        if rho_m > _MAX_RADIUS_M:
+            return
+        frame = classifier.frame() if classifier is not None else None
+        samples = _samples(index.projection, starts, ends, ll_starts, ll_ends,
+                           _piece_km(frame))
+        if samples is None:
+            return
+        lons, lats, self.loss_km = samples
+        self._box = (float(lons.min()), float(lats.min()), float(lons.max()),
+                     float(lats.max()))
+        if frame is not None:
+            self._frame = frame
+            self._near = _mark(frame, lons, lats, clamped=True)
+            self._reach = _mark(frame, lons, lats, clamped=False)
+            grid = np.array(frame[:4], dtype=np.float64)
+            _clearance_cells(self._near, self._reach, frame.ncols, frame.nrows, grid,
+                             self.loss_km, rho_m / 1000.0)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (the per-cell bounds)."""
+        return int(self._near.nbytes + self._reach.nbytes)
+
+    def bound_km(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """Per point, a lower bound on its `boundary_distance_km` (0 where nothing better
+        is known; NaN for points not on the Earth)."""
+        out: FloatArray = np.zeros(lons.shape)
+        if self._box is None:
+            out[:] = np.nan
+            return out
+        with np.errstate(invalid="ignore"):  # infinite coordinates: NaN, as they should
+            if self._frame is not None:
+                out = self._cell_units(self._near, lons, lats).astype(np.float64) * _UNIT_KM
+            box = _box_bound(self._box, lons, lats) - self.loss_km - _SLACK_KM
+            np.maximum(out, box, out=out)  # NaN where the box bound is NaN (not on the Earth)
+        return out
+
+    def reach_km(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """Per point, an upper bound on its `boundary_distance_km` (inf where none is
+        known: off the grid, far from the border, not on the Earth)."""
+        if self._frame is None:
+            return np.full(lons.shape, np.inf)
+        units = self._cell_units(self._reach, lons, lats)
+        out: FloatArray = units.astype(np.float64) * _UNIT_KM
+        out[(units == _FAR) | ~_on_earth(lons, lats)] = np.inf
+        return out
+
+    def settle(self, lons: FloatArray, lats: FloatArray,
+               radius_km: FloatArray) -> tuple[BoolArray, BoolArray]:
+        """(clear, crossing) per point with a non-zero radius. clear: provably farther from
+        the border than its radius (`boundary_distance_km` > radius; the answer is the
+        point's `contains`). crossing: the exact answer is -1 whatever is measured - the
+        border provably within the radius, a NaN or infinite radius, a point not on the
+        Earth (|latitude| > 90, |longitude| > 540, NaN) or an empty area (its distance is
+        NaN). Neither: measure."""
+        on_earth = _on_earth(lons, lats)
+        lower = self.bound_km(lons, lats)
+        upper = self.reach_km(lons, lats)
+        with np.errstate(invalid="ignore"):
+            clear: BoolArray = (lower > radius_km) & on_earth
+            crossing: BoolArray = (upper <= radius_km) | ~np.isfinite(radius_km) | ~on_earth
+        if self.is_empty:
+            crossing[:] = True
+        return clear & ~crossing, crossing
+
+    def _cell_units(self, cells: npt.NDArray[np.uint16], lons: FloatArray,
+                    lats: FloatArray) -> npt.NDArray[np.uint16]:
+        """Each point's grid cell's value (the margin ring's for points off the grid and
+        NaN)."""
+        frame = self._frame
+        assert frame is not None
+        col = _cell_index(lons, frame.x0, frame.sx, frame.ncols)
+        row = _cell_index(lats, frame.y0, frame.sy, frame.nrows)
+        units: npt.NDArray[np.uint16] = cells[row * frame.ncols + col]
+        return units
+
+
+def _cell_index(values: FloatArray, origin: float, scale: float, count: int,
+                ) -> npt.NDArray[np.int64]:
+    """The classifier's cell index: (v - origin) * scale, clamped into [0, count - 1], NaN to
+    0 (so off-grid and NaN points land in the margin ring)."""
+    f = (values - origin) * scale
+    f[~(f > 0.0)] = 0.0
+    np.minimum(f, count - 1.0, out=f)
+    return f.astype(np.int64)
+
+
+def _piece_km(frame: GridFrame | None) -> float:
+    """The longest piece (h) a boundary segment is cut into: about a cell's height on the
+    ground (a finer cut cannot help the cell's bound), at least _MIN_PIECE_KM."""
+    if frame is None:
+        return 1.0
+    return max(_MIN_PIECE_KM, 0.5 * _R_KM * math.radians(min(1.0 / frame.sx, 1.0 / frame.sy)))
+
+
+def _samples(projection: object, starts: FloatArray, ends: FloatArray, ll_starts: FloatArray,
+             ll_ends: FloatArray, piece_km: float,
+             ) -> tuple[FloatArray, FloatArray, float] | None:
+    """Longitudes and latitudes of the samples of S (step 2), and h / 2."""
+    length_km = np.hypot(*(ends - starts).T) / 1000.0
+    piece_km = max(piece_km, float(length_km.sum()) / _MAX_SAMPLES)
+    pieces = np.maximum(np.ceil(length_km / piece_km), 1.0).astype(np.int64)
+    loss_km = float((length_km / pieces).max()) / 2.0
+    # interior sample k of segment s: starts + k / pieces * (ends - starts), k in 1..pieces-1
+    inner = pieces - 1
+    seg = np.repeat(np.arange(len(pieces)), inner)
+    k = np.arange(len(seg)) - np.repeat(np.cumsum(inner) - inner, inner) + 1
+    t = (k / pieces[seg])[:, None]
+    planar = starts[seg] + t * (ends[seg] - starts[seg])
+    lon_in, lat_in = projection.inverse_xy(planar[:, 0], planar[:, 1])  # type: ignore[attr-defined]
+    lons = np.concatenate([ll_starts[:, 0], ll_ends[:, 0], lon_in])
+    lats = np.concatenate([ll_starts[:, 1], ll_ends[:, 1], lat_in])
+    if not (np.isfinite(lons).all() and np.isfinite(lats).all()):
+        return None  # a sample did not project back: no bound (every point measured)
+    lons = (lons + 180.0) % 360.0 - 180.0  # within [-180, 180), as step 5 assumes
+    return lons, np.clip(lats, -90.0, 90.0), loss_km
+
+
+def _mark(frame: GridFrame, lons: FloatArray, lats: FloatArray, *,
+          clamped: bool) -> npt.NDArray[np.uint16]:
+    """0 in the cells marked, _FAR elsewhere. clamped (for the lower bound): every cell a
+    sample can lie in, its index computed within _MARGIN either way, samples off the grid
+    in the margin cell they clamp to. Not clamped (for the upper bound): the cell of each
+    sample on the grid, which it lies in or within _MARGIN of."""
+    cells = np.full(frame.ncols * frame.nrows, _FAR, dtype=np.uint16)
+    fx = (lons - frame.x0) * frame.sx
+    fy = (lats - frame.y0) * frame.sy
+    if not clamped:
+        on = (fx >= 0) & (fx < frame.ncols) & (fy >= 0) & (fy < frame.nrows)
+        col = np.minimum(fx[on].astype(np.int64), frame.ncols - 1)
+        row = np.minimum(fy[on].astype(np.int64), frame.nrows - 1)
+        cells[row * frame.ncols + col] = 0
+        return cells
+    for dx in (-_MARGIN, _MARGIN):
+        col = np.clip(np.floor(fx + dx), 0, frame.ncols - 1).astype(np.int64)
+        for dy in (-_MARGIN, _MARGIN):
+            row = np.clip(np.floor(fy + dy), 0, frame.nrows - 1).astype(np.int64)
+            cells[row * frame.ncols + col] = 0
+    return cells
+
+
+def _box_bound(box: tuple[float, float, float, float], lons: FloatArray,
+               lats: FloatArray) -> FloatArray:
+    """R * (a lower bound on the central angle from each point to any point of the box),
+    step 6; NaN for points not on the Earth."""
+    xmin, ymin, xmax, ymax = box
+    lon = (lons + 180.0) % 360.0 - 180.0  # NaN stays NaN
+    beta = np.maximum(np.maximum(lats - ymax, ymin - lats), 0.0)
+    east = np.abs((lon - xmax + 180.0) % 360.0 - 180.0)
+    west = np.abs((lon - xmin + 180.0) % 360.0 - 180.0)
+    alpha = np.where((lon >= xmin) & (lon <= xmax), 0.0, np.minimum(east, west))
+    cos_far = max(min(math.cos(math.radians(ymin)), math.cos(math.radians(ymax))), 0.0)
+    cos_p = np.maximum(np.cos(np.radians(lats)), 0.0)
+    hav = (np.sin(np.radians(beta) / 2.0) ** 2
+           + cos_p * cos_far * np.sin(np.radians(np.minimum(alpha, 180.0)) / 2.0) ** 2)
+    theta = 2.0 * np.arcsin(np.sqrt(np.minimum(hav, 1.0)))
+    out: FloatArray = _R_KM * theta
+    out[~_on_earth(lons, lats)] = np.nan
+    return out
+
+
+def _on_earth(lons: FloatArray, lats: FloatArray) -> BoolArray:
+    """Where `boundary_distance_km` measures (elsewhere its distance is NaN)."""
+    found: BoolArray = (np.abs(lons) <= 540.0) & (np.abs(lats) <= 90.0)
+    return found
+
+
+def reference_membership(geometry: shapely.Geometry, inside: BoolArray, lons: FloatArray,
+                         lats: FloatArray, radius_km: FloatArray) -> Int8Array:
+    """The exact answer, measuring every point with a non-zero radius (flat arrays): 1 where
+    `inside` and the border is farther than the radius, 0 where outside and farther, -1
+    where the disk reaches the border or the radius or distance is NaN."""
+    return membership(geometry, inside, lons, lats, radius_km, None)
+
+
+def membership(geometry: shapely.Geometry, inside: BoolArray, lons: FloatArray,
+               lats: FloatArray, radius_km: FloatArray,
+               clearance: BorderClearance | None) -> Int8Array:
+    """`reference_membership` without measuring the points `clearance` settles (flat
+    arrays; identical answers)."""
+    from . import geodesy  # pyproj: imported when first needed
+
+    out = inside.astype(np.int8)
+    idx = np.flatnonzero(~(radius_km == 0))  # NaN radii too
+    if len(idx) and clearance is not None:
+        clear, crossing = clearance.settle(lons[idx], lats[idx], radius_km[idx])
+        out[idx[crossing]] = -1
+        idx = idx[~(clear | crossing)]
+    if len(idx):
+        dist = geodesy.boundary_distance_km(geometry, lons[idx], lats[idx])
+        out[idx[~(dist > radius_km[idx])]] = -1  # the disk reaches the border; NaN: unknown
+    return out
