@@ -21,21 +21,11 @@ from ..incidents import KINDS, SCHEMA, Incidents, TimePrecision, map_kinds
 from ._countries import to_alpha2_column
 from ._dates import explain, parse_times, spellings_of
 from ._mapping_extras import expand_kind_patterns
+from ._parts import Check, EventFile, Locate, Part, Progress, combine_parts
 from ._shown import shorten
 from .mapping import MAX_RADIUS_KM, ColumnMapping, utc_offset_minutes
 
-__all__ = ["Check", "EventFile", "Locate", "Progress", "build_incidents"]
-
-Progress = Callable[[int, int], None]
-"""progress(done, total), both in the same unit: bytes for CSV and GeoJSON, rows for
-Parquet. Called a few times per file (per block of about 1 MB), never per row."""
-
-Locate = Callable[[npt.NDArray[np.int64]], list[tuple[Position, str]]]
-"""Rows of the raw table → where each one is (file:line) and a label prefix
-('' for CSV; 'feature 12, ' for GeoJSON)."""
-
-Check = tuple[npt.NDArray[np.bool_], str, Callable[[int], str]]
-"""(rows that fail, the column named in the message, row → why)."""
+__all__ = ["Check", "EventFile", "Locate", "Progress", "build_incidents", "check_rows"]
 
 _DAY: Final = 86_400
 
@@ -52,35 +42,6 @@ _LATEST: Final = int((np.datetime64(f"{LAST_YEAR + 1}-01-01", "s")
 MAX_FATALITIES: Final = 10_000_000.0
 """More deaths than this in one event is a data error, not an event."""
 _NUMBER: Final = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-
-
-@dataclass(frozen=True)
-class EventFile:
-    """What a reader returns: the incidents it accepted, and why it set rows aside."""
-
-    path: str
-    format: str
-    incidents: Incidents
-    rejected: tuple[Diagnostic, ...] = ()
-    """One diagnostic per problem of each row set aside (file:line, the event id, why)."""
-    warnings: tuple[Diagnostic, ...] = ()
-    """Things kept but worth knowing: categories mapped to 'other' for want of a mapping,
-    countries not recognised, optional columns missing."""
-    rows_read: int = 0
-
-    @property
-    def rejected_rows(self) -> int:
-        return self.rows_read - len(self.incidents)
-
-    def report(self) -> list[str]:
-        """The rejections and warnings as lines for a terminal ('file:line: error: ...',
-        'file:line: warning: ...'); Diagnostic's own str() says 'error' for both."""
-        lines = [str(diagnostic) for diagnostic in self.rejected]
-        for warning in self.warnings:
-            where = f"{warning.position}: " if warning.position else ""
-            hint = f" (did you mean {warning.suggestion!r}?)" if warning.suggestion else ""
-            lines.append(f"{where}warning: {warning.message}{hint}")
-        return lines
 
 
 @dataclass
@@ -165,10 +126,6 @@ def _value(array: pa.Array, row: int) -> str:
     return "" if value is None else shorten(str(value))
 
 
-def _first(prefix: str) -> str:
-    return f" (first: {prefix.rstrip(', ')})" if prefix else ""
-
-
 def _says(array: pa.Array, what: str) -> Callable[[int], str]:
     """A message maker: row → "'<the cell>' <what>"."""
     return lambda row: f"{_value(array, row)!r} {what}"
@@ -192,6 +149,31 @@ def build_incidents(
     fields); `rows_read` counts them in. `checks` are the reader's own row checks
     (e.g. a GeoJSON feature that is not a point).
     """
+    part = check_rows(raw, mapping, path=path, locate=locate, checks=checks)
+    return combine_parts([part], mapping, path=path, fmt=fmt, locate=locate,
+                         earlier=earlier, warnings=warnings, rows_read=rows_read)
+
+
+def check_rows(
+    raw: Mapping[str, pa.Array],
+    mapping: ColumnMapping,
+    *,
+    path: str,
+    locate: Locate,
+    first_row: int = 0,
+    checks: Sequence[Check] = (),
+) -> Part:
+    """The checks and conversions of `build_incidents` on one batch of a file's rows
+    (the file's rows `first_row`, `first_row + 1`, ...): its incidents, rejected rows and
+    tallies, to be combined with the file's other batches by `combine_parts`. Ids used
+    again are found there, across the whole file."""
+    file_locate = locate
+
+    def in_file(rows: npt.NDArray[np.int64]) -> list[tuple[Position, str]]:
+        return file_locate(rows + first_row)
+
+    locate = in_file
+
     names = mapping.columns()
     for role in ("longitude", "latitude"):
         names.setdefault(role, "geometry")  # GeoJSON: coordinates from the geometry
@@ -203,7 +185,8 @@ def build_incidents(
     problems = _Problems(n)
     for mask, column, message in checks:
         problems.add(mask, column, message)
-    found_warnings = list(warnings)
+    unmapped: dict[tuple[str, str], tuple[int, int]] = {}
+    no_kind_column = False
 
     ids = _text(raw["id"])
     problems.add(pc.equal(pc.utf8_length(ids), 0).to_numpy(zero_copy_only=False),
@@ -349,53 +332,17 @@ def build_incidents(
             kinds = expand_kind_patterns(kinds, mapping.kind_patterns,
                                          pc.unique(category).to_pylist())
         kind_codes, unmapped = map_kinds(category, subcategory, kinds)
-        keys = [str(k) for k in mapping.kinds]
-        for (cat, sub), (count, row) in sorted(unmapped.items()):
-            label = f"{cat!r} / {sub!r}" if sub else repr(cat)
-            where, prefix = locate(np.array([row], np.int64))[0]
-            found_warnings.append(Diagnostic(
-                f"{count} event(s) of category {label} are not in the kind mapping; they "
-                f"count as 'other'{_first(prefix)}", where,
-                did_you_mean(cat, keys) if cat else None))
     else:
         kind_codes = np.full(n, KINDS.index("other"), np.int32)
         category = _blank(n)
-        if n and not (mapping.kind or mapping.category):
-            found_warnings.append(Diagnostic(
-                "the mapping names no kind or category column: every incident is 'other'",
-                Position(path)))
-
-    # --- duplicates (among rows otherwise fine) --------------------------------------
-    if n:
-        encoded_ids = ids.dictionary_encode().indices.to_numpy(zero_copy_only=False)
-        candidates = np.flatnonzero(~problems.bad)
-        _, first_index = np.unique(encoded_ids[candidates], return_index=True)
-        duplicate = np.ones(candidates.size, np.bool_)
-        duplicate[first_index] = False
-        first_row_of = {}
-        for row in candidates[first_index].tolist():
-            first_row_of[int(encoded_ids[row])] = row
-        mask = np.zeros(n, np.bool_)
-        mask[candidates[duplicate]] = True
-
-        def duplicate_message(row: int) -> str:
-            earlier_row = first_row_of[int(encoded_ids[row])]
-            where, prefix = locate(np.array([earlier_row], np.int64))[0]
-            first = f"line {where.line}" if where.line else prefix.rstrip(", ")
-            return f"the id is used again (first at {first})"
-
-        problems.add(mask, names["id"], duplicate_message)
+        no_kind_column = not (mapping.kind or mapping.category)
 
     # --- target ------------------------------------------------------------------------
     keep = ~problems.bad
     keep_array = pa.array(keep, pa.bool_())
+    unresolved: dict[str, tuple[int, int]] = {}
     if "target" in raw:
         target, unresolved = to_alpha2_column(_text(raw["target"]))
-        for name, (count, row) in sorted(unresolved.items()):
-            where, prefix = locate(np.array([row], np.int64))[0]
-            found_warnings.append(Diagnostic(
-                f"{count} event(s) in {name!r}: not a country treatyline knows; their "
-                f"target is left empty{_first(prefix)}", where))
         target = target.filter(keep_array)
     else:
         target = None
@@ -448,15 +395,19 @@ def build_incidents(
                                                     pa.array([mapping.date_kind])),
     }
     incidents = Incidents.from_arrow(pa.table(columns), where=path)
-    # in file order; rows the parser set aside (wrong field count) among the others
-    rejected = sorted([*earlier, *_diagnostics(problems, ids, locate)],
-                      key=lambda d: (d.position.line or 0) if d.position else 0)
-    return EventFile(path=path, format=fmt, incidents=incidents, rejected=tuple(rejected),
-                     warnings=tuple(found_warnings),
-                     rows_read=(rows_read if rows_read is not None else n))
+    return Part(
+        table=incidents.to_arrow(), offset=first_row, rows=n,
+        rejected=tuple((row + first_row, diagnostic)
+                       for row, diagnostic in _diagnostics(problems, ids, locate)),
+        unmapped={pair: (count, row + first_row) for pair, (count, row) in unmapped.items()},
+        unresolved={name: (count, row + first_row)
+                    for name, (count, row) in unresolved.items()},
+        no_kind_column=no_kind_column)
 
 
-def _diagnostics(problems: _Problems, ids: pa.Array, locate: Locate) -> list[Diagnostic]:
+def _diagnostics(problems: _Problems, ids: pa.Array,
+                 locate: Locate) -> list[tuple[int, Diagnostic]]:
+    """One diagnostic per problem of each bad row, with the row (in the batch)."""
     if not problems.items:
         return []
     bad_rows = np.flatnonzero(problems.bad)
@@ -471,4 +422,4 @@ def _diagnostics(problems: _Problems, ids: pa.Array, locate: Locate) -> list[Dia
             found.append((row, order, Diagnostic(f"{prefix}{who}: {column}: {message}",
                                                  where, suggestion)))
     found.sort(key=lambda item: (item[0], item[1]))
-    return [diagnostic for _, _, diagnostic in found]
+    return [(row, diagnostic) for row, _, diagnostic in found]

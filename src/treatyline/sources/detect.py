@@ -18,7 +18,8 @@ from .mapping import ColumnMapping, load_mapping
 from .parquet import from_parquet
 from .ucdp import UCDP_GED, from_ucdp_csv
 
-__all__ = ["FORMATS", "PRESETS", "detect_format", "detect_preset", "read_events"]
+__all__ = ["FORMATS", "PRESETS", "column_mapping", "detect_format", "detect_preset",
+           "read_events"]
 
 PRESETS: Final[Mapping[str, ColumnMapping]] = {"ucdp": UCDP_GED, "acled": ACLED}
 """Preset mappings by name (a mapping file may start from one with `preset:`)."""
@@ -77,8 +78,9 @@ def _by_name(header: list[str]) -> ColumnMapping | None:
     return as_mapping(named)
 
 
-def _mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None
-             ) -> ColumnMapping | None:
+def column_mapping(mapping: ColumnMapping | Mapping[str, Any] | str | Path | None
+                   ) -> ColumnMapping | None:
+    """A mapping argument as a ColumnMapping: a preset name, a YAML file, a dict or None."""
     if mapping is None or isinstance(mapping, ColumnMapping):
         return mapping
     if isinstance(mapping, (str, Path)):
@@ -106,7 +108,7 @@ def read_events(
     cannot be read at all raises EventDataError (or UsageError for a bad argument).
     """
     path = Path(path)
-    chosen = _mapping(mapping)
+    chosen = column_mapping(mapping)
     detected = detect_format(path)
     if format is None:
         format = "csv" if detected == "treatyline-csv" else detected

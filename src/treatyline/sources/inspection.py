@@ -21,7 +21,7 @@ from ..errors import Diagnostic
 from ..incidents import KINDS
 from ._build import EventFile
 from ._csvfile import read_header
-from .detect import PRESETS, _by_name, _mapping, detect_format, read_events
+from .detect import PRESETS, _by_name, column_mapping, detect_format, read_events
 from .mapping import ColumnMapping
 
 __all__ = ["EXAMPLES_PER_REASON", "Inspection", "inspect_events"]
@@ -129,7 +129,7 @@ def _chosen_mapping(path: Path, fmt: str, mapping: Path | None
                     ) -> tuple[ColumnMapping | None, str]:
     """The mapping `read_events` will use, and where it comes from."""
     if mapping is not None:
-        return _mapping(mapping), str(mapping)
+        return column_mapping(mapping), str(mapping)
     if fmt in PRESETS:
         return PRESETS[fmt], f"the {fmt} preset"
     if fmt == "csv":

@@ -4,9 +4,11 @@ export saved as Parquet)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -16,18 +18,27 @@ import pyarrow.parquet as pq
 from ..errors import Diagnostic, EventDataError, Position
 from ..incidents import REQUIRED_COLUMNS, SCHEMA, Incidents, KindMapping
 from ..inputs import check_regular_file
-from ._build import EventFile, Progress, build_incidents
+from ._build import check_rows
 from ._csvfile import resolve_columns
+from ._parts import Assembly, EventFile, Part, Progress
 from ._shown import shorten
 from .csvfile import as_mapping
 from .mapping import ColumnMapping
 
-__all__ = ["from_parquet", "to_parquet"]
+__all__ = ["BATCH_ROWS", "ParquetPlan", "from_parquet", "plan_parquet", "read_own_rows",
+           "read_parts", "to_parquet"]
+
+BATCH_ROWS: Final = 131_072
+"""Rows checked at a time. Memory holds one batch's raw columns (about 1 KB a row for
+UCDP's text columns, ~130 MB) beside the incidents kept so far (~230 bytes a row); the
+checks are whole-column operations, so batches this size cost no more per row than one
+batch of the whole file."""
 
 
-def _unreadable(path: Path, error: Exception) -> EventDataError:
+def _unreadable(path: Path | str, error: Exception, where: str = "") -> EventDataError:
     return EventDataError([Diagnostic(
-        f"not a readable Parquet file: {shorten(str(error), 160)}", Position(str(path)))])
+        f"not a readable Parquet file{where}: {shorten(str(error), 160)}",
+        Position(str(path)))])
 
 
 def _readable_type(kind: pa.DataType) -> bool:
@@ -59,20 +70,58 @@ def to_parquet(incidents: Incidents, path: str | Path, compression: str = "zstd"
     pq.write_table(incidents.to_arrow(), str(path), compression=compression)
 
 
-def from_parquet(
+def _plain(value: Any) -> Any:
+    """Mappings (the presets' read-only kind tables) as dicts, so that a plan pickles."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class ParquetPlan:
+    """What reading one Parquet file needs, found from its footer alone: the columns to
+    read (only those the mapping names: a GED file has 49, the mapping uses about 15) and
+    the file's row groups. Plain data: it is sent to the processes that read partitions."""
+
+    path: str
+    mapping: ColumnMapping | None
+    """None: the file holds treatyline's own incidents (read back as written)."""
+    columns: Mapping[str, str]
+    """Role → the file's column (with a mapping)."""
+    wanted: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+    group_rows: tuple[int, ...]
+    """Rows in each row group."""
+
+    @property
+    def rows(self) -> int:
+        return sum(self.group_rows)
+
+    def first_row(self, group: int) -> int:
+        """The file row (from 0) where row group `group` starts."""
+        return sum(self.group_rows[:group])
+
+    def locate(self, rows: npt.NDArray[np.int64]) -> list[tuple[Position, str]]:
+        return [(Position(self.path), f"row {row + 1}, ") for row in rows.tolist()]
+
+
+def plan_parquet(
     path: str | Path,
     mapping: ColumnMapping | Mapping[str, Any] | None = None,
     *,
     kinds: KindMapping | None = None,
-    progress: Progress | None = None,
-) -> EventFile:
-    """Read Parquet, row group by row group (`progress` counts rows)."""
+) -> ParquetPlan:
+    """Open the file's footer, choose the mapping (given, or UCDP's or ACLED's from the
+    column names) and check that the columns it names are there and readable."""
     path = Path(path)
     # streamed (no whole-file size bound), but a regular file only: before any open
     check_regular_file(path, "events file", EventDataError)
     try:
         handle = pq.ParquetFile(str(path))
         names = list(handle.schema_arrow.names)
+        metadata = handle.metadata
+        group_rows = tuple(metadata.row_group(i).num_rows
+                           for i in range(metadata.num_row_groups))
     except (pa.ArrowException, OSError, ValueError) as error:
         raise _unreadable(path, error) from None
     ours = set(REQUIRED_COLUMNS) <= set(names)
@@ -88,47 +137,110 @@ def from_parquet(
         chosen: ColumnMapping | None = PRESETS[preset]
     else:
         chosen = as_mapping(mapping) if mapping is not None else None
-    if chosen is not None:
-        chosen = chosen.with_kinds(kinds)
-        columns, warnings = resolve_columns(path, names, chosen)
-        wanted = sorted(set(columns.values()))
-    else:
-        wanted = [name for name in SCHEMA.names if name in names]
+    if chosen is None:
+        return ParquetPlan(str(path), None, {}, tuple(n for n in SCHEMA.names if n in names),
+                           (), group_rows)
+    chosen = chosen.with_kinds(kinds)
+    chosen = dataclasses.replace(chosen, kinds=_plain(chosen.kinds))
+    columns, warnings = resolve_columns(path, names, chosen)
+    schema = handle.schema_arrow
+    for role, name in columns.items():
+        kind = schema.field(name).type
+        if not _readable_type(kind):
+            raise EventDataError([Diagnostic(
+                f"column {shorten(name)!r} (the {role.replace('_', ' ')}) holds "
+                f"{shorten(str(kind), 60)} values, not text, numbers or dates",
+                Position(str(path)))])
+    return ParquetPlan(str(path), chosen, columns, tuple(sorted(set(columns.values()))),
+                       tuple(warnings), group_rows)
 
-    if chosen is not None:
-        schema = handle.schema_arrow
-        for role, name in columns.items():
-            kind = schema.field(name).type
-            if not _readable_type(kind):
-                raise EventDataError([Diagnostic(
-                    f"column {shorten(name)!r} (the {role.replace('_', ' ')}) holds "
-                    f"{shorten(str(kind), 60)} values, not text, numbers or dates",
-                    Position(str(path)))])
+
+def _batches(plan: ParquetPlan, first: int, stop: int,
+             batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The projected rows of row groups first..stop-1, in batches of at most `batch_rows`
+    (`iter_batches` decodes a big row group page by page, not whole). Group by group, so
+    that a corrupt one is named with its rows."""
     try:
-        total = handle.metadata.num_rows
-        groups = []
-        done = 0
-        if progress is not None:
-            progress(0, total)
-        for index in range(handle.num_row_groups):
-            group = handle.read_row_group(index, columns=wanted)
-            groups.append(group)
-            done += group.num_rows
-            if progress is not None:
-                progress(done, total)
-        table = pa.concat_tables(groups) if groups else (
-            handle.schema_arrow.empty_table().select(wanted))
-        if chosen is None:
-            incidents = Incidents.from_arrow(table, where=str(path))
-            return EventFile(path=str(path), format="parquet", incidents=incidents,
-                             rows_read=len(incidents))
-        raw = {role: _as_text_if_needed(table.column(name).combine_chunks())
-               for role, name in columns.items()}
+        handle = pq.ParquetFile(plan.path)
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise _unreadable(path, error) from None
+        raise _unreadable(plan.path, error) from None
+    for group in range(first, stop):
+        try:
+            yield from handle.iter_batches(batch_size=batch_rows, row_groups=[group],
+                                           columns=list(plan.wanted))
+        except (pa.ArrowException, OSError, ValueError) as error:
+            start = plan.first_row(group)
+            where = (f" (row group {group}: rows {start + 1}-"
+                     f"{start + plan.group_rows[group]})")
+            raise _unreadable(plan.path, error, where) from None
 
-    def locate(rows: npt.NDArray[np.int64]) -> list[tuple[Position, str]]:
-        return [(Position(str(path)), f"row {row + 1}, ") for row in rows.tolist()]
 
-    return build_incidents(raw, chosen, path=str(path), fmt="parquet", locate=locate,
-                           warnings=warnings)
+def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
+               batch_rows: int = BATCH_ROWS) -> Iterator[Part]:
+    """Row groups first..stop-1 of a file read with a mapping, checked batch by batch."""
+    mapping = plan.mapping
+    if mapping is None:
+        raise ValueError("read_parts needs a plan with a mapping; see read_own_rows")
+    stop = len(plan.group_rows) if stop is None else stop
+    row = plan.first_row(first)
+    produced = False
+    for batch in _batches(plan, first, stop, batch_rows):
+        try:
+            raw = {role: _as_text_if_needed(batch.column(name))
+                   for role, name in plan.columns.items()}
+        except (pa.ArrowException, ValueError) as error:  # text that is not UTF-8
+            raise _unreadable(plan.path, error, f" (rows {row + 1}-{row + batch.num_rows})"
+                              ) from None
+        yield check_rows(raw, mapping, path=plan.path, locate=plan.locate, first_row=row)
+        row += batch.num_rows
+        produced = True
+    if not produced:  # no rows: the empty part a file with no row groups makes
+        empty = pa.schema([pa.field(name, pa.string()) for name in plan.wanted]).empty_table()
+        yield check_rows({role: empty.column(name).combine_chunks()
+                          for role, name in plan.columns.items()},
+                         mapping, path=plan.path, locate=plan.locate, first_row=row)
+
+
+def read_own_rows(plan: ParquetPlan, first: int = 0, stop: int | None = None) -> pa.Table:
+    """Row groups first..stop-1 of a file of treatyline's own incidents, as written."""
+    stop = len(plan.group_rows) if stop is None else stop
+    try:
+        handle = pq.ParquetFile(plan.path)
+        if first == stop:
+            return handle.schema_arrow.empty_table().select(list(plan.wanted))
+        return handle.read_row_groups(range(first, stop), columns=list(plan.wanted))
+    except (pa.ArrowException, OSError, ValueError) as error:
+        where = "" if (first, stop) == (0, len(plan.group_rows)) else (
+            f" (row groups {first}-{stop - 1})")
+        raise _unreadable(plan.path, error, where) from None
+
+
+def from_parquet(
+    path: str | Path,
+    mapping: ColumnMapping | Mapping[str, Any] | None = None,
+    *,
+    kinds: KindMapping | None = None,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> EventFile:
+    """Read Parquet batch by batch, only the columns the mapping names (`progress` counts
+    rows). Rejected rows are named by their row in the file, whatever the batch."""
+    plan = plan_parquet(path, mapping, kinds=kinds)
+    total = plan.rows
+    if progress is not None:
+        progress(0, total)
+    if plan.mapping is None:
+        incidents = Incidents.from_arrow(read_own_rows(plan), where=plan.path)
+        if progress is not None:
+            progress(total, total)
+        return EventFile(path=plan.path, format="parquet", incidents=incidents,
+                         rows_read=len(incidents))
+    assembly = Assembly(plan.mapping, path=plan.path, fmt="parquet", locate=plan.locate,
+                        warnings=plan.warnings)
+    done = 0
+    for part in read_parts(plan, batch_rows=batch_rows):
+        assembly.add(part)
+        done += part.rows
+        if progress is not None:
+            progress(done, total)
+    return assembly.finish()

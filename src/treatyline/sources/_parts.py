@@ -1,0 +1,269 @@
+"""A file's rows read in parts (batches, row groups, partitions on other machines) and put
+back together: `Part` is what the checks of one batch give, `Assembly` combines a file's
+parts in order into the `EventFile` a whole-file read gives, exactly (the same incidents,
+dictionaries included, the same rejected rows in the same order, the same warnings).
+
+What needs the whole file is done here, once: ids used again across batches, and the
+warnings that count rows over the file (categories not in the kind mapping, countries not
+recognised), each naming the file's first such row.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from ..errors import Diagnostic, Position, did_you_mean
+from ..incidents import SCHEMA, Incidents
+from ._shown import shorten
+from .mapping import ColumnMapping
+
+__all__ = ["Assembly", "Check", "EventFile", "Locate", "Part", "Progress", "combine_parts"]
+
+Progress = Callable[[int, int], None]
+"""progress(done, total), both in the same unit: bytes for CSV and GeoJSON, rows for
+Parquet. Called a few times per file (per block of about 1 MB), never per row."""
+
+Locate = Callable[[npt.NDArray[np.int64]], list[tuple[Position, str]]]
+"""Rows of the raw table → where each one is (file:line) and a label prefix
+('' for CSV; 'feature 12, ' for GeoJSON)."""
+
+Check = tuple[npt.NDArray[np.bool_], str, Callable[[int], str]]
+"""(rows that fail, the column named in the message, row → why)."""
+
+_SORTED_DICTIONARY: Final = "target"
+"""The one dictionary column whose values are sorted (country codes, `to_alpha2_column`),
+all codes met in the file included; the others list values in order of first use."""
+_FIXED_DICTIONARIES: Final = frozenset({"kind", "dataset", "date_kind", _SORTED_DICTIONARY})
+_DICTIONARY = pa.dictionary(pa.int32(), pa.string())
+_K = TypeVar("_K")
+
+
+@dataclass(frozen=True)
+class EventFile:
+    """What a reader returns: the incidents it accepted, and why it set rows aside."""
+
+    path: str
+    format: str
+    incidents: Incidents
+    rejected: tuple[Diagnostic, ...] = ()
+    """One diagnostic per problem of each row set aside (file:line, the event id, why)."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """Things kept but worth knowing: categories mapped to 'other' for want of a mapping,
+    countries not recognised, optional columns missing."""
+    rows_read: int = 0
+
+    @property
+    def rejected_rows(self) -> int:
+        return self.rows_read - len(self.incidents)
+
+    def report(self) -> list[str]:
+        """The rejections and warnings as lines for a terminal ('file:line: error: ...',
+        'file:line: warning: ...'); Diagnostic's own str() says 'error' for both."""
+        lines = [str(diagnostic) for diagnostic in self.rejected]
+        for warning in self.warnings:
+            where = f"{warning.position}: " if warning.position else ""
+            hint = f" (did you mean {warning.suggestion!r}?)" if warning.suggestion else ""
+            lines.append(f"{where}warning: {warning.message}{hint}")
+        return lines
+
+
+@dataclass(frozen=True)
+class Part:
+    """The checked rows `offset` .. `offset + rows - 1` of a file (rows counted from 0).
+    Plain data (an Arrow table, diagnostics, counts), so that it pickles compactly from
+    a worker process to the one that assembles the file."""
+
+    table: pa.Table
+    """The rows kept, as incidents (`incidents.SCHEMA`)."""
+    offset: int
+    rows: int
+    rejected: tuple[tuple[int, Diagnostic], ...] = ()
+    """(file row, diagnostic), in row order."""
+    unmapped: Mapping[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    """(category, subcategory) not in the kind mapping → (rows, first file row)."""
+    unresolved: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Target names that are no known country → (rows, first file row)."""
+    no_kind_column: bool = False
+
+
+def _first(prefix: str) -> str:
+    return f" (first: {prefix.rstrip(', ')})" if prefix else ""
+
+
+def _tallied(tallies: Sequence[Mapping[_K, tuple[int, int]]]) -> dict[_K, tuple[int, int]]:
+    """Counts summed, the first row kept (parts come in file order)."""
+    total: dict[_K, tuple[int, int]] = {}
+    for tally in tallies:
+        for key, (count, row) in tally.items():
+            before = total.get(key)
+            total[key] = (count, row) if before is None else (before[0] + count, before[1])
+    return total
+
+
+def _sorted_dictionary(chunks: list[pa.Array]) -> pa.Array:
+    """Dictionary chunks recoded onto the sorted union of their values, as one array."""
+    values = sorted(set().union(*(chunk.dictionary.to_pylist() for chunk in chunks)))
+    code = {value: index for index, value in enumerate(values)}
+    indices = [np.array([code[v] for v in chunk.dictionary.to_pylist()] or [0], np.int32)[
+        chunk.indices.to_numpy(zero_copy_only=False)] for chunk in chunks]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.concatenate(indices) if indices else np.zeros(0, np.int32), pa.int32()),
+        pa.array(values, pa.string()))
+
+
+def _combined(name: str, chunks: list[pa.Array]) -> pa.Array:
+    """One column from the parts' chunks, as a whole-file read would have built it."""
+    if len(chunks) == 1:
+        return chunks[0]
+    if name == _SORTED_DICTIONARY:
+        return _sorted_dictionary(chunks)
+    column = pa.chunked_array(chunks, SCHEMA.field(name).type)
+    if SCHEMA.field(name).type == _DICTIONARY:
+        # unified, the values are in order of first use over the file, as one encoding
+        column = pa.table({name: column}).unify_dictionaries().column(0)
+    return column.combine_chunks()
+
+
+def _first_use(column: pa.Array) -> pa.Array:
+    """A dictionary column encoded afresh: only the values still used, in order of use."""
+    return column.cast(pa.string()).dictionary_encode().cast(_DICTIONARY)
+
+
+class Assembly:
+    """The parts of one file, added in file order, and what they make together.
+
+    `finish` consumes the parts: each column is combined and its parts' chunks let go
+    before the next, so that memory holds about one copy of the incidents, not two."""
+
+    def __init__(self, mapping: ColumnMapping | None, *, path: str, fmt: str,
+                 locate: Locate, warnings: Sequence[Diagnostic] = (),
+                 earlier: Sequence[Diagnostic] = (), rows_read: int | None = None) -> None:
+        self._mapping = mapping
+        self._path = path
+        self._format = fmt
+        self._locate = locate
+        self._warnings = list(warnings)
+        self._earlier = list(earlier)
+        self._rows_read = rows_read
+        self._parts: list[Part] = []
+
+    def add(self, part: Part) -> None:
+        self._parts.append(part)
+
+    def finish(self) -> EventFile:
+        parts, self._parts = self._parts, []
+        rows = sum(part.rows for part in parts)
+        rejected: list[tuple[int, Diagnostic]] = [r for part in parts for r in part.rejected]
+        warnings = self._warnings + self._tally_warnings(parts, rows)
+        layout = [(part.offset, part.rows) for part in parts]
+        table = self._table(parts)  # empties `parts`
+        if self._mapping is not None:  # treatyline's own files hold no id twice by design
+            table, again = self._without_repeated_ids(table, layout, rejected)
+            rejected = list(heapq.merge(rejected, again, key=lambda item: item[0]))
+        # in file order; rows the parser set aside (wrong field count) among the others
+        merged = sorted([*self._earlier, *(diagnostic for _, diagnostic in rejected)],
+                        key=lambda d: (d.position.line or 0) if d.position else 0)
+        return EventFile(path=self._path, format=self._format, incidents=Incidents(table),
+                         rejected=tuple(merged), warnings=tuple(warnings),
+                         rows_read=self._rows_read if self._rows_read is not None else rows)
+
+    @staticmethod
+    def _table(parts: list[Part]) -> pa.Table:
+        if len(parts) == 1:
+            return parts[0].table
+        chunks = {name: [part.table.column(name).combine_chunks() for part in parts]
+                  for name in SCHEMA.names}
+        parts.clear()
+        columns = []
+        for name in SCHEMA.names:
+            columns.append(_combined(name, chunks.pop(name)))
+        return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+    def _without_repeated_ids(self, table: pa.Table, layout: list[tuple[int, int]],
+                              rejected: list[tuple[int, Diagnostic]]
+                              ) -> tuple[pa.Table, list[tuple[int, Diagnostic]]]:
+        """Rows whose id a kept row earlier in the file already has, set aside (among rows
+        otherwise fine: a row with another problem neither repeats an id nor claims it)."""
+        ids = table.column("id").combine_chunks()
+        encoded = ids.dictionary_encode()
+        if len(encoded.dictionary) == len(ids):  # the usual case: every id once
+            return table, []
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        _, first_index = np.unique(codes, return_index=True)
+        repeated = np.ones(len(codes), np.bool_)
+        repeated[first_index] = False
+        first_of_code = np.empty(len(encoded.dictionary), np.int64)
+        first_of_code[codes[first_index]] = first_index
+        file_rows = self._kept_rows(layout, rejected)
+        assert self._mapping is not None
+        column = self._mapping.columns()["id"]
+        found: list[tuple[int, Diagnostic]] = []
+        for position in np.flatnonzero(repeated).tolist():
+            row = int(file_rows[position])
+            earlier_row = int(file_rows[first_of_code[codes[position]]])
+            (where, prefix), (first_where, first_prefix) = self._locate(
+                np.array([row, earlier_row], np.int64))
+            first = (f"line {first_where.line}" if first_where.line
+                     else first_prefix.rstrip(", "))
+            found.append((row, Diagnostic(
+                f"{prefix}event {shorten(str(ids[position].as_py()))}: {column}: the id is "
+                f"used again (first at {first})", where)))
+        kept = table.filter(pa.array(~repeated))
+        columns = [kept.column(name).combine_chunks() for name in SCHEMA.names]
+        for index, name in enumerate(SCHEMA.names):
+            if SCHEMA.field(name).type == _DICTIONARY and name not in _FIXED_DICTIONARIES:
+                columns[index] = _first_use(columns[index])
+        return pa.Table.from_arrays(columns, schema=SCHEMA), found
+
+    @staticmethod
+    def _kept_rows(layout: list[tuple[int, int]], rejected: list[tuple[int, Diagnostic]]
+                   ) -> npt.NDArray[np.int64]:
+        """The file row of each kept incident, in order: the parts' rows less those set
+        aside (only needed when an id repeats, so not carried in the parts)."""
+        every = np.concatenate([np.arange(offset, offset + rows, dtype=np.int64)
+                                for offset, rows in layout] or [np.zeros(0, np.int64)])
+        set_aside = np.unique(np.array([row for row, _ in rejected], np.int64))
+        return np.setdiff1d(every, set_aside, assume_unique=True)
+
+    def _tally_warnings(self, parts: list[Part], rows: int) -> list[Diagnostic]:
+        mapping = self._mapping
+        if mapping is None:
+            return []
+        found: list[Diagnostic] = []
+        keys = [str(k) for k in mapping.kinds]
+        for (cat, sub), (count, row) in sorted(_tallied([p.unmapped for p in parts]).items()):
+            label = f"{cat!r} / {sub!r}" if sub else repr(cat)
+            where, prefix = self._locate(np.array([row], np.int64))[0]
+            found.append(Diagnostic(
+                f"{count} event(s) of category {label} are not in the kind mapping; they "
+                f"count as 'other'{_first(prefix)}", where,
+                did_you_mean(cat, keys) if cat else None))
+        if rows and any(part.no_kind_column for part in parts):
+            found.append(Diagnostic(
+                "the mapping names no kind or category column: every incident is 'other'",
+                Position(self._path)))
+        for name, (count, row) in sorted(_tallied([p.unresolved for p in parts]).items()):
+            where, prefix = self._locate(np.array([row], np.int64))[0]
+            found.append(Diagnostic(
+                f"{count} event(s) in {name!r}: not a country treatyline knows; their "
+                f"target is left empty{_first(prefix)}", where))
+        return found
+
+
+def combine_parts(parts: Sequence[Part], mapping: ColumnMapping | None, *, path: str,
+                  fmt: str, locate: Locate, earlier: Sequence[Diagnostic] = (),
+                  warnings: Sequence[Diagnostic] = (), rows_read: int | None = None
+                  ) -> EventFile:
+    """The `EventFile` of a file read as `parts` (in file order)."""
+    assembly = Assembly(mapping, path=path, fmt=fmt, locate=locate, warnings=warnings,
+                        earlier=earlier, rows_read=rows_read)
+    for part in parts:
+        assembly.add(part)
+    return assembly.finish()
