@@ -47,6 +47,7 @@ from .status import status as compute_status
 from .timeline import timeline as compute_timeline
 
 if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
+    from .distributed import DaskOptions
     from .norms import Assessment
 
 __all__ = ["EXIT_CODES", "app", "main"]
@@ -263,10 +264,28 @@ def timeline(
 
 EventsOpt = Annotated[
     list[Path] | None,
-    typer.Option("--events", "-e", help="An events file (UCDP, ACLED, GeoJSON, Parquet or CSV); "
-                 "may be repeated. Default: the folder's events.* (and with --scenario its "
+    typer.Option("--events", "-e", help="An events file (UCDP, ACLED, GeoJSON, Parquet or CSV), "
+                 "a folder of Parquet files or a quoted glob ('logs/*.parquet'); may be "
+                 "repeated. Default: the folder's events.* (and with --scenario its "
                  "scenario-events.*)."),
 ]
+DaskOpt = Annotated[bool, typer.Option(
+    "--dask", help="Read the Parquet event files on a local Dask cluster of worker processes "
+    "(partitions of row groups in parallel; the same result as without).")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", help="Read the Parquet event files on the running Dask cluster whose "
+    "scheduler is at this address (tcp://HOST:PORT); its workers need treatyline installed.")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", min=1, max=512, help="Worker processes of the --dask cluster (one thread "
+    "each). [default: 2]")]
+
+
+def _dask(use_dask: bool, scheduler: str | None, workers: int | None) -> DaskOptions | None:
+    from .distributed import DaskOptions
+
+    return DaskOptions.from_options(use_dask, scheduler, workers)
+
+
 MappingOpt = Annotated[
     Path | None,
     typer.Option("--mapping", help="A YAML column mapping for a CSV whose columns are not "
@@ -292,6 +311,9 @@ def assess(
     because: Annotated[bool, typer.Option("--because", help="Show each obligation's trace.")]
     = False,
     known_on: KnownOnOpt = None,
+    dask: DaskOpt = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """What incidents trigger and what is owed by whom, by when: obligations with their
     state, violations of prohibitions and conditions, and the incidents set aside."""
@@ -301,7 +323,8 @@ def assess(
     bundle = _load(spec, record, scenario)
     chosen = select_events(events or (), parse_known_on(known_on))
     result = monitor(bundle, _as_of(as_of), events=chosen.files, mapping=mapping,
-                     scenario=scenario, console=stderr).assessment
+                     scenario=scenario, console=stderr,
+                     dask=_dask(dask, scheduler, workers)).assessment
     if json_output:  # which version was read: only when a version folder was given
         _print_json(result.to_json() | ({"event_versions": chosen.to_json()}
                                         if chosen.versions else {}))
@@ -341,6 +364,9 @@ def report(
     as_of: AsOfOpt = None,
     scenario: ScenarioOpt = False,
     known_on: KnownOnOpt = None,
+    dask: DaskOpt = False,
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Write one self-contained HTML report (works offline): map of scope and incidents,
     procedure timeline, obligations and commitments."""
@@ -351,7 +377,8 @@ def report(
     bundle = _load(spec, record, scenario)
     chosen = select_events(events or (), parse_known_on(known_on))
     size, result = write_report(bundle, _as_of(as_of), output, events=chosen.files,
-                                mapping=mapping, scenario=scenario, console=stderr)
+                                mapping=mapping, scenario=scenario, console=stderr,
+                                dask=_dask(dask, scheduler, workers))
     for line in chosen.lines():
         stdout.print(Text(line), soft_wrap=True)
     rejected = _rejected_acts(bundle)

@@ -4,10 +4,11 @@ norms engine. The CLI and the report call this; the core stays pure."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -20,11 +21,15 @@ from .event_warnings import EventWarning, coded, date_outliers
 from .incidents import Incidents
 from .inputs import check_regular_file
 from .norms import Assessment, assess, event_columns
-from .sources import read_events
+from .scan import event_paths
+from .sources import EventFile, read_events
 from .territory import Territory
 
-__all__ = ["LoadedEvents", "Monitoring", "default_event_files", "load_events", "monitor",
-           "read_event_files"]
+if TYPE_CHECKING:  # Dask is imported only when asked for
+    from .distributed import DaskOptions
+
+__all__ = ["LoadedEvents", "Monitoring", "default_event_files", "event_file_mapping",
+           "load_events", "monitor", "read_event_files"]
 
 _EVENT_SUFFIXES = (".csv", ".parquet", ".geojson", ".json")
 
@@ -75,36 +80,59 @@ class LoadedEvents:
     warnings: tuple[EventWarning, ...]
 
 
+def event_file_mapping(file: Path, mapping: Path | None) -> Path | None:
+    """The mapping a file is read with: the one given, else `NAME.mapping.yaml` beside it."""
+    if mapping is not None:
+        check_regular_file(mapping, "mapping file", UsageError)
+    return mapping or _beside_mapping(file)
+
+
+def _gathered(read: Iterable[EventFile]) -> LoadedEvents:
+    """The files' incidents in order, every row set aside and every warning (the readers'
+    own, and dates far from the rest of their file)."""
+    parts: list[Incidents] = []
+    rejected: list[Diagnostic] = []
+    warnings: list[EventWarning] = []
+    for file in read:
+        parts.append(file.incidents)
+        rejected.extend(file.rejected)
+        warnings.extend(coded(w) for w in file.warnings)
+        warnings.extend(date_outliers(file.incidents, file.path))
+    incidents = Incidents.concat(parts) if parts else Incidents.empty()
+    return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
+
+
 def read_event_files(
-    files: Sequence[Path], mapping: Path | None, console: Console | None
+    files: Sequence[Path], mapping: Path | None, console: Console | None,
+    *, dask: DaskOptions | None = None,
 ) -> LoadedEvents:
     """Read event files with a progress bar: the incidents, every row set aside and every
     warning (the readers' own, and dates far from the rest of their file).
 
+    A folder stands for its Parquet files and a glob for its matches (`scan.event_paths`).
     Without an explicit mapping, a CSV `NAME.csv` is read with `NAME.mapping.yaml` when
-    that file stands beside it."""
-    parts: list[Incidents] = []
-    rejected: list[Diagnostic] = []
-    warnings: list[EventWarning] = []
+    that file stands beside it. With `dask`, Parquet partitions are read on a Dask
+    cluster (`distributed`), with the same result."""
+    files = event_paths(files)
+    if dask is not None:
+        from .distributed import read_on_dask
+
+        return _gathered(read_on_dask(files, mapping, dask, console))
     columns = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True,
                   disable=console is None) as progress:
-        for file in files:
-            task = progress.add_task(f"reading {file.name}", total=None)
 
-            def advance(done: int, total: int, task: TaskID = task) -> None:
-                progress.update(task, completed=done, total=total)
+        def each() -> Iterator[EventFile]:
+            for file in files:
+                task = progress.add_task(f"reading {file.name}", total=None)
 
-            if mapping is not None:
-                check_regular_file(mapping, "mapping file", UsageError)
-            chosen = mapping or _beside_mapping(file)
-            read = read_events(file, mapping=chosen, progress=advance)
-            parts.append(read.incidents)
-            rejected.extend(read.rejected)
-            warnings.extend(coded(w) for w in read.warnings)
-            warnings.extend(date_outliers(read.incidents, str(file)))
-    incidents = Incidents.concat(parts) if parts else Incidents.empty()
-    return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
+                def advance(done: int, total: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                chosen = event_file_mapping(file, mapping)
+                yield read_events(file, mapping=chosen, progress=advance)
+
+        return _gathered(each())
 
 
 def load_events(
@@ -132,6 +160,7 @@ def monitor(
     mapping: Path | None = None,
     scenario: bool = False,
     console: Console | None = None,
+    dask: DaskOptions | None = None,
 ) -> Monitoring:
     """Read the event files once; assess obligations and measure commitments on them."""
     files = list(events) or default_event_files(bundle, scenario=scenario)
@@ -140,7 +169,7 @@ def monitor(
     rejected: tuple[Diagnostic, ...] = ()
     warnings: tuple[EventWarning, ...] = ()
     if files:
-        loaded = read_event_files(files, mapping, console)
+        loaded = read_event_files(files, mapping, console, dask=dask)
         incidents, rejected, warnings = loaded.incidents, loaded.rejected, loaded.warnings
     scope = Territory.for_treaty(bundle.treaty)
     result = assess(bundle.treaty, bundle.record, day,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -14,6 +15,9 @@ from ..inputs import write_output
 from ..monitor import monitor
 from ..norms import Assessment
 from .build import build_report
+
+if TYPE_CHECKING:
+    from ..distributed import DaskOptions
 
 __all__ = ["write_report"]
 
@@ -27,11 +31,12 @@ def write_report(
     mapping: Path | None = None,
     scenario: bool = False,
     console: Console | None = None,
+    dask: DaskOptions | None = None,
 ) -> tuple[int, Assessment]:
     """Write the report to `output`; returns (bytes written, the assessment shown: its
     event rows set aside and warnings are for the caller to print)."""
     seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
-                   console=console)
+                   console=console, dask=dask)
     assessment = seen.assessment
     html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
                         seen.incidents, seen.territory)

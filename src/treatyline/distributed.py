@@ -1,0 +1,176 @@
+"""Parquet event datasets read on a Dask cluster (`dask.distributed`) (I/O).
+
+The driver reads only the files' footers (`plan_parquet`: the mapping, the columns to
+read, the row groups) and cuts the dataset into partitions of whole row groups
+(`scan.partitions`). Each task reads, projects and checks its partition exactly as the
+single-process reader does (`read_parts`: the same code) and sends back compact parts:
+the incidents kept as an Arrow table, the rows set aside with their file rows, tallies.
+The driver assembles each file's parts in file order (`Assembly`), so the incidents,
+rejected rows and warnings equal a single-process read's, and so do the verdicts.
+
+Dask is imported by this module only, and this module only when `--dask` or
+`--scheduler` is given: the command's start-up does not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
+
+import pyarrow as pa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from .errors import Diagnostic, EventDataError, Position, TreatylineError, UsageError
+from .incidents import Incidents
+from .scan import PARTITION_ROWS, Partition, partitions
+from .sources import EventFile
+from .sources._parts import Assembly, Part
+from .sources.detect import column_mapping, detect_format
+from .sources.parquet import BATCH_ROWS, ParquetPlan, plan_parquet, read_own_rows, read_parts
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["DEFAULT_WORKERS", "DaskOptions", "read_on_dask", "read_partition"]
+
+DEFAULT_WORKERS: Final = 2
+
+
+@dataclass(frozen=True)
+class DaskOptions:
+    """Where to run: a `LocalCluster` of `workers` processes (one thread each) started
+    for the command, or the scheduler of a running cluster (`tcp://HOST:PORT`)."""
+
+    scheduler: str | None = None
+    workers: int = DEFAULT_WORKERS
+    partition_rows: int = PARTITION_ROWS
+    connect_seconds: float = 10.0
+    """How long to try to reach a --scheduler before giving up."""
+
+    @classmethod
+    def from_options(cls, use_dask: bool, scheduler: str | None,
+                     workers: int | None) -> DaskOptions | None:
+        """The command line's --dask, --scheduler and --workers (None: no Dask)."""
+        if workers is not None and (scheduler is not None or not use_dask):
+            raise UsageError("--workers sets the size of the cluster --dask starts; it does "
+                             "not apply " + ("to a --scheduler's cluster" if scheduler
+                                             else "without --dask"))
+        if scheduler is not None:
+            if not scheduler.strip():
+                raise UsageError("--scheduler: an address is expected, e.g. tcp://HOST:8786")
+            return cls(scheduler=scheduler)
+        if not use_dask:
+            return None
+        return cls(workers=workers if workers is not None else DEFAULT_WORKERS)
+
+
+_Result: TypeAlias = "list[Part] | pa.Table | tuple[Diagnostic, ...]"
+
+
+def read_partition(plan: ParquetPlan, first_group: int, stop_group: int,
+                   batch_rows: int = BATCH_ROWS) -> _Result:
+    """One task: the partition's parts (a table of treatyline's own incidents for such a
+    file), or the diagnostics of why it cannot be read (returned, not raised: a located
+    error crosses back to the driver as plain data)."""
+    try:
+        if plan.mapping is None:
+            return read_own_rows(plan, first_group, stop_group)
+        return list(read_parts(plan, first_group, stop_group, batch_rows=batch_rows))
+    except TreatylineError as error:
+        return error.diagnostics
+
+
+def _plans(files: Sequence[Path], mapping: Path | None) -> list[ParquetPlan]:
+    from .monitor import event_file_mapping
+
+    plans = []
+    for file in files:
+        found = detect_format(file)
+        if found != "parquet":
+            raise UsageError([Diagnostic(
+                f"--dask reads Parquet files; this file is {found.upper()} (read it "
+                "without --dask, or convert it to Parquet)", Position(str(file)))])
+        plans.append(plan_parquet(file, column_mapping(event_file_mapping(file, mapping))))
+    return plans
+
+
+@contextmanager
+def _client(options: DaskOptions, console: Console | None) -> Iterator[Client]:
+    from distributed import Client, LocalCluster
+
+    if options.scheduler is not None:
+        try:
+            client = Client(options.scheduler,  # type: ignore[no-untyped-call]
+                            timeout=options.connect_seconds)
+        except (OSError, TimeoutError, ValueError) as error:
+            raise UsageError(f"--scheduler {options.scheduler}: cannot reach a Dask "
+                             f"scheduler there ({error})") from None
+        with client:
+            yield client
+        return
+    # processes, not threads: the checks hold the GIL between Arrow calls
+    with LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=options.workers, threads_per_worker=1, processes=True,
+            dashboard_address=":0") as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
+        if console is not None:
+            console.print(f"Dask: {options.workers} local worker(s); dashboard "
+                          f"{cluster.dashboard_link} (served when bokeh is installed)")
+        yield client
+
+
+def _gather(client: Client, plans: list[ParquetPlan], work: list[Partition],
+            batch_rows: int, console: Console | None) -> list[_Result]:
+    from distributed import as_completed
+
+    futures = [client.submit(read_partition, plans[p.file], p.first_group, p.stop_group,
+                             batch_rows, pure=False) for p in work]
+    index = {future.key: number for number, future in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, console=console, transient=True,
+                  disable=console is None) as progress:
+        task = progress.add_task("reading partitions", total=len(futures))
+        for future in as_completed(futures):  # type: ignore[no-untyped-call]
+            results[index[future.key]] = future.result()
+            future.release()  # the worker may drop its copy as soon as the driver has it
+            progress.advance(task)
+    return results
+
+
+def read_on_dask(files: Sequence[Path], mapping: Path | None, options: DaskOptions,
+                 console: Console | None, *, batch_rows: int = BATCH_ROWS
+                 ) -> list[EventFile]:
+    """Each Parquet file of `files` read on the cluster, partition by partition, and
+    assembled in file order: equal to reading each file with `from_parquet`."""
+    plans = _plans(files, mapping)
+    work = partitions(plans, options.partition_rows)
+    with _client(options, console) as client:
+        results = _gather(client, plans, work, batch_rows, console)
+    failed = [d for result in results if isinstance(result, tuple) for d in result]
+    if failed:
+        raise EventDataError(failed)
+    by_file: list[list[_Result]] = [[] for _ in plans]
+    for partition, result in zip(work, results, strict=True):
+        by_file[partition.file].append(result)
+    results.clear()  # each file's parts are then held once, and let go as it is assembled
+    read: list[EventFile] = []
+    for plan, mine in zip(plans, by_file, strict=True):
+        if plan.mapping is None:
+            tables = [table for table in mine if isinstance(table, pa.Table)]
+            incidents = Incidents.from_arrow(pa.concat_tables(tables), where=plan.path)
+            read.append(EventFile(path=plan.path, format="parquet", incidents=incidents,
+                                  rows_read=len(incidents)))
+            continue
+        assembly = Assembly(plan.mapping, path=plan.path, fmt="parquet",
+                            locate=plan.locate, warnings=plan.warnings)
+        for parts in mine:
+            for part in parts if isinstance(parts, list) else ():
+                assembly.add(part)
+        mine.clear()
+        read.append(assembly.finish())
+    return read

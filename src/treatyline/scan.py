@@ -1,0 +1,100 @@
+"""Event datasets (I/O): what `--events` names, expanded to files, and Parquet files cut
+into partitions for reading in parallel.
+
+`--events` takes a file, a folder of Parquet files (hive-partitioned sub-folders such as
+`year=2015/` allowed) or a quoted glob (`'logs/*.parquet'`); the files are read in sorted
+path order, so that a dataset gives the same incidents, in the same order, every time.
+A partition is a run of whole row groups of one file (`Partition`): Parquet's own unit
+of reading, so that a partition's rows are read without touching its neighbours'.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from .errors import Diagnostic, Position, UsageError
+from .sources.parquet import ParquetPlan
+
+__all__ = ["PARQUET_SUFFIXES", "PARTITION_ROWS", "Partition", "dataset_files",
+           "event_paths", "partitions"]
+
+PARQUET_SUFFIXES: Final = (".parquet", ".pq")
+PARTITION_ROWS: Final = 262_144
+"""Rows a partition gathers at least (whole row groups, never across files): enough that a
+task's fixed cost (sending it, starting the read, sending back the result: a few ms) is
+small beside its reading and checking (about 0.4 s), few enough that two workers share
+even a modest file."""
+_GLOB_CHARACTERS: Final = frozenset("*?[")
+
+
+def _hidden(name: str) -> bool:
+    # Arrow's dataset discovery ignores these too: '_SUCCESS', '_metadata', '.crc' files,
+    # '_temporary' folders left by writers
+    return name.startswith((".", "_"))
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    """The Parquet files under `folder` (sub-folders included), in sorted path order."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not _hidden(name)]
+        found.extend(Path(root) / name for name in files
+                     if not _hidden(name) and name.lower().endswith(PARQUET_SUFFIXES))
+    if not found:
+        raise UsageError([Diagnostic(
+            f"no Parquet files ({', '.join('*' + s for s in PARQUET_SUFFIXES)}) in the "
+            "folder (sub-folders included); --events takes a file, a folder of Parquet "
+            "files or a quoted glob", Position(str(folder)))])
+    return sorted(found)
+
+
+def event_paths(given: Sequence[Path]) -> list[Path]:
+    """Files named, folders' Parquet files and globs' matches, each group sorted; a glob
+    that matches no file and a folder without Parquet files are errors."""
+    files: list[Path] = []
+    for path in given:
+        text = str(path)
+        if _GLOB_CHARACTERS & set(text) and not os.path.lexists(path):
+            matches = sorted(Path(name) for name in glob.glob(text, recursive=True)
+                             if not os.path.isdir(name))
+            if not matches:
+                raise UsageError([Diagnostic(
+                    f"--events: no file matches the pattern {text!r}", Position(text))])
+            files.extend(matches)
+        elif path.is_dir():
+            files.extend(dataset_files(path))
+        else:
+            files.append(path)
+    return files
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Row groups `first_group`..`stop_group - 1` of file number `file` of a dataset."""
+
+    file: int
+    first_group: int
+    stop_group: int
+    rows: int
+
+
+def partitions(plans: Sequence[ParquetPlan],
+               rows_each: int = PARTITION_ROWS) -> list[Partition]:
+    """Each file's row groups in runs of at least `rows_each` rows (a file's last run may
+    be smaller; a file with one big row group is one partition, read in batches)."""
+    found: list[Partition] = []
+    for number, plan in enumerate(plans):
+        first = rows = 0
+        for group, count in enumerate(plan.group_rows):
+            rows += count
+            if rows >= rows_each:
+                found.append(Partition(number, first, group + 1, rows))
+                first, rows = group + 1, 0
+        if first < len(plan.group_rows) or not plan.group_rows:
+            found.append(Partition(number, first, len(plan.group_rows), rows))
+    return found
