@@ -42,6 +42,7 @@ Always exits 0: the figures are for reading, the CI run only checks that the scr
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import statistics
 import subprocess
@@ -308,7 +309,8 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
     from treatyline.sources.parquet import plan_parquet
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as cluster, Client(cluster) as client:
+                      dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
         client.run(lambda: __import__("treatyline.distributed"))
         options = DaskOptions(scheduler=cluster.scheduler_address)
         with get_task_stream(client) as stream:

@@ -14,6 +14,7 @@ Dask is imported by this module only, and this module only when `--dask` or
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -113,9 +114,11 @@ def _client(options: DaskOptions, console: Console | None) -> Iterator[Client]:
             yield client
         return
     # processes, not threads: the checks hold the GIL between Arrow calls
+    # silent: a worker that loses its scheduler while the cluster closes logs an error
+    # with a traceback, which is no news to the user
     with LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=options.workers, threads_per_worker=1, processes=True,
-            dashboard_address=":0") as cluster, \
+            dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:  # type: ignore[no-untyped-call]
         if console is not None:
             console.print(f"Dask: {options.workers} local worker(s); dashboard "
@@ -144,9 +147,11 @@ def _gather(client: Client, plans: list[ParquetPlan], work: list[Partition],
 
 def read_on_dask(files: Sequence[Path], mapping: Path | None, options: DaskOptions,
                  console: Console | None, *, batch_rows: int = BATCH_ROWS
-                 ) -> list[EventFile]:
+                 ) -> Iterator[EventFile]:
     """Each Parquet file of `files` read on the cluster, partition by partition, and
-    assembled in file order: equal to reading each file with `from_parquet`."""
+    assembled in file order: equal to reading each file with `from_parquet`. The files
+    are assembled one by one as the caller takes them (the partitions are all read
+    first: the cluster's errors are raised before any file is given)."""
     plans = _plans(files, mapping)
     work = partitions(plans, options.partition_rows)
     with _client(options, console) as client:
@@ -158,13 +163,17 @@ def read_on_dask(files: Sequence[Path], mapping: Path | None, options: DaskOptio
     for partition, result in zip(work, results, strict=True):
         by_file[partition.file].append(result)
     results.clear()  # each file's parts are then held once, and let go as it is assembled
-    read: list[EventFile] = []
+    return _assembled(plans, by_file)
+
+
+def _assembled(plans: list[ParquetPlan], by_file: list[list[_Result]]
+               ) -> Iterator[EventFile]:
     for plan, mine in zip(plans, by_file, strict=True):
         if plan.mapping is None:
             tables = [table for table in mine if isinstance(table, pa.Table)]
             incidents = Incidents.from_arrow(pa.concat_tables(tables), where=plan.path)
-            read.append(EventFile(path=plan.path, format="parquet", incidents=incidents,
-                                  rows_read=len(incidents)))
+            yield EventFile(path=plan.path, format="parquet", incidents=incidents,
+                            rows_read=len(incidents))
             continue
         assembly = Assembly(plan.mapping, path=plan.path, fmt="parquet",
                             locate=plan.locate, warnings=plan.warnings)
@@ -172,5 +181,4 @@ def read_on_dask(files: Sequence[Path], mapping: Path | None, options: DaskOptio
             for part in parts if isinstance(parts, list) else ():
                 assembly.add(part)
         mine.clear()
-        read.append(assembly.finish())
-    return read
+        yield assembly.finish()

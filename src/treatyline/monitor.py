@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
@@ -23,6 +24,7 @@ from .inputs import check_regular_file
 from .norms import Assessment, assess, event_columns
 from .scan import event_paths
 from .sources import EventFile, read_events
+from .sources._parts import concat_incidents
 from .territory import Territory
 
 if TYPE_CHECKING:  # Dask is imported only when asked for
@@ -90,15 +92,15 @@ def event_file_mapping(file: Path, mapping: Path | None) -> Path | None:
 def _gathered(read: Iterable[EventFile]) -> LoadedEvents:
     """The files' incidents in order, every row set aside and every warning (the readers'
     own, and dates far from the rest of their file)."""
-    parts: list[Incidents] = []
+    tables: list[pa.Table] = []
     rejected: list[Diagnostic] = []
     warnings: list[EventWarning] = []
-    for file in read:
-        parts.append(file.incidents)
+    for file in read:  # each file let go once its table is taken
+        tables.append(file.incidents.to_arrow())
         rejected.extend(file.rejected)
         warnings.extend(coded(w) for w in file.warnings)
         warnings.extend(date_outliers(file.incidents, file.path))
-    incidents = Incidents.concat(parts) if parts else Incidents.empty()
+    incidents = Incidents(concat_incidents(tables)) if tables else Incidents.empty()
     return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
 
 

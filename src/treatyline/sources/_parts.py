@@ -24,7 +24,8 @@ from ..incidents import SCHEMA, Incidents
 from ._shown import shorten
 from .mapping import ColumnMapping
 
-__all__ = ["Assembly", "Check", "EventFile", "Locate", "Part", "Progress", "combine_parts"]
+__all__ = ["Assembly", "Check", "EventFile", "Locate", "Part", "Progress", "combine_parts",
+           "concat_incidents"]
 
 Progress = Callable[[int, int], None]
 """progress(done, total), both in the same unit: bytes for CSV and GeoJSON, rows for
@@ -118,17 +119,39 @@ def _sorted_dictionary(chunks: list[pa.Array]) -> pa.Array:
         pa.array(values, pa.string()))
 
 
-def _combined(name: str, chunks: list[pa.Array]) -> pa.Array:
-    """One column from the parts' chunks, as a whole-file read would have built it."""
+def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool) -> pa.Array:
+    """One column from the parts' chunks, as one encoding of the whole would have built
+    it (with `sorted_target`, the target's dictionary sorted, as a reader makes it)."""
     if len(chunks) == 1:
         return chunks[0]
-    if name == _SORTED_DICTIONARY:
+    if name == _SORTED_DICTIONARY and sorted_target:
         return _sorted_dictionary(chunks)
     column = pa.chunked_array(chunks, SCHEMA.field(name).type)
     if SCHEMA.field(name).type == _DICTIONARY:
         # unified, the values are in order of first use over the file, as one encoding
         column = pa.table({name: column}).unify_dictionaries().column(0)
     return column.combine_chunks()
+
+
+def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> pa.Table:
+    """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column,
+    dictionaries unified as `Incidents.concat` does. `tables` is emptied: each column is
+    combined and its chunks let go before the next, so that memory holds about one copy
+    of the incidents, not two."""
+    if len(tables) == 1:
+        return tables.pop()
+    chunks = {name: [table.column(name).combine_chunks() for table in tables]
+              for name in SCHEMA.names}
+    tables.clear()
+    columns = []
+    pool = pa.default_memory_pool()
+    for name in SCHEMA.names:
+        columns.append(_combined(name, chunks.pop(name), sorted_target=sorted_target))
+        # the chunks of this column are free now: hand their pages back, or the allocator
+        # keeps them beside the combined column (small pages do not make a big buffer)
+        # and the incidents cost twice their size at the end
+        pool.release_unused()
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
 
 
 def _first_use(column: pa.Array) -> pa.Array:
@@ -163,7 +186,9 @@ class Assembly:
         rejected: list[tuple[int, Diagnostic]] = [r for part in parts for r in part.rejected]
         warnings = self._warnings + self._tally_warnings(parts, rows)
         layout = [(part.offset, part.rows) for part in parts]
-        table = self._table(parts)  # empties `parts`
+        tables = [part.table for part in parts]
+        parts.clear()
+        table = concat_incidents(tables, sorted_target=True)
         if self._mapping is not None:  # treatyline's own files hold no id twice by design
             table, again = self._without_repeated_ids(table, layout, rejected)
             rejected = list(heapq.merge(rejected, again, key=lambda item: item[0]))
@@ -173,18 +198,6 @@ class Assembly:
         return EventFile(path=self._path, format=self._format, incidents=Incidents(table),
                          rejected=tuple(merged), warnings=tuple(warnings),
                          rows_read=self._rows_read if self._rows_read is not None else rows)
-
-    @staticmethod
-    def _table(parts: list[Part]) -> pa.Table:
-        if len(parts) == 1:
-            return parts[0].table
-        chunks = {name: [part.table.column(name).combine_chunks() for part in parts]
-                  for name in SCHEMA.names}
-        parts.clear()
-        columns = []
-        for name in SCHEMA.names:
-            columns.append(_combined(name, chunks.pop(name)))
-        return pa.Table.from_arrays(columns, schema=SCHEMA)
 
     def _without_repeated_ids(self, table: pa.Table, layout: list[tuple[int, int]],
                               rejected: list[tuple[int, Diagnostic]]

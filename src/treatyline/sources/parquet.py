@@ -184,6 +184,7 @@ def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
     stop = len(plan.group_rows) if stop is None else stop
     row = plan.first_row(first)
     produced = False
+    pool = pa.default_memory_pool()
     for batch in _batches(plan, first, stop, batch_rows):
         try:
             raw = {role: _as_text_if_needed(batch.column(name))
@@ -191,9 +192,14 @@ def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
         except (pa.ArrowException, ValueError) as error:  # text that is not UTF-8
             raise _unreadable(plan.path, error, f" (rows {row + 1}-{row + batch.num_rows})"
                               ) from None
-        yield check_rows(raw, mapping, path=plan.path, locate=plan.locate, first_row=row)
+        part = check_rows(raw, mapping, path=plan.path, locate=plan.locate, first_row=row)
         row += batch.num_rows
         produced = True
+        del raw, batch
+        # the batch's raw columns are free: give their pages back rather than keep them
+        # beside the incidents accumulated (the peak would carry the largest batch's)
+        pool.release_unused()
+        yield part
     if not produced:  # no rows: the empty part a file with no row groups makes
         empty = pa.schema([pa.field(name, pa.string()) for name in plan.wanted]).empty_table()
         yield check_rows({role: empty.column(name).combine_chunks()
