@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["BAD_ROWS", "REPEATED", "ucdp_with_bad_rows", "write_parts"]
+__all__ = ["BAD_ROWS", "REPEATED", "corrupt_row_group", "ucdp_with_bad_rows", "write_parts"]
 
 BAD_ROWS = {5: "date_start", 1_001: "latitude", 2_999: "country", 3_100: "type_of_violence"}
 """Rows (from 0) spoiled by `ucdp_with_bad_rows`, and the column spoiled."""
@@ -59,3 +59,11 @@ def write_parts(table: pa.Table, folder: Path, bounds: list[int], row_group_rows
                        row_group_size=row_group_rows)
         paths.append(path)
     return paths
+
+
+def corrupt_row_group(path: Path, group: int) -> None:
+    """Spoil the first data page of `group`'s first column (the footer stays readable)."""
+    start = pq.ParquetFile(str(path)).metadata.row_group(group).column(0).data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start:start + 200] = b"\xff" * 200
+    path.write_bytes(bytes(data))

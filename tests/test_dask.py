@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from cli_inprocess import run_cli_output
-from event_dataset import ucdp_with_bad_rows, write_parts
+from event_dataset import corrupt_row_group, ucdp_with_bad_rows, write_parts
 from treatyline.bundle import load_bundle
 from treatyline.distributed import DaskOptions, read_on_dask
 from treatyline.errors import EventDataError, UsageError
@@ -69,10 +69,7 @@ def test_the_assessment_on_the_cluster_is_identical(scheduler: str, dataset: Pat
 def test_a_corrupt_partition_is_named(scheduler: str, tmp_path: Path) -> None:
     path = tmp_path / "ged.parquet"
     pq.write_table(ucdp_with_bad_rows(), str(path), row_group_size=1_000)
-    start = pq.ParquetFile(str(path)).metadata.row_group(3).column(0).data_page_offset
-    data = bytearray(path.read_bytes())
-    data[start:start + 200] = b"\xff" * 200
-    path.write_bytes(bytes(data))
+    corrupt_row_group(path, 3)
     with pytest.raises(EventDataError, match=r"row group 3: rows 3001-3883") as error:
         read_on_dask([path], None, DaskOptions(scheduler=scheduler, partition_rows=1),
                      None)

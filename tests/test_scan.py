@@ -3,15 +3,17 @@ rows (with their rows in the file) and warnings as one read of the whole file.""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from cli_inprocess import run_cli_output
-from event_dataset import BAD_ROWS, REPEATED, ucdp_with_bad_rows, write_parts
+from event_dataset import BAD_ROWS, REPEATED, corrupt_row_group, ucdp_with_bad_rows, write_parts
 from treatyline.errors import EventDataError, UsageError
 from treatyline.monitor import read_event_files
+from treatyline.revisions import select_events
 from treatyline.scan import dataset_files, event_paths, partitions
 from treatyline.sources import UCDP_GED, EventFile
 from treatyline.sources.parquet import from_parquet, plan_parquet
@@ -118,13 +120,8 @@ def test_a_corrupt_row_group_is_named(tmp_path: Path) -> None:
     path = tmp_path / "ged.parquet"
     pq.write_table(ucdp_with_bad_rows(), str(path), row_group_size=1_000,
                    compression="zstd")
-    metadata = pq.ParquetFile(str(path)).metadata
-    column = metadata.row_group(2).column(0)
-    data = bytearray(path.read_bytes())
-    start = column.data_page_offset
-    data[start:start + 200] = b"\xff" * 200
-    path.write_bytes(bytes(data))
-    with pytest.raises(EventDataError, match=r"row group") as error:
+    corrupt_row_group(path, 2)
+    with pytest.raises(EventDataError, match=r"row group 2: rows 2001-3000") as error:
         from_parquet(path)
     assert error.value.diagnostics[0].position is not None
     assert error.value.diagnostics[0].position.file == str(path)
@@ -132,7 +129,7 @@ def test_a_corrupt_row_group_is_named(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("make", "expected"), [
     ("glob", "no file matches the pattern"),
-    ("empty", "no Parquet files"),
+    ("corrupt", "not a readable Parquet file (row group 1: rows 501-1000)"),
     ("csv", "--dask reads Parquet files; this file is UCDP"),
 ])
 def test_bad_datasets_are_messages_not_tracebacks(
@@ -140,8 +137,10 @@ def test_bad_datasets_are_messages_not_tracebacks(
     extra: list[str] = []
     if make == "glob":
         events = str(tmp_path / "*.parquet")
-    elif make == "empty":
-        events = str(tmp_path)
+    elif make == "corrupt":
+        events = str(tmp_path / "dataset")
+        paths = write_parts(ucdp_with_bad_rows(), tmp_path / "dataset", [2_000], 500)
+        corrupt_row_group(paths[1], 1)
     else:
         events = str(tmp_path / "ged.csv")
         (tmp_path / "ged.csv").write_text(
@@ -159,3 +158,17 @@ def test_workers_without_dask_is_refused(capsys: pytest.CaptureFixture[str]) -> 
     code, _, err = run_cli_output(capsys, "assess", MINSK, "--workers", "3")
     assert code == 1
     assert "--workers" in err and "without --dask" in err
+
+
+def test_a_parquet_folder_is_a_dataset_and_a_tagged_folder_a_version_folder(
+        tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    write_parts(ucdp_with_bad_rows(), dataset, [2_000], 1_000)
+    assert select_events([dataset], None).files == (dataset,)
+    with pytest.raises(EventDataError, match="none found"):  # --known-on needs versions
+        select_events([dataset], date(2015, 5, 1))
+    versions = tmp_path / "versions"
+    write_parts(ucdp_with_bad_rows(), versions / "obtained=2015-05-01", [2_000], 1_000)
+    chosen = select_events([versions], None)
+    assert [v.name for v in chosen.versions] == ["obtained=2015-05-01"]
+    assert len(chosen.files) == 2

@@ -38,6 +38,7 @@ __all__ = [
     "DatasetVersion",
     "EventSelection",
     "dataset_versions",
+    "holds_versions",
     "parse_known_on",
     "select_events",
     "version_known_on",
@@ -107,14 +108,30 @@ def parse_known_on(text: str | None, option: str = "--known-on") -> date | None:
         raise UsageError(f"{option}: {exc}") from None
 
 
+def holds_versions(folder: Path) -> bool:
+    """Whether `folder` tags versions: a NAME@DAY file, an obtained=DAY sub-folder or a
+    versions.yaml in it."""
+    try:
+        names = [entry.name for entry in folder.iterdir()]
+    except OSError:
+        return True  # dataset_versions says why it cannot be read
+    return any(name == MANIFEST_NAME or _PARTITION.match(name) or _TAGGED_FILE.match(name)
+               for name in names)
+
+
 def select_events(paths: Sequence[Path], known_on: date | None) -> EventSelection:
     """The files to read for `--events PATH...`: a folder is a version folder (its version
     known on `known_on`, or its latest), a file is read as it is. With `known_on`, every
-    path must be a version folder: a plain file carries no day on which it was obtained."""
+    path must be a version folder: a plain file carries no day on which it was obtained.
+    Without it, a folder that tags no version and holds Parquet files only is one dataset,
+    passed on as it is (`scan.event_paths` reads its files)."""
+    from .scan import is_parquet_dataset
+
     files: list[Path] = []
     chosen: list[DatasetVersion] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_dir() and (known_on is not None or holds_versions(path)
+                              or not is_parquet_dataset(path)):
             version = version_known_on(dataset_versions(path), known_on, path)
             chosen.append(version)
             files.extend(version.files)

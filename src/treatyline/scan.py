@@ -2,8 +2,9 @@
 into partitions for reading in parallel.
 
 `--events` takes a file, a folder of Parquet files (hive-partitioned sub-folders such as
-`year=2015/` allowed) or a quoted glob (`'logs/*.parquet'`); the files are read in sorted
-path order, so that a dataset gives the same incidents, in the same order, every time.
+`year=2015/` allowed; a folder that tags versions is a version folder instead, see
+`revisions`) or a quoted glob (`'logs/*.parquet'`); the files are read in sorted path
+order, so that a dataset gives the same incidents, in the same order, every time.
 A partition is a run of whole row groups of one file (`Partition`): Parquet's own unit
 of reading, so that a partition's rows are read without touching its neighbours'.
 """
@@ -21,7 +22,7 @@ from .errors import Diagnostic, Position, UsageError
 from .sources.parquet import ParquetPlan
 
 __all__ = ["PARQUET_SUFFIXES", "PARTITION_ROWS", "Partition", "dataset_files",
-           "event_paths", "partitions"]
+           "event_paths", "is_parquet_dataset", "partitions"]
 
 PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 PARTITION_ROWS: Final = 262_144
@@ -30,6 +31,7 @@ task's fixed cost (sending it, starting the read, sending back the result: a few
 small beside its reading and checking (about 0.4 s), few enough that two workers share
 even a modest file."""
 _GLOB_CHARACTERS: Final = frozenset("*?[")
+_OTHER_EVENT_SUFFIXES: Final = frozenset({".csv", ".geojson", ".json"})
 
 
 def _hidden(name: str) -> bool:
@@ -38,13 +40,24 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def dataset_files(folder: Path) -> list[Path]:
-    """The Parquet files under `folder` (sub-folders included), in sorted path order."""
+def _files_below(folder: Path) -> list[Path]:
     found: list[Path] = []
     for root, folders, files in os.walk(folder):
         folders[:] = [name for name in folders if not _hidden(name)]
-        found.extend(Path(root) / name for name in files
-                     if not _hidden(name) and name.lower().endswith(PARQUET_SUFFIXES))
+        found.extend(Path(root) / name for name in files if not _hidden(name))
+    return found
+
+
+def is_parquet_dataset(folder: Path) -> bool:
+    """Whether the event files under `folder` are Parquet files only (one at least)."""
+    suffixes = {path.suffix.lower() for path in _files_below(folder)}
+    return bool(suffixes & set(PARQUET_SUFFIXES)) and not suffixes & _OTHER_EVENT_SUFFIXES
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    """The Parquet files under `folder` (sub-folders included), in sorted path order."""
+    found = [path for path in _files_below(folder)
+             if path.name.lower().endswith(PARQUET_SUFFIXES)]
     if not found:
         raise UsageError([Diagnostic(
             f"no Parquet files ({', '.join('*' + s for s in PARQUET_SUFFIXES)}) in the "
