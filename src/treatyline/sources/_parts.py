@@ -18,6 +18,7 @@ from typing import Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import Diagnostic, Position, did_you_mean
 from ..incidents import SCHEMA, Incidents
@@ -205,9 +206,10 @@ class Assembly:
         """Rows whose id a kept row earlier in the file already has, set aside (among rows
         otherwise fine: a row with another problem neither repeats an id nor claims it)."""
         ids = table.column("id").combine_chunks()
-        encoded = ids.dictionary_encode()
-        if len(encoded.dictionary) == len(ids):  # the usual case: every id once
+        # the usual case, every id once, told by counting (a hash set, no encoded copy)
+        if pc.count_distinct(ids).as_py() == len(ids):
             return table, []
+        encoded = ids.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         _, first_index = np.unique(codes, return_index=True)
         repeated = np.ones(len(codes), np.bool_)
