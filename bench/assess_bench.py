@@ -363,8 +363,9 @@ def bench_dask(count: int, folder: Path) -> None:
           "disk or an object store that is not the bottleneck); at least a few partitions "
           "per worker; the serial part (driver assembly, O(rows)) grows with the rows; the "
           "driver holds the combined incidents (about 230 bytes a row: 10^8 rows need "
-          "about 23 GB on the driver). The 2-worker row above ran on a 2-core machine "
-          "shared with other work, so its speed-up is a lower bound.")
+          "about 23 GB on the driver). With 2 workers on a 2-core machine the driver "
+          "(receiving and assembling) competes with them for the cores: that row says "
+          "little about a machine with a core per worker.")
 
 
 def main() -> None:
