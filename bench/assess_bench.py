@@ -304,7 +304,8 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
     imported in each: the workers' start is a fixed cost, not the partitions')."""
     from distributed import Client, LocalCluster, get_task_stream
 
-    from treatyline.distributed import DaskOptions, read_on_dask
+    from treatyline.distributed import DaskOptions
+    from treatyline.monitor import read_event_files
     from treatyline.scan import partitions
     from treatyline.sources.parquet import plan_parquet
 
@@ -315,7 +316,7 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
         options = DaskOptions(scheduler=cluster.scheduler_address)
         with get_task_stream(client) as stream:
             start = time.perf_counter()
-            read_on_dask(paths, None, options, None)
+            read_event_files(paths, None, None, dask=options)  # assembled, as assess
             seconds = time.perf_counter() - start
         computes = [part["stop"] - part["start"] for task in stream.data
                     for part in task.get("startstops", ()) if part["action"] == "compute"]
