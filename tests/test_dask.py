@@ -91,3 +91,15 @@ def test_the_command_with_dask_prints_the_same_json(
     assert (code, out) == (code_alone, out_alone)
     assert code == 1  # rows were set aside, as without Dask
     assert "Dask: 2 local worker(s); dashboard http://" in err
+
+
+def test_treatyline_own_parquet_files_read_on_the_cluster_are_equal(
+        scheduler: str, tmp_path: Path) -> None:
+    own = read_event_files([MINSK / "events.csv"], None, None).incidents
+    path = tmp_path / "own.parquet"
+    pq.write_table(own.to_arrow(), str(path), row_group_size=50)
+    options = DaskOptions(scheduler=scheduler, partition_rows=120)
+    on_dask = read_event_files([path], None, None, dask=options)
+    assert on_dask.incidents == own
+    assert on_dask.incidents.to_arrow().equals(read_event_files([path], None, None)
+                                               .incidents.to_arrow())

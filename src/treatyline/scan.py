@@ -28,8 +28,8 @@ PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 PARTITION_ROWS: Final = 262_144
 """Rows a partition gathers at least (whole row groups, never across files): enough that a
 task's fixed cost (sending it, starting the read, sending back the result: a few ms) is
-small beside its reading and checking (about 0.4 s), few enough that two workers share
-even a modest file."""
+small beside its reading and checking (about half a second for UCDP's columns), few
+enough that two workers share even a modest file."""
 _GLOB_CHARACTERS: Final = frozenset("*?[")
 _OTHER_EVENT_SUFFIXES: Final = frozenset({".csv", ".geojson", ".json"})
 
