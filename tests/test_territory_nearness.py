@@ -74,6 +74,11 @@ def check(geom: shapely.Geometry, seed: int, *, clearance: nearness.BorderCleara
     assert (reach[both] >= dist[both]).all(), (
         f"reach below the distance at {x[both][reach[both] < dist[both]][:3]}")
     assert not (np.isfinite(reach) & ~np.isfinite(dist)).any()
+    lower, upper = clearance.bracket_km(x, y)  # from the planar distance (planar.py)
+    both = np.isfinite(dist)
+    missed = (lower[both] > dist[both]) | (upper[both] < dist[both])
+    assert not missed.any(), f"bracket misses the distance at {x[both][missed][:3]}"
+    assert not (np.isfinite(upper) & ~np.isfinite(dist)).any()
     r = radii(dist, rng)
     inside = classifier.contains(x, y)
     fast = nearness.membership(geom, inside, x, y, r, clearance)
