@@ -72,6 +72,13 @@ wherever the bounds hold - and they always do:
    planar.py's bucket grid, ~0.2 us a point, where STRtree.query_nearest costs ~2-5 us)
    brackets the distance measured: d / K <= G(p, Q) <= d (planar.py's docstring, from
    steps 2 and 7), less and plus the metre of step 5.
+9. From above, off the grid. |AEQD(p) - F| <= |AEQD(p)| + |F| = G(c, p) + |F| (c the
+   centre, whose distances AEQD keeps), |F| <= rho_max (the segments' ends are within it,
+   so their points are), and G(c, p) <= R' theta(c, p) on the sphere of radius R' above
+   the ellipsoid (M, N <= R': the converse of step 3). With step 7's first inequality,
+   G(p, Q) <= R' theta(c, p) + rho_max (plus a metre): one haversine a point, which
+   answers -1 for points whose wide disk holds the whole area, however far from its grid
+   (a bound through the nearest of 8 extreme samples settles a few more but costs 8x).
 
 A point is clear when max(cell bound, box bound) > radius: then `boundary_distance_km`
 > radius, and the exact path would have answered `contains` (1 or 0). It is crossing
@@ -95,6 +102,7 @@ import numpy.typing as npt
 import shapely
 
 from .planar import SegmentGrid
+from .separable import refine_lower
 
 if TYPE_CHECKING:
     from .classify import Classifier, GridFrame
@@ -288,6 +296,8 @@ class BorderClearance:
         self._near = self._reach = np.zeros(0, dtype=np.uint16)
         self._box: tuple[float, float, float, float] | None = None
         self._segments: SegmentGrid | None = None
+        self._centre: FloatArray | None = None
+        self._rho_km = math.inf
         self._projection: LocalProjection | None = None
         self.loss_km = math.inf
         self.is_empty = bool(geometry.is_empty)
@@ -312,13 +322,22 @@ class BorderClearance:
         lons, lats, self.loss_km = samples
         self._box = (float(lons.min()), float(lats.min()), float(lons.max()),
                      float(lats.max()))
+        # the upper bound off the grid (step 9)
+        self._centre = np.radians([index.projection.lon_0, index.projection.lat_0])
+        self._rho_km = rho_m / 1000.0
         if frame is not None:
             self._frame = frame
             self._near = _mark(frame, lons, lats, clamped=True)
             self._reach = _mark(frame, lons, lats, clamped=False)
+            marks = self._near.copy()
             grid = np.array(frame[:4], dtype=np.float64)
             _clearance_cells(self._near, self._reach, frame.ncols, frame.nrows, grid,
                              self.loss_km, rho_m / 1000.0)
+            if frame.ncols / frame.sx < 180.0:  # no wrap: separable.py's condition
+                cos_q = max(math.cos(math.radians(max(abs(self._box[1]),
+                                                      abs(self._box[3])))), 0.0)
+                refine_lower(self._near, marks, frame.ncols, frame.nrows, grid,
+                             self.loss_km, cos_q)
 
     @property
     def nbytes(self) -> int:
@@ -344,14 +363,37 @@ class BorderClearance:
             out[where] = np.maximum(out[where], box)  # NaN where not on the Earth
         return out
 
-    def reach_km(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
+    def reach_km(self, lons: FloatArray, lats: FloatArray,
+                 radius_km: FloatArray | None = None) -> FloatArray:
         """Per point, an upper bound on its `boundary_distance_km` (inf where none is
-        known: off the grid, far from the border, not on the Earth)."""
-        if self._frame is None:
-            return np.full(lons.shape, np.inf)
-        units = self._cell_units(self._reach, lons, lats)
-        out: FloatArray = units.astype(np.float64) * _UNIT_KM
-        out[(units == _FAR) | ~_on_earth(lons, lats)] = np.inf
+        known: no grid, beyond _MAX_RADIUS_M, not on the Earth). With
+        `radius_km`, the centre's bound (step 9) is only computed where the cell's is
+        above the radius."""
+        out: FloatArray = np.full(lons.shape, np.inf)
+        if self._frame is not None:
+            units = self._cell_units(self._reach, lons, lats)
+            out = units.astype(np.float64) * _UNIT_KM
+            out[units == _FAR] = np.inf
+        if self._centre is not None and self._frame is not None:  # areas with a grid only
+            with np.errstate(invalid="ignore"):
+                where = slice(None) if radius_km is None else np.flatnonzero(out > radius_km)
+            out[where] = np.minimum(out[where], self._centre_reach(lons[where], lats[where]))
+        out[~_on_earth(lons, lats)] = np.inf
+        return out
+
+    def _centre_reach(self, lons: FloatArray, lats: FloatArray) -> FloatArray:
+        """Step 9: R' * theta(c, p) + rho_max (inf where that is beyond _MAX_RADIUS_M or
+        the point is NaN)."""
+        assert self._centre is not None
+        c_lam, c_phi = self._centre
+        phi = np.radians(lats)
+        with np.errstate(invalid="ignore"):  # infinite coordinates: NaN, then inf
+            hav = (np.sin((phi - c_phi) / 2.0) ** 2 + np.cos(phi) * math.cos(c_phi)
+                   * np.sin((np.radians(lons) - c_lam) / 2.0) ** 2)
+            to_centre = _R_UP_KM * 2.0 * np.arcsin(np.sqrt(np.clip(hav, 0.0, 1.0)))
+            out: FloatArray = np.where(to_centre < _MAX_RADIUS_M / 1000.0,
+                                       to_centre * (1.0 + 1e-12) + self._rho_km + _SLACK_KM,
+                                       np.inf)
         return out
 
     def settle(self, lons: FloatArray, lats: FloatArray,
@@ -364,7 +406,7 @@ class BorderClearance:
         NaN). Neither: measure."""
         on_earth = _on_earth(lons, lats)
         lower = self.bound_km(lons, lats, radius_km)
-        upper = self.reach_km(lons, lats)
+        upper = self.reach_km(lons, lats, np.where(lower > radius_km, np.inf, radius_km))
         with np.errstate(invalid="ignore"):
             clear: BoolArray = (lower > radius_km) & on_earth
             crossing: BoolArray = (upper <= radius_km) | ~np.isfinite(radius_km) | ~on_earth
