@@ -247,3 +247,29 @@ def test_wide_disks_far_from_a_small_area_cross() -> None:
     clear, crossing = clearance.settle(x, y, r)
     assert crossing.tolist() == [True, False, False]
     assert clear.tolist() == [False, True, True]
+
+
+def test_outer_grid_around_a_small_area() -> None:
+    """A small area gets a wider, coarser grid: points up to 150 km off the classifier's
+    grid get cell bounds from it (valid, and settling most of them), a large one none."""
+    small = shapely.intersection(boundaries().geometry("UA-14"),
+                                 shapely.box(37.9, 47.9, 38.5, 48.3))
+    classifier = Classifier(small)
+    clearance = nearness.BorderClearance(small, classifier)
+    frame = classifier.frame()
+    assert frame is not None
+    assert clearance.nbytes > 4 * frame.ncols * frame.nrows  # the outer grid's cells too
+    rng = np.random.default_rng(5)
+    x = rng.uniform(36.5, 40.0, 20_000)
+    y = rng.uniform(47.0, 49.2, 20_000)
+    dist = geodesy.boundary_distance_km(small, x, y)
+    lower, upper = clearance.bound_km(x, y), clearance.reach_km(x, y)
+    assert (lower <= dist).all() and (upper >= dist).all()
+    off = (x < frame.x0) | (x > frame.x0 + frame.ncols / frame.sx)
+    r = np.full(len(x), 25.0)
+    clear, crossing = clearance.settle(x, y, r)
+    assert off.sum() > 10_000 and (clear | crossing)[off].mean() > 0.9
+    _, ua_classifier, large = country("UA")
+    ua_frame = ua_classifier.frame()
+    assert ua_frame is not None
+    assert large.nbytes == 4 * ua_frame.ncols * ua_frame.nrows  # no outer grid

@@ -102,7 +102,7 @@ import numpy.typing as npt
 import shapely
 
 from .planar import SegmentGrid
-from .separable import refine_lower
+from .separable import refine_lower, refine_upper
 
 if TYPE_CHECKING:
     from .classify import Classifier, GridFrame
@@ -294,6 +294,8 @@ class BorderClearance:
     def __init__(self, geometry: shapely.Geometry, classifier: Classifier | None) -> None:
         self._frame: GridFrame | None = None
         self._near = self._reach = np.zeros(0, dtype=np.uint16)
+        self._outer: GridFrame | None = None  # a coarser, wider grid around small areas
+        self._outer_near = self._outer_reach = np.zeros(0, dtype=np.uint16)
         self._box: tuple[float, float, float, float] | None = None
         self._segments: SegmentGrid | None = None
         self._centre: FloatArray | None = None
@@ -327,22 +329,18 @@ class BorderClearance:
         self._rho_km = rho_m / 1000.0
         if frame is not None:
             self._frame = frame
-            self._near = _mark(frame, lons, lats, clamped=True)
-            self._reach = _mark(frame, lons, lats, clamped=False)
-            marks = self._near.copy()
-            grid = np.array(frame[:4], dtype=np.float64)
-            _clearance_cells(self._near, self._reach, frame.ncols, frame.nrows, grid,
-                             self.loss_km, rho_m / 1000.0)
-            if frame.ncols / frame.sx < 180.0:  # no wrap: separable.py's condition
-                cos_q = max(math.cos(math.radians(max(abs(self._box[1]),
-                                                      abs(self._box[3])))), 0.0)
-                refine_lower(self._near, marks, frame.ncols, frame.nrows, grid,
-                             self.loss_km, cos_q)
+            self._near, self._reach = _cell_bounds(frame, lons, lats, self.loss_km,
+                                                   self._rho_km, self._box)
+            self._outer = _outer_frame(self._box, frame)
+            if self._outer is not None:
+                self._outer_near, self._outer_reach = _cell_bounds(
+                    self._outer, lons, lats, self.loss_km, self._rho_km, self._box)
 
     @property
     def nbytes(self) -> int:
         """Memory held (the per-cell bounds)."""
-        return int(self._near.nbytes + self._reach.nbytes)
+        return int(self._near.nbytes + self._reach.nbytes + self._outer_near.nbytes
+                   + self._outer_reach.nbytes)
 
     def bound_km(self, lons: FloatArray, lats: FloatArray,
                  radius_km: FloatArray | None = None) -> FloatArray:
@@ -356,8 +354,11 @@ class BorderClearance:
             out[:] = np.nan
             return out
         with np.errstate(invalid="ignore"):  # infinite coordinates: NaN, as they should
-            if self._frame is not None:
-                out = self._cell_units(self._near, lons, lats).astype(np.float64) * _UNIT_KM
+            if (frame := self._frame) is not None:
+                out = _cell_units(self._near, frame, lons, lats).astype(np.float64) * _UNIT_KM
+                if self._outer is not None:
+                    outer = _cell_units(self._outer_near, self._outer, lons, lats)
+                    np.maximum(out, outer.astype(np.float64) * _UNIT_KM, out=out)
             where = slice(None) if radius_km is None else np.flatnonzero(~(out > radius_km))
             box = _box_bound(self._box, lons[where], lats[where]) - self.loss_km - _SLACK_KM
             out[where] = np.maximum(out[where], box)  # NaN where not on the Earth
@@ -370,10 +371,12 @@ class BorderClearance:
         `radius_km`, the centre's bound (step 9) is only computed where the cell's is
         above the radius."""
         out: FloatArray = np.full(lons.shape, np.inf)
-        if self._frame is not None:
-            units = self._cell_units(self._reach, lons, lats)
-            out = units.astype(np.float64) * _UNIT_KM
-            out[units == _FAR] = np.inf
+        for cells, frame in ((self._reach, self._frame), (self._outer_reach, self._outer)):
+            if frame is not None:
+                units = _cell_units(cells, frame, lons, lats)
+                found = units.astype(np.float64) * _UNIT_KM
+                found[units == _FAR] = np.inf
+                np.minimum(out, found, out=out)
         if self._centre is not None and self._frame is not None:  # areas with a grid only
             with np.errstate(invalid="ignore"):
                 where = slice(None) if radius_km is None else np.flatnonzero(out > radius_km)
@@ -437,16 +440,74 @@ class BorderClearance:
         upper[ok] = high
         return lower, upper
 
-    def _cell_units(self, cells: npt.NDArray[np.uint16], lons: FloatArray,
-                    lats: FloatArray) -> npt.NDArray[np.uint16]:
-        """Each point's grid cell's value (the margin ring's for points off the grid and
-        NaN)."""
-        frame = self._frame
-        assert frame is not None
-        col = _cell_index(lons, frame.x0, frame.sx, frame.ncols)
-        row = _cell_index(lats, frame.y0, frame.sy, frame.nrows)
-        units: npt.NDArray[np.uint16] = cells[row * frame.ncols + col]
-        return units
+def _cell_units(cells: npt.NDArray[np.uint16], frame: GridFrame, lons: FloatArray,
+                lats: FloatArray) -> npt.NDArray[np.uint16]:
+    """Each point's grid cell's value (the margin ring's for points off the grid and
+    NaN)."""
+    col = _cell_index(lons, frame.x0, frame.sx, frame.ncols)
+    row = _cell_index(lats, frame.y0, frame.sy, frame.nrows)
+    units: npt.NDArray[np.uint16] = cells[row * frame.ncols + col]
+    return units
+
+
+def _cell_bounds(frame: GridFrame, lons: FloatArray, lats: FloatArray, loss_km: float,
+                 rho_km: float, box: tuple[float, float, float, float],
+                 ) -> tuple[npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+    """(lower, upper) bound per cell of `frame` from the samples (steps 5 and 7, tightened
+    by separable.py)."""
+    near = _mark(frame, lons, lats, clamped=True)
+    reach = _mark(frame, lons, lats, clamped=False)
+    marks, hits = near.copy(), reach.copy()
+    grid = np.array(frame[:4], dtype=np.float64)
+    _clearance_cells(near, reach, frame.ncols, frame.nrows, grid, loss_km, rho_km)
+    if frame.ncols / frame.sx < 180.0:  # no wrap: separable.py's condition
+        cos_q = max(math.cos(math.radians(max(abs(box[1]), abs(box[3])))), 0.0)
+        refine_lower(near, marks, frame.ncols, frame.nrows, grid, loss_km, cos_q)
+    refine_upper(reach, hits, frame.ncols, frame.nrows, grid, rho_km)
+    return near, reach
+
+
+_OUTER_AREA_KM = 500.0
+"""Areas whose samples' box is at most this tall and wide (on the ground) get an outer
+grid: around them, most points with the UCDP radii (up to 600 km) are off the classifier's
+grid, which hugs the area."""
+_OUTER_KM = 150.0
+"""How far the outer grid reaches beyond the samples' box, at least."""
+_OUTER_CELL_KM = 1.0
+_KM_PER_DEGREE = 111.4
+"""Above a degree of latitude on the ground (110.6-111.7 km): the outer grid's extent
+errs on the wide side. Its size is a choice, not a bound: any grid gives valid bounds."""
+
+
+def _outer_frame(box: tuple[float, float, float, float], inner: GridFrame,
+                 ) -> GridFrame | None:
+    """A grid of ~1 km cells over the samples' box widened by _OUTER_KM, for a small area
+    away from the poles and the antimeridian (None otherwise, or when the classifier's
+    grid is as coarse)."""
+    xmin, ymin, xmax, ymax = box
+    lat_far = max(abs(ymin), abs(ymax)) + _OUTER_KM / 100.0
+    if lat_far >= 80.0:
+        return None
+    cos_far = math.cos(math.radians(lat_far))
+    height = (ymax - ymin) * _KM_PER_DEGREE
+    width = (xmax - xmin) * _KM_PER_DEGREE  # along the equator: the widest
+    if max(height, width) > _OUTER_AREA_KM:
+        return None
+    dy = _OUTER_KM / 100.0  # degrees: 100 km a degree or less
+    dx = _OUTER_KM / (100.0 * cos_far)
+    x0, x1, y0, y1 = xmin - dx, xmax + dx, ymin - dy, ymax + dy
+    if x0 <= -180.0 or x1 >= 180.0:
+        return None
+    sy = _KM_PER_DEGREE / _OUTER_CELL_KM
+    sx = sy * math.cos(math.radians(max(abs(ymin), abs(ymax))))
+    if sy >= inner.sy and sx >= inner.sx:
+        return None
+    ncols, nrows = math.ceil((x1 - x0) * sx) + 1, math.ceil((y1 - y0) * sy) + 1
+    if ncols * nrows > 1 << 21:
+        return None
+    from .classify import GridFrame
+
+    return GridFrame(x0, y0, sx, sy, ncols, nrows)
 
 
 def _cell_index(values: FloatArray, origin: float, scale: float, count: int,
