@@ -219,7 +219,7 @@ def test_separable_bound_is_tight_and_below() -> None:
     """The cell bound counts rows and columns together, each at its ground width: points
     5-60 km from Donetsk oblast's border get a bound of ~0.9 of their distance (the
     chessboard bound alone gave ~0.6), and never more than it."""
-    geom, classifier, clearance = country("UA-14")
+    geom, _, clearance = country("UA-14")
     rng = np.random.default_rng(3)
     xmin, ymin, xmax, ymax = geom.bounds
     x = rng.uniform(xmin, xmax, 40_000)
