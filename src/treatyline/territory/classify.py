@@ -57,8 +57,7 @@ from numba.core import event as numba_event
 
 from ..compiling import CompileProgress, CompileStep, notify
 from .nearness import _clearance_cells
-from .planar import _bucket_segments, _nearest_m
-from .separable import refine_lower, refine_upper
+from .planar import _nearest_m
 
 __all__ = ["Classifier", "GridFrame", "classifier_for", "warm_up"]
 
@@ -419,15 +418,7 @@ _KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
       _F64_2D_IN, _F64_2D_IN, _U8_IN)),
     ("border clearance", _clearance_cells,
      (_array(types.uint16), _array(types.uint16), _INT, _INT, _F64_IN, types.float64,
-      types.float64)),
-    ("border segment buckets", _bucket_segments,
-     (_F64_2D_IN, types.float64, types.float64, types.float64, _INT, _INT)),
-    ("separable border clearance", refine_lower,
-     (_array(types.uint16), _array(types.uint16, readonly=True), _INT, _INT, _F64_IN,
       types.float64, types.float64)),
-    ("separable border reach", refine_upper,
-     (_array(types.uint16), _array(types.uint16, readonly=True), _INT, _INT, _F64_IN,
-      types.float64)),
     ("nearest border segment", _nearest_m,
      (_F64_IN, _F64_IN, _F64_2D_IN, _I64_IN, _I32_IN, types.float64, types.float64,
       types.float64, _INT, _INT, _array(types.float64))),

@@ -181,12 +181,27 @@ def _chessboard(cells: npt.NDArray[np.uint16], ncols: int, nrows: int) -> None:
 
 @numba.njit(cache=True, nogil=True)
 def _clearance_cells(near: npt.NDArray[np.uint16], reach: npt.NDArray[np.uint16], ncols: int,
-                     nrows: int, grid: FloatArray, loss_km: float, rho_km: float) -> None:
+                     nrows: int, grid: FloatArray, loss_km: float, rho_km: float,
+                     cos_q: float) -> None:
     """In place, from the two markings (`_mark`, 0 where marked, _FAR elsewhere): `near`
     becomes each cell's lower bound (step 5) and `reach` its upper bound (step 7), in
-    _UNIT_KM, the lower rounded down and the upper up (_FAR: none)."""
+    _UNIT_KM, the lower rounded down and the upper up (_FAR: none); both then tightened by
+    separable.py (the lower only with cos_q >= 0: see there). One kernel rather than three:
+    numba loads each kernel from its cache at ~40 ms, paid by every run of the CLI."""
+    marks, hits = near.copy(), reach.copy()
     _chessboard(near, ncols, nrows)
     _chessboard(reach, ncols, nrows)
+    steps = reach.copy()
+    _convert_cells(near, reach, ncols, nrows, grid, loss_km, rho_km)
+    if cos_q >= 0.0:
+        refine_lower(near, marks, ncols, nrows, grid, loss_km, cos_q)
+    refine_upper(reach, hits, steps, ncols, nrows, grid, rho_km)
+
+
+@numba.njit(cache=True, nogil=True)
+def _convert_cells(near: npt.NDArray[np.uint16], reach: npt.NDArray[np.uint16], ncols: int,
+                   nrows: int, grid: FloatArray, loss_km: float, rho_km: float) -> None:
+    """Chessboard distances (cells) to bounds (_UNIT_KM), steps 5 and 7."""
     x0, y0, sx, sy = grid[0], grid[1], grid[2], grid[3]
     # A row's distances are contiguous (neighbours differ by at most 1), and apart from the
     # longitude cap near +-180 its bounds depend on the distance alone: tables per row
@@ -457,13 +472,11 @@ def _cell_bounds(frame: GridFrame, lons: FloatArray, lats: FloatArray, loss_km: 
     by separable.py)."""
     near = _mark(frame, lons, lats, clamped=True)
     reach = _mark(frame, lons, lats, clamped=False)
-    marks, hits = near.copy(), reach.copy()
     grid = np.array(frame[:4], dtype=np.float64)
-    _clearance_cells(near, reach, frame.ncols, frame.nrows, grid, loss_km, rho_km)
-    if frame.ncols / frame.sx < 180.0:  # no wrap: separable.py's condition
+    cos_q = -1.0  # a grid as wide as 180 degrees: no separable lower bound (its condition)
+    if frame.ncols / frame.sx < 180.0:
         cos_q = max(math.cos(math.radians(max(abs(box[1]), abs(box[3])))), 0.0)
-        refine_lower(near, marks, frame.ncols, frame.nrows, grid, loss_km, cos_q)
-    refine_upper(reach, hits, frame.ncols, frame.nrows, grid, rho_km)
+    _clearance_cells(near, reach, frame.ncols, frame.nrows, grid, loss_km, rho_km, cos_q)
     return near, reach
 
 

@@ -116,8 +116,9 @@ def refine_lower(near: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], nc
 
 
 @numba.njit(cache=True, nogil=True)
-def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], ncols: int,
-                 nrows: int, grid: FloatArray, rho_km: float) -> None:
+def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16],
+                 steps: npt.NDArray[np.uint16], ncols: int, nrows: int, grid: FloatArray,
+                 rho_km: float) -> None:
     """In place: each inner cell of `reach` (units of _UNIT_KM rounded up, 65535: none)
     lowered to the bound through the nearest marked cell of each row within W rows where
     that is smaller. `marks`: 0 in the cells holding a sample on the grid (nearness._mark,
@@ -126,7 +127,10 @@ def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], n
     and longitude is at most R' * sqrt(dphi^2 + cos_max^2 dlam^2) long (M, N <= R'; cos_max
     the largest cosine over the rows it crosses), where nearness.py's step 7 walks the
     parallel then the meridian (the sum of both, at the chessboard distance in both); the
-    forward projection's stretch K is then bounded as there."""
+    forward projection's stretch K is then bounded as there. `steps`: each cell's chessboard
+    distance k to a marked cell, whose sample is within k + 1 rows and columns: the search
+    starts from that path and stops at rows farther than it; cells beyond W keep step 7's
+    bound."""
     y0, sx, sy = grid[1], grid[2], grid[3]
     rad = math.pi / 180.0
     gaps = _row_gaps(marks, ncols, nrows)
@@ -138,7 +142,12 @@ def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], n
         cos_max = 1.0 if ylo <= 0.0 <= yhi else math.cos(min(abs(ylo), abs(yhi)) * rad)
         base = i * ncols
         for j in range(1, ncols - 1):
-            best = math.inf  # squared angle (radians) of the shortest path found
+            k = int(steps[base + j])
+            if k > window:
+                continue
+            # squared angle (radians) of the shortest path found
+            best = ((k + 1 + _GAP_SLACK) / sy * rad) ** 2 + (
+                (k + 1 + _GAP_SLACK) / sx * rad * cos_max) ** 2
             for d in range(window + 1):
                 dphi = (d + 1 + _GAP_SLACK) / sy * rad
                 if dphi * dphi >= best:
@@ -149,8 +158,6 @@ def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], n
                         if g <= ncols:
                             dlam = (g + 1 + _GAP_SLACK) / sx * rad * cos_max
                             best = min(best, dphi * dphi + dlam * dlam)
-            if best == math.inf:
-                continue
             path = _R_UP_KM * math.sqrt(best)
             far = (rho_km + path) / _B_KM
             if far * _B_KM >= _MAX_RADIUS_KM:
