@@ -418,7 +418,7 @@ _KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
       _F64_2D_IN, _F64_2D_IN, _U8_IN)),
     ("border clearance", _clearance_cells,
      (_array(types.uint16), _array(types.uint16), _INT, _INT, _F64_IN, types.float64,
-      types.float64, types.float64)),
+      types.float64, types.float64, _INT)),
     ("nearest border segment", _nearest_m,
      (_F64_IN, _F64_IN, _F64_2D_IN, _I64_IN, _I32_IN, types.float64, types.float64,
       types.float64, _INT, _INT, _array(types.float64))),

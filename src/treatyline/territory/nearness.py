@@ -102,7 +102,7 @@ import numpy.typing as npt
 import shapely
 
 from .planar import SegmentGrid
-from .separable import refine_lower, refine_upper
+from .separable import refine_lower, refine_upper, window_rows
 
 if TYPE_CHECKING:
     from .classify import Classifier, GridFrame
@@ -182,20 +182,26 @@ def _chessboard(cells: npt.NDArray[np.uint16], ncols: int, nrows: int) -> None:
 @numba.njit(cache=True, nogil=True)
 def _clearance_cells(near: npt.NDArray[np.uint16], reach: npt.NDArray[np.uint16], ncols: int,
                      nrows: int, grid: FloatArray, loss_km: float, rho_km: float,
-                     cos_q: float) -> None:
+                     cos_q: float, window: int) -> None:
     """In place, from the two markings (`_mark`, 0 where marked, _FAR elsewhere): `near`
     becomes each cell's lower bound (step 5) and `reach` its upper bound (step 7), in
     _UNIT_KM, the lower rounded down and the upper up (_FAR: none); both then tightened by
-    separable.py (the lower only with cos_q >= 0: see there). One kernel rather than three:
-    numba loads each kernel from its cache at ~40 ms, paid by every run of the CLI."""
+    separable.py (the lower only with cos_q >= 0: see there; neither with window 0). One
+    kernel rather than three: numba loads each kernel from its cache at ~40 ms, paid by
+    every run of the CLI."""
+    if window <= 0:
+        _chessboard(near, ncols, nrows)
+        _chessboard(reach, ncols, nrows)
+        _convert_cells(near, reach, ncols, nrows, grid, loss_km, rho_km)
+        return
     marks, hits = near.copy(), reach.copy()
     _chessboard(near, ncols, nrows)
     _chessboard(reach, ncols, nrows)
     steps = reach.copy()
     _convert_cells(near, reach, ncols, nrows, grid, loss_km, rho_km)
     if cos_q >= 0.0:
-        refine_lower(near, marks, ncols, nrows, grid, loss_km, cos_q)
-    refine_upper(reach, hits, steps, ncols, nrows, grid, rho_km)
+        refine_lower(near, marks, ncols, nrows, grid, loss_km, cos_q, window)
+    refine_upper(reach, hits, steps, ncols, nrows, grid, rho_km, window)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -476,7 +482,8 @@ def _cell_bounds(frame: GridFrame, lons: FloatArray, lats: FloatArray, loss_km: 
     cos_q = -1.0  # a grid as wide as 180 degrees: no separable lower bound (its condition)
     if frame.ncols / frame.sx < 180.0:
         cos_q = max(math.cos(math.radians(max(abs(box[1]), abs(box[3])))), 0.0)
-    _clearance_cells(near, reach, frame.ncols, frame.nrows, grid, loss_km, rho_km, cos_q)
+    _clearance_cells(near, reach, frame.ncols, frame.nrows, grid, loss_km, rho_km, cos_q,
+                     window_rows(frame.ncols * frame.nrows))
     return near, reach
 
 

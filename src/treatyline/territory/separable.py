@@ -36,13 +36,23 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["WINDOW_ROWS", "refine_lower", "refine_upper"]
+__all__ = ["WINDOW_ROWS", "refine_lower", "refine_upper", "window_rows"]
 
 FloatArray = npt.NDArray[np.float64]
 
 WINDOW_ROWS = 32
-"""Rows scanned either side of a cell (W); cells whose chessboard distance exceeds it keep
-the chessboard bound (already more than W cells)."""
+"""Rows scanned either side of a cell (W) at most; cells whose chessboard distance exceeds
+it keep the chessboard bound (already more than W cells)."""
+_WORK = 1 << 24
+"""Cells times rows scanned at most: larger grids scan fewer rows, and below 8 rows (the
+North Atlantic area's 2^22 cells) none: there the copies and row gaps alone cost ~70 ms,
+against ~160 ms for the chessboard bounds."""
+
+
+def window_rows(cells: int) -> int:
+    """W for a grid of this many cells (0: no refinement)."""
+    rows = int(min(WINDOW_ROWS, _WORK // max(cells, 1)))
+    return rows if rows >= 8 else 0
 _MARGIN = 1e-6
 _GAP_SLACK = 1e-3
 _R_KM = 6335.439
@@ -76,14 +86,14 @@ def _row_gaps(marks: npt.NDArray[np.uint16], ncols: int, nrows: int) -> npt.NDAr
 
 @numba.njit(cache=True, nogil=True)
 def refine_lower(near: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], ncols: int,
-                 nrows: int, grid: FloatArray, loss_km: float, cos_q: float) -> None:
+                 nrows: int, grid: FloatArray, loss_km: float, cos_q: float,
+                 window: int) -> None:
     """In place: each inner cell of `near` (units of _UNIT_KM, from the chessboard bound)
     raised to the separable bound where that is larger. `marks`: 0 in the marked cells
     (nearness._mark, clamped)."""
     y0, sx, sy = grid[1], grid[2], grid[3]
     rad = math.pi / 180.0
     gaps = _row_gaps(marks, ncols, nrows)
-    window = WINDOW_ROWS
     hav_b = np.empty(window + 2)
     for d in range(window + 2):
         beta = max(d - 1 - _GAP_SLACK, 0.0) / sy
@@ -122,7 +132,7 @@ def refine_lower(near: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], nc
 @numba.njit(cache=True, nogil=True)
 def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16],
                  steps: npt.NDArray[np.uint16], ncols: int, nrows: int, grid: FloatArray,
-                 rho_km: float) -> None:
+                 rho_km: float, window: int) -> None:
     """In place: each inner cell of `reach` (units of _UNIT_KM rounded up, 65535: none)
     lowered to the bound through the nearest marked cell of each row within W rows where
     that is smaller. `marks`: 0 in the cells holding a sample on the grid (nearness._mark,
@@ -138,7 +148,6 @@ def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16],
     y0, sx, sy = grid[1], grid[2], grid[3]
     rad = math.pi / 180.0
     gaps = _row_gaps(marks, ncols, nrows)
-    window = WINDOW_ROWS
     for i in range(1, nrows - 1):
         # the rows a path within the window crosses, and their largest cosine
         ylo = max(y0 + (i - window - 1 - _MARGIN) / sy, -90.0)
