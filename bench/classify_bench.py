@@ -311,7 +311,7 @@ def membership_section(sizes: list[int]) -> None:
             measured = int((~((lower > r[open_]) | (upper <= r[open_]))).sum())
             differ = int((got != expected).sum()) + int((again != expected).sum())
             print(f"    {example} {area:14} reference {before:7.2f} s  clearance {after:6.2f} s"
-                  f" (built: {warm:5.2f} s)  ratio {before / after:5.1f}x  settled by their "
+                  f" (once built: {warm:5.2f} s)  ratio {before / after:5.1f}x  settled by their "
                   f"cell: clear {clear.mean():6.1%}, crossing {crossing.mean():6.1%}; by the "
                   f"planar distance {(len(open_) - measured) / n:6.1%}; measured {measured:,}"
                   f"  identical: {'yes' if not differ else f'NO ({differ})'}")
