@@ -69,7 +69,7 @@ wherever the bounds hold - and they always do:
    metre), stored rounded up; cells with nothing better, and the margin ring: none.
 
 8. The points left. Their planar distance d to the projected segments (found exactly by
-   planar.py's bucket grid, ~0.2 us a point, where STRtree.query_nearest costs ~2-5 us)
+   planar.py's bucket grid, ~0.3 us a point, where STRtree.query_nearest costs ~3-5 us)
    brackets the distance measured: d / K <= G(p, Q) <= d (planar.py's docstring, from
    steps 2 and 7), less and plus the metre of step 5.
 9. From above, off the grid. |AEQD(p) - F| <= |AEQD(p)| + |F| = G(c, p) + |F| (c the
@@ -84,11 +84,13 @@ A point is clear when max(cell bound, box bound) > radius: then `boundary_distan
 > radius, and the exact path would have answered `contains` (1 or 0). It is crossing
 when its upper bound <= radius, or the exact answer is -1 whatever is measured (NaN or
 infinite radius, not on the Earth, empty area). The others are bracketed (step 8), and
-only those whose bracket holds the radius (a few dozen of the 500,000 the examples leave
-at 10^6 events) are measured, by the reference's own code.
+only those whose bracket holds the radius (26 and 46 of the 10^6 UCDP points tiled, on
+minsk-2015's two areas) are measured, by the reference's own code.
 
 Memory: 4 bytes per grid cell (at most 16 MB for the classifier's largest grid of 2^22
-cells), plus 48 bytes; the samples are dropped once the grid is built.
+cells), as much per cell of the outer grid of a small area (at most 8 MB), and the
+projected segments in their buckets (~50 bytes a segment); the samples are dropped once
+the grids are built.
 """
 
 from __future__ import annotations
