@@ -74,6 +74,11 @@ def check(geom: shapely.Geometry, seed: int, *, clearance: nearness.BorderCleara
     assert (reach[both] >= dist[both]).all(), (
         f"reach below the distance at {x[both][reach[both] < dist[both]][:3]}")
     assert not (np.isfinite(reach) & ~np.isfinite(dist)).any()
+    lower, upper = clearance.bracket_km(x, y)  # from the planar distance (planar.py)
+    both = np.isfinite(dist)
+    missed = (lower[both] > dist[both]) | (upper[both] < dist[both])
+    assert not missed.any(), f"bracket misses the distance at {x[both][missed][:3]}"
+    assert not (np.isfinite(upper) & ~np.isfinite(dist)).any()
     r = radii(dist, rng)
     inside = classifier.contains(x, y)
     fast = nearness.membership(geom, inside, x, y, r, clearance)
@@ -208,3 +213,63 @@ def test_far_points_settled_without_a_grid(radius: float) -> None:
     assert not crossing.any()  # no grid: no upper bound
     dist = geodesy.boundary_distance_km(line, x, y)
     assert (clearance.bound_km(x, y) <= dist).all()
+
+
+def test_separable_bound_is_tight_and_below() -> None:
+    """The cell bound counts rows and columns together, each at its ground width: points
+    5-60 km from Donetsk oblast's border get a bound of ~0.9 of their distance (the
+    chessboard bound alone gave ~0.6), and never more than it."""
+    geom, _, clearance = country("UA-14")
+    rng = np.random.default_rng(3)
+    xmin, ymin, xmax, ymax = geom.bounds
+    x = rng.uniform(xmin, xmax, 40_000)
+    y = rng.uniform(ymin, ymax, 40_000)
+    dist = geodesy.boundary_distance_km(geom, x, y)
+    bound = clearance.bound_km(x, y)
+    assert (bound <= dist).all()
+    band = (dist > 5) & (dist < 60)
+    assert band.sum() > 5000
+    assert np.median(bound[band] / dist[band]) > 0.85
+
+
+def test_wide_disks_far_from_a_small_area_cross() -> None:
+    """Off the grid, a disk that holds the whole area is -1 without measuring (the bound
+    through the projection's centre); a disk that does not reach it stays open or clear."""
+    geom = shapely.box(38.0, 48.0, 38.2, 48.1)
+    classifier = Classifier(geom)
+    clearance = nearness.BorderClearance(geom, classifier)
+    x = np.array([36.0, 36.0, 30.0])
+    y = np.array([48.0, 48.0, 40.0])
+    r = np.array([300.0, 100.0, 300.0])
+    dist = geodesy.boundary_distance_km(geom, x, y)
+    reach = clearance.reach_km(x, y)
+    assert (reach >= dist).all() and reach[0] < dist[0] + 20.0
+    clear, crossing = clearance.settle(x, y, r)
+    assert crossing.tolist() == [True, False, False]
+    assert clear.tolist() == [False, True, True]
+
+
+def test_outer_grid_around_a_small_area() -> None:
+    """A small area gets a wider, coarser grid: points up to 150 km off the classifier's
+    grid get cell bounds from it (valid, and settling most of them), a large one none."""
+    small = shapely.intersection(boundaries().geometry("UA-14"),
+                                 shapely.box(37.9, 47.9, 38.5, 48.3))
+    classifier = Classifier(small)
+    clearance = nearness.BorderClearance(small, classifier)
+    frame = classifier.frame()
+    assert frame is not None
+    assert clearance.nbytes > 4 * frame.ncols * frame.nrows  # the outer grid's cells too
+    rng = np.random.default_rng(5)
+    x = rng.uniform(36.5, 40.0, 20_000)
+    y = rng.uniform(47.0, 49.2, 20_000)
+    dist = geodesy.boundary_distance_km(small, x, y)
+    lower, upper = clearance.bound_km(x, y), clearance.reach_km(x, y)
+    assert (lower <= dist).all() and (upper >= dist).all()
+    off = (x < frame.x0) | (x > frame.x0 + frame.ncols / frame.sx)
+    r = np.full(len(x), 25.0)
+    clear, crossing = clearance.settle(x, y, r)
+    assert off.sum() > 10_000 and (clear | crossing)[off].mean() > 0.9
+    _, ua_classifier, large = country("UA")
+    ua_frame = ua_classifier.frame()
+    assert ua_frame is not None
+    assert large.nbytes == 4 * ua_frame.ncols * ua_frame.nrows  # no outer grid

@@ -57,6 +57,7 @@ from numba.core import event as numba_event
 
 from ..compiling import CompileProgress, CompileStep, notify
 from .nearness import _clearance_cells
+from .planar import _nearest_m
 
 __all__ = ["Classifier", "GridFrame", "classifier_for", "warm_up"]
 
@@ -361,32 +362,25 @@ def _rasterise(
     return total
 
 
-@numba.njit(cache=True)
 def _runs(status: npt.NDArray[np.uint8], ncols: int, nrows: int) -> npt.NDArray[np.int64]:
-    """(row, first col, end col) of each run of clean cells."""
-    out = np.empty((status.shape[0] // 2 + nrows + 1, 3), dtype=np.int64)
-    n = 0
-    for row in range(nrows):
-        col = 0
-        while col < ncols:
-            if status[row * ncols + col] == _EDGE:
-                col += 1
-                continue
-            start = col
-            while col < ncols and status[row * ncols + col] != _EDGE:
-                col += 1
-            out[n, 0] = row
-            out[n, 1] = start
-            out[n, 2] = col
-            n += 1
-    return out[:n]
+    """(row, first col, end col) of each run of clean cells, row by row. NumPy, not a
+    kernel: numba loads each kernel from its cache at ~40-50 ms on every run of the CLI,
+    and this is a few passes over the grid's bytes (~10 ms at 2^22 cells)."""
+    clean = np.zeros((nrows, ncols + 2), dtype=np.int8)
+    clean[:, 1:-1] = (status != _EDGE).reshape(nrows, ncols)
+    step = np.diff(clean, axis=1)  # +1 where a run starts, -1 one past where it ends
+    rows, first = np.nonzero(step == 1)
+    _, end = np.nonzero(step == -1)  # row-major, as the starts: pairwise the same runs
+    return np.column_stack([rows, first, end]).astype(np.int64)
 
 
-@numba.njit(cache=True)
 def _fill_runs(status: npt.NDArray[np.uint8], runs: npt.NDArray[np.int64], ncols: int) -> None:
-    for i in range(runs.shape[0]):
-        base = runs[i, 0] * ncols
-        status[base + runs[i, 1]:base + runs[i, 2]] = _IN
+    """status = _IN over the runs (disjoint), in place; NumPy for the reason `_runs` is."""
+    begin = runs[:, 0] * ncols + runs[:, 1]
+    stop = runs[:, 0] * ncols + runs[:, 2]
+    size = len(status) + 1
+    depth = np.cumsum(np.bincount(begin, minlength=size) - np.bincount(stop, minlength=size))
+    status[depth[:-1] > 0] = _IN
 
 
 # --- compiling ahead ---------------------------------------------------------------------------
@@ -410,14 +404,15 @@ _KERNELS: tuple[tuple[str, Any, tuple[Any, ...]], ...] = (
     # taking half a minute the first time it is met.
     ("grid builder", _rasterise,
      (_F64_2D_IN, _F64_IN, _INT, _INT, types.boolean, _INT, _I32, _I32, _I64_IN, _I32, _I32)),
-    ("clean-cell runs", _runs, (_U8_IN, _INT, _INT)),
-    ("run filler", _fill_runs, (_U8, _array(types.int64, 2, readonly=True), _INT)),
     ("point classifier", _classify,
      (_F64_IN, _F64_IN, _U8, _F64_IN, _INT, _INT, _U8_IN, _I32_IN, _I64_IN, _I32_IN, _I32_IN,
       _F64_2D_IN, _F64_2D_IN, _U8_IN)),
     ("border clearance", _clearance_cells,
      (_array(types.uint16), _array(types.uint16), _INT, _INT, _F64_IN, types.float64,
-      types.float64)),
+      types.float64, types.float64, _INT)),
+    ("nearest border segment", _nearest_m,
+     (_F64_IN, _F64_IN, _F64_2D_IN, _I64_IN, _I32_IN, types.float64, types.float64,
+      types.float64, _INT, _INT, _array(types.float64))),
 )
 _ready = False
 _ready_lock = threading.Lock()
