@@ -41,6 +41,7 @@ from .errors import Diagnostic, EventDataError, UsageError, did_you_mean
 from .placement import Placements
 
 __all__ = [
+    "CHUNKED_COLUMNS",
     "KINDS",
     "KIND_DESCRIPTIONS",
     "OPTIONAL_COLUMNS",
@@ -280,6 +281,12 @@ _NUMERIC = ("time_precision", "time_precision_source", "longitude", "latitude",
 _DICTIONARY_COLUMNS = tuple(f.name for f in SCHEMA if f.type == _DICT)
 _STRING_COLUMNS = tuple(f.name for f in SCHEMA if f.type == pa.string())
 _KINDS_ARRAY = pa.array(KINDS, pa.string())
+CHUNKED_COLUMNS: Final = frozenset(_STRING_COLUMNS)
+"""The columns an `Incidents` table may hold in several chunks (one per batch read): the
+plain text ones (id, notes, source), ~85% of a UCDP row's bytes. Combining them into one
+buffer would hold a second copy of the largest column at the peak (source: 1.07 GB at
+10^7 UCDP rows) for no gain: they are only searched (Arrow kernels take chunks) and read
+for the rows shown. Every other column is one chunk, so that its NumPy view is free."""
 
 Moment = dt.date | dt.datetime | np.datetime64
 """A point in time given to a selection: a day (its 00:00 label, as day-precision events
@@ -351,7 +358,7 @@ class Incidents:
         if not table.schema.equals(SCHEMA, check_metadata=False):
             raise TypeError("Incidents needs a table with incidents.SCHEMA; use from_arrow")
         if any(table.column(name).num_chunks > 1 for name in table.column_names):
-            table = table.unify_dictionaries().combine_chunks()
+            table = _compacted(table)
         object.__setattr__(self, "_table", table.replace_schema_metadata(SCHEMA.metadata))
         object.__setattr__(self, "_cache", {})
 
@@ -450,7 +457,7 @@ class Incidents:
         tables = [part._table for part in parts]
         if not tables:
             return cls.empty()
-        return cls(pa.concat_tables(tables).unify_dictionaries().combine_chunks())
+        return cls(pa.concat_tables(tables))  # __init__ unifies and combines what pays
 
     def to_arrow(self) -> pa.Table:
         """The Arrow table (schema `SCHEMA`, with its metadata); no copy."""
@@ -609,13 +616,19 @@ class Incidents:
         return self._numpy_codes("kind")
 
     def column(self, name: str) -> pa.Array:
-        """Column `name` as one Arrow array (dictionary-encoded for repeated strings)."""
+        """Column `name` as one Arrow array (dictionary-encoded for repeated strings).
+        The plain text columns (`CHUNKED_COLUMNS`) may be held in chunks: for them this
+        is a copy, and `chunked` reads them in place."""
+        column = self.chunked(name)
+        # one chunk (every column but the text ones, see __init__): that chunk, no copy
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+    def chunked(self, name: str) -> pa.ChunkedArray:
+        """Column `name` as held, in one chunk or several (no copy)."""
         if name not in SCHEMA.names:
             raise UsageError([Diagnostic(f"unknown incident column {name!r}", None,
                                          did_you_mean(name, SCHEMA.names))])
-        column = self._table.column(name)
-        # the table holds one chunk per column (see __init__): that chunk, not a copy of it
-        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        return self._table.column(name)
 
     def categories(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
         """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's."""
@@ -746,6 +759,16 @@ class Incidents:
 
 
 # --- helpers -----------------------------------------------------------------------
+
+
+def _compacted(table: pa.Table) -> pa.Table:
+    """A table of several chunks with one dictionary a column, and every column but the
+    text ones (`CHUNKED_COLUMNS`) in one chunk; the text chunks are kept as they are."""
+    table = table.unify_dictionaries()
+    columns = [column if name in CHUNKED_COLUMNS or column.num_chunks == 1
+               else column.combine_chunks()
+               for name, column in zip(table.column_names, table.columns, strict=True)]
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def _check_kinds(kinds: Iterable[str]) -> list[int]:

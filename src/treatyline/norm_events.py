@@ -83,7 +83,7 @@ class ArrowStrings:
 
     __slots__ = ("_array",)
 
-    def __init__(self, array: pa.Array) -> None:
+    def __init__(self, array: pa.Array | pa.ChunkedArray) -> None:
         self._array = array
 
     def __getitem__(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
@@ -105,7 +105,7 @@ class ArrowEvents:
 
     @property
     def ids(self) -> ArrowStrings:
-        return ArrowStrings(self._incidents.column("id"))
+        return ArrowStrings(self._incidents.chunked("id"))  # as held: no combined copy
 
     @property
     def targets(self) -> ArrowStrings:
@@ -134,7 +134,7 @@ class ArrowEvents:
     @cached_property
     def hypothetical(self) -> BoolArray:
         # the source is a citation, often one per row: searched in Arrow, not in Python
-        source = pc.match_substring(self._incidents.column("source"), _HYPOTHETICAL,
+        source = pc.match_substring(self._incidents.chunked("source"), _HYPOTHETICAL,
                                     ignore_case=True)
         marked: BoolArray = source.to_numpy(zero_copy_only=False).astype(np.bool_)
         marked |= self._incidents.value_mask("dataset", _says_hypothetical)

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import Diagnostic, Position, did_you_mean
-from ..incidents import SCHEMA, Incidents
+from ..incidents import CHUNKED_COLUMNS, SCHEMA, Incidents
 from ._shown import shorten
 from .mapping import ColumnMapping
 
@@ -120,9 +120,13 @@ def _sorted_dictionary(chunks: list[pa.Array]) -> pa.Array:
         pa.array(values, pa.string()))
 
 
-def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool) -> pa.Array:
+def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool
+              ) -> pa.Array | pa.ChunkedArray:
     """One column from the parts' chunks, as one encoding of the whole would have built
-    it (with `sorted_target`, the target's dictionary sorted, as a reader makes it)."""
+    it (with `sorted_target`, the target's dictionary sorted, as a reader makes it). The
+    text columns stay in their chunks (`CHUNKED_COLUMNS`: no copy of them at the peak)."""
+    if name in CHUNKED_COLUMNS:
+        return pa.chunked_array(chunks, SCHEMA.field(name).type)
     if len(chunks) == 1:
         return chunks[0]
     if name == _SORTED_DICTIONARY and sorted_target:
@@ -135,13 +139,15 @@ def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool) -> pa.A
 
 
 def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> pa.Table:
-    """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column,
-    dictionaries unified as `Incidents.concat` does. `tables` is emptied: each column is
-    combined and its chunks let go before the next, so that memory holds about one copy
-    of the incidents, not two."""
+    """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column
+    but the text ones (`CHUNKED_COLUMNS`, kept in their chunks), dictionaries unified as
+    `Incidents.concat` does. `tables` is emptied: each column is combined and its chunks
+    let go before the next, so that memory holds about one copy of the incidents, not
+    two."""
     if len(tables) == 1:
         return tables.pop()
-    chunks = {name: [_single(table.column(name)) for table in tables]
+    chunks = {name: [chunk for table in tables for chunk in table.column(name).chunks]
+              if name in CHUNKED_COLUMNS else [_single(table.column(name)) for table in tables]
               for name in SCHEMA.names}
     tables.clear()
     columns = []
@@ -211,10 +217,11 @@ class Assembly:
                               ) -> tuple[pa.Table, list[tuple[int, Diagnostic]]]:
         """Rows whose id a kept row earlier in the file already has, set aside (among rows
         otherwise fine: a row with another problem neither repeats an id nor claims it)."""
-        ids = _single(table.column("id"))
-        # the usual case, every id once, told by counting (a hash set, no encoded copy)
-        if pc.count_distinct(ids).as_py() == len(ids):
+        # the usual case, every id once, told by counting (a hash set, no encoded copy;
+        # over the chunks as held, not a combined copy of them)
+        if pc.count_distinct(table.column("id")).as_py() == table.num_rows:
             return table, []
+        ids = _single(table.column("id"))
         encoded = ids.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         _, first_index = np.unique(codes, return_index=True)
@@ -237,7 +244,9 @@ class Assembly:
                 f"{prefix}event {shorten(str(ids[position].as_py()))}: {column}: the id is "
                 f"used again (first at {first})", where)))
         kept = table.filter(pa.array(~repeated))
-        columns = [_single(kept.column(name)) for name in SCHEMA.names]
+        columns: list[pa.Array | pa.ChunkedArray] = [
+            kept.column(name) if name in CHUNKED_COLUMNS else _single(kept.column(name))
+            for name in SCHEMA.names]
         for index, name in enumerate(SCHEMA.names):
             if SCHEMA.field(name).type == _DICTIONARY and name not in _FIXED_DICTIONARIES:
                 columns[index] = _first_use(columns[index])
