@@ -36,7 +36,9 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from .deferred_text import MARKED, DeferredText
 from .errors import Diagnostic, EventDataError, UsageError, did_you_mean
 from .placement import Placements
 
@@ -349,18 +351,23 @@ class Incidents:
     `empty`. Selections return new tables; NumPy views are read-only.
     """
 
-    __slots__ = ("_cache", "_table")
+    __slots__ = ("_cache", "_table", "_text")
     _table: pa.Table
     _cache: dict[str, Any]
+    _text: DeferredText | None
 
-    def __init__(self, table: pa.Table) -> None:
-        # internal: `table` must already have SCHEMA (use from_arrow for outside tables)
+    def __init__(self, table: pa.Table, text: DeferredText | None = None) -> None:
+        # internal: `table` must already have SCHEMA (use from_arrow for outside tables);
+        # with `text`, the columns it names hold '' where the text is in a file
         if not table.schema.equals(SCHEMA, check_metadata=False):
             raise TypeError("Incidents needs a table with incidents.SCHEMA; use from_arrow")
         if any(table.column(name).num_chunks > 1 for name in table.column_names):
             table = _compacted(table)
+        if text is not None and len(text.origin) != table.num_rows:
+            raise ValueError("the deferred text does not match the table's rows")
         object.__setattr__(self, "_table", table.replace_schema_metadata(SCHEMA.metadata))
         object.__setattr__(self, "_cache", {})
+        object.__setattr__(self, "_text", text)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Incidents is immutable")
@@ -454,14 +461,29 @@ class Incidents:
     @classmethod
     def concat(cls, parts: Iterable[Incidents]) -> Incidents:
         """One table with the rows of all `parts`, in order."""
-        tables = [part._table for part in parts]
-        if not tables:
+        chosen = list(parts)
+        if not chosen:
             return cls.empty()
-        return cls(pa.concat_tables(tables))  # __init__ unifies and combines what pays
+        text = DeferredText.joined([(len(part), part._text) for part in chosen])
+        # __init__ unifies the dictionaries and combines what pays
+        return cls(pa.concat_tables([part._table for part in chosen]), text)
 
     def to_arrow(self) -> pa.Table:
-        """The Arrow table (schema `SCHEMA`, with its metadata); no copy."""
-        return self._table
+        """The Arrow table (schema `SCHEMA`, with its metadata); no copy, but for text left
+        in its file (`held`), which is read back here for every row."""
+        if self._text is None:
+            return self._table
+        table = self._table
+        for name in sorted(self._text.columns):
+            index = SCHEMA.get_field_index(name)
+            table = table.set_column(index, SCHEMA.field(index), self.chunked(name))
+        return table
+
+    def held(self) -> tuple[pa.Table, DeferredText | None]:
+        """The table as held, with '' where text is left in its file, and where that text
+        is (None: the table holds all of it). With `Incidents(table, text)`, a way to
+        move a table on (e.g. to combine files) without reading the text back."""
+        return self._table, self._text
 
     # --- size, equality, rows --------------------------------------------------------
 
@@ -489,8 +511,8 @@ class Incidents:
             elif name in ("time", "time_end"):
                 if not np.array_equal(self._numpy(name), other._numpy(name)):
                     return False
-            elif not (self._table.column(name).cast(pa.string())
-                      .equals(other._table.column(name).cast(pa.string()))):
+            elif not (self.chunked(name).cast(pa.string())
+                      .equals(other.chunked(name).cast(pa.string()))):
                 return False
         return True
 
@@ -502,7 +524,19 @@ class Incidents:
         if not -n <= index < n:
             raise IndexError(f"incident {index} is out of range for {n} incidents")
         index %= n
+        return self._row(index, self._texts(np.array([index], np.int64)), 0)
+
+    def _texts(self, indices: npt.NDArray[np.int64]) -> dict[str, list[str]]:
+        """The text left in files, for rows `indices` (one read per file and row group)."""
+        if self._text is None:
+            return {}
+        return {name: self._text.values(name, self._table.column(name), indices).to_pylist()
+                for name in sorted(self._text.columns)}
+
+    def _row(self, index: int, texts: Mapping[str, list[str]], position: int) -> Incident:
         values = self._table.slice(index, 1).to_pylist()[0]
+        for name, found in texts.items():
+            values[name] = found[position]
         values["time"] = _datetime(self.time[index])
         values["time_end"] = _datetime(self.time_end[index])
         values["time_precision"] = TimePrecision(values["time_precision"])
@@ -514,8 +548,21 @@ class Incidents:
 
     def rows(self, indices: Iterable[int] | None = None) -> Iterator[Incident]:
         """Rows as `Incident`s, for output (all, or those at `indices`)."""
-        for index in range(len(self)) if indices is None else indices:
-            yield self.row(int(index))
+        chosen = range(len(self)) if indices is None else indices
+        if self._text is None:
+            for index in chosen:
+                yield self.row(int(index))
+            return
+        # the text of all the rows asked for in one request: each row group read once
+        wanted = [int(index) for index in chosen]
+        n = len(self)
+        for index in wanted:
+            if not -n <= index < n:
+                raise IndexError(f"incident {index} is out of range for {n} incidents")
+        rows = np.array(wanted, np.int64) % max(n, 1)
+        texts = self._texts(rows)
+        for position, index in enumerate(rows.tolist()):
+            yield self._row(index, texts, position)
 
     # --- columns as arrays -------------------------------------------------------------
 
@@ -624,11 +671,29 @@ class Incidents:
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
     def chunked(self, name: str) -> pa.ChunkedArray:
-        """Column `name` as held, in one chunk or several (no copy)."""
+        """Column `name` as held, in one chunk or several (no copy), or for text left in
+        its file (`held`), read back for every row."""
         if name not in SCHEMA.names:
             raise UsageError([Diagnostic(f"unknown incident column {name!r}", None,
                                          did_you_mean(name, SCHEMA.names))])
-        return self._table.column(name)
+        column = self._table.column(name)
+        if self._text is not None and name in self._text.columns:
+            return pa.chunked_array([self._text.values(name, column)], SCHEMA.field(name).type)
+        return column
+
+    def source_marked(self) -> npt.NDArray[np.bool_]:
+        """True where the source contains `deferred_text.MARKED` ('hypothetical', any
+        case), read-only. Text left in files was searched as it was read."""
+        def search() -> npt.NDArray[Any]:
+            # searched in Arrow over the chunks, not in Python (one citation per row)
+            found = pc.match_substring(self._table.column("source"), MARKED, ignore_case=True)
+            marked: npt.NDArray[np.bool_] = found.to_numpy(zero_copy_only=False).astype(
+                np.bool_)
+            if self._text is not None:
+                marked |= self._text.marks
+            return marked
+
+        return self._derived("#source_marked", search)
 
     def categories(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
         """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's."""
@@ -659,11 +724,14 @@ class Incidents:
         if array.dtype != np.bool_ or array.shape != (len(self),):
             raise UsageError(f"a mask must be {len(self)} booleans, got {array.dtype} "
                              f"of shape {array.shape}")
-        return Incidents(self._table.filter(pa.array(array, pa.bool_())))
+        text = None if self._text is None else self._text.filter(array)
+        return Incidents(self._table.filter(pa.array(array, pa.bool_())), text)
 
     def take(self, indices: npt.ArrayLike) -> Incidents:
         """The incidents at `indices`, in that order."""
-        return Incidents(self._table.take(pa.array(np.asarray(indices, np.int64))))
+        chosen = np.asarray(indices, np.int64)
+        table = self._table.take(pa.array(chosen))  # first: Arrow's checks and errors
+        return Incidents(table, None if self._text is None else self._text.take(chosen))
 
     def sort_by_time(self) -> Incidents:
         """Ordered by start time, then end time (stable: source order breaks ties)."""
