@@ -14,6 +14,13 @@ and `to_arrow()` cost nothing, and concatenation of tables with different actor
 vocabularies is one `unify_dictionaries` call. Masks are NumPy booleans; filtering
 is one `Table.filter` (about 10 ms for 10^6 rows and 24 columns).
 
+Long text: the plain text columns (id, notes, source) may be held in chunks, one per
+batch read (`CHUNKED_COLUMNS`), rather than copied into one buffer at assembly; and a
+Parquet file read through a mapping leaves its notes and source in the file, read back
+for the rows shown (`deferred_text`: `row`, `rows`, `column`, `to_arrow` give the same
+values as an eager read; `held` gives the table as held). At 10^7 UCDP rows the read
+stage's peak went from 4.4 GB to 2.8 GB with both.
+
 Time: `time` is the start of the event and `time_end` the end of the window
 (exclusive), both UTC, in seconds. For day-precision events `time` is the day's
 label (00:00 UTC of the calendar day the source gives, which is a local day), and
