@@ -94,7 +94,7 @@ def date_outliers(incidents: Incidents, place: str) -> list[EventWarning]:
         flagged[group] = True
     rest = ordered[~flagged]
     rest_first, rest_last = _day(int(rest.min())), _day(int(rest.max()))
-    ids = incidents.column("id")  # Python strings only for the few ids named below
+    ids = incidents.chunked("id")  # Python strings only for the few ids named below
     out = []
     for group in small:
         first, last = _day(int(ordered[group[0]])), _day(int(ordered[group[-1]]))

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from .bundle import Bundle
 from .calendar import DayOrTime, day_of
 from .commitments import measure_commitments
+from .deferred_text import DeferredText
 from .errors import Diagnostic, Position, UsageError
 from .event_warnings import EventWarning, coded, date_outliers
 from .incidents import Incidents
@@ -93,14 +94,19 @@ def _gathered(read: Iterable[EventFile]) -> LoadedEvents:
     """The files' incidents in order, every row set aside and every warning (the readers'
     own, and dates far from the rest of their file)."""
     tables: list[pa.Table] = []
+    texts: list[tuple[int, DeferredText | None]] = []
     rejected: list[Diagnostic] = []
     warnings: list[EventWarning] = []
     for file in read:  # each file let go once its table is taken
-        tables.append(file.incidents.to_arrow())
+        # as held: text left in a Parquet file stays there (to_arrow would read it back)
+        table, text = file.incidents.held()
+        tables.append(table)
+        texts.append((table.num_rows, text))
         rejected.extend(file.rejected)
         warnings.extend(coded(w) for w in file.warnings)
         warnings.extend(date_outliers(file.incidents, file.path))
-    incidents = Incidents(concat_incidents(tables)) if tables else Incidents.empty()
+    incidents = (Incidents(concat_incidents(tables), DeferredText.joined(texts)) if tables
+                 else Incidents.empty())
     return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
 
 

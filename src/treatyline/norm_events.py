@@ -18,8 +18,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from .deferred_text import MARKED
 from .incidents import Incidents
 from .placement import Placements
 
@@ -31,7 +31,7 @@ BoolArray = npt.NDArray[np.bool_]
 ACTOR_SEPARATOR = " | "
 """Between an event's two actors in the text an actor filter searches ('actor1 | actor2')."""
 
-_HYPOTHETICAL = "hypothetical"
+_HYPOTHETICAL = MARKED  # the word the source is searched for as it is read
 
 
 class RowValues(Protocol):
@@ -83,7 +83,7 @@ class ArrowStrings:
 
     __slots__ = ("_array",)
 
-    def __init__(self, array: pa.Array) -> None:
+    def __init__(self, array: pa.Array | pa.ChunkedArray) -> None:
         self._array = array
 
     def __getitem__(self, rows: npt.NDArray[np.intp]) -> npt.NDArray[Any]:
@@ -105,7 +105,7 @@ class ArrowEvents:
 
     @property
     def ids(self) -> ArrowStrings:
-        return ArrowStrings(self._incidents.column("id"))
+        return ArrowStrings(self._incidents.chunked("id"))  # as held: no combined copy
 
     @property
     def targets(self) -> ArrowStrings:
@@ -133,11 +133,10 @@ class ArrowEvents:
 
     @cached_property
     def hypothetical(self) -> BoolArray:
-        # the source is a citation, often one per row: searched in Arrow, not in Python
-        source = pc.match_substring(self._incidents.column("source"), _HYPOTHETICAL,
-                                    ignore_case=True)
-        marked: BoolArray = source.to_numpy(zero_copy_only=False).astype(np.bool_)
-        marked |= self._incidents.value_mask("dataset", _says_hypothetical)
+        # the source's mark was searched in Arrow (per batch as read, for text left in
+        # its file); the dataset's, once per distinct name
+        marked: BoolArray = self._incidents.source_marked() | self._incidents.value_mask(
+            "dataset", _says_hypothetical)
         marked.flags.writeable = False
         return marked
 

@@ -7,7 +7,7 @@ id); the others are kept, in file order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..deferred_text import MARKED
 from ..errors import Diagnostic, Position, did_you_mean
 from ..incidents import KINDS, SCHEMA, Incidents, TimePrecision, map_kinds
 from ._countries import to_alpha2_column
@@ -162,11 +163,17 @@ def check_rows(
     locate: Locate,
     first_row: int = 0,
     checks: Sequence[Check] = (),
+    defer: Collection[str] = (),
 ) -> Part:
     """The checks and conversions of `build_incidents` on one batch of a file's rows
     (the file's rows `first_row`, `first_row + 1`, ...): its incidents, rejected rows and
     tallies, to be combined with the file's other batches by `combine_parts`. Ids used
-    again are found there, across the whole file."""
+    again are found there, across the whole file.
+
+    The text roles in `defer` ('notes', 'source') that the batch has are left out of the
+    incidents ('' in their place): the part carries instead each kept row's file row and
+    whether its source contains `MARKED`, and the text is read back from the file for
+    the rows shown (`deferred_text`)."""
     file_locate = locate
 
     def in_file(rows: npt.NDArray[np.int64]) -> list[tuple[Position, str]]:
@@ -394,9 +401,17 @@ def check_rows(
         "date_kind": pa.DictionaryArray.from_arrays(pa.array(np.zeros(kept, np.int32)),
                                                     pa.array([mapping.date_kind])),
     }
+    deferred = [role for role in ("notes", "source") if role in defer and role in raw]
+    origin = marks = None
+    if deferred:
+        origin = np.flatnonzero(keep).astype(np.int64) + first_row
+        marks = pc.match_substring(source, MARKED, ignore_case=True).to_numpy(
+            zero_copy_only=False).astype(np.bool_)
+        blank = _blank(kept)  # one '' column for both: its offsets are shared
+        columns.update({role: blank for role in deferred})
     incidents = Incidents.from_arrow(pa.table(columns), where=path)
     return Part(
-        table=incidents.to_arrow(), offset=first_row, rows=n,
+        table=incidents.to_arrow(), offset=first_row, rows=n, origin=origin, marks=marks,
         rejected=tuple((row + first_row, diagnostic)
                        for row, diagnostic in _diagnostics(problems, ids, locate)),
         unmapped={pair: (count, row + first_row) for pair, (count, row) in unmapped.items()},

@@ -20,8 +20,9 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..deferred_text import DeferredText, TextStore
 from ..errors import Diagnostic, Position, did_you_mean
-from ..incidents import SCHEMA, Incidents
+from ..incidents import CHUNKED_COLUMNS, SCHEMA, Incidents
 from ._shown import shorten
 from .mapping import ColumnMapping
 
@@ -93,6 +94,10 @@ class Part:
     unresolved: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Target names that are no known country → (rows, first file row)."""
     no_kind_column: bool = False
+    origin: npt.NDArray[np.int64] | None = None
+    """With text left in the file (`check_rows`'s `defer`): each kept row's file row."""
+    marks: npt.NDArray[np.bool_] | None = None
+    """With text left in the file: whether each kept row's source contains `MARKED`."""
 
 
 def _first(prefix: str) -> str:
@@ -120,9 +125,13 @@ def _sorted_dictionary(chunks: list[pa.Array]) -> pa.Array:
         pa.array(values, pa.string()))
 
 
-def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool) -> pa.Array:
+def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool
+              ) -> pa.Array | pa.ChunkedArray:
     """One column from the parts' chunks, as one encoding of the whole would have built
-    it (with `sorted_target`, the target's dictionary sorted, as a reader makes it)."""
+    it (with `sorted_target`, the target's dictionary sorted, as a reader makes it). The
+    text columns stay in their chunks (`CHUNKED_COLUMNS`: no copy of them at the peak)."""
+    if name in CHUNKED_COLUMNS:
+        return pa.chunked_array(chunks, SCHEMA.field(name).type)
     if len(chunks) == 1:
         return chunks[0]
     if name == _SORTED_DICTIONARY and sorted_target:
@@ -135,13 +144,15 @@ def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool) -> pa.A
 
 
 def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> pa.Table:
-    """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column,
-    dictionaries unified as `Incidents.concat` does. `tables` is emptied: each column is
-    combined and its chunks let go before the next, so that memory holds about one copy
-    of the incidents, not two."""
+    """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column
+    but the text ones (`CHUNKED_COLUMNS`, kept in their chunks), dictionaries unified as
+    `Incidents.concat` does. `tables` is emptied: each column is combined and its chunks
+    let go before the next, so that memory holds about one copy of the incidents, not
+    two."""
     if len(tables) == 1:
         return tables.pop()
-    chunks = {name: [_single(table.column(name)) for table in tables]
+    chunks = {name: [chunk for table in tables for chunk in table.column(name).chunks]
+              if name in CHUNKED_COLUMNS else [_single(table.column(name)) for table in tables]
               for name in SCHEMA.names}
     tables.clear()
     columns = []
@@ -174,8 +185,11 @@ class Assembly:
 
     def __init__(self, mapping: ColumnMapping | None, *, path: str, fmt: str,
                  locate: Locate, warnings: Sequence[Diagnostic] = (),
-                 earlier: Sequence[Diagnostic] = (), rows_read: int | None = None) -> None:
+                 earlier: Sequence[Diagnostic] = (), rows_read: int | None = None,
+                 store: TextStore | None = None) -> None:
         self._mapping = mapping
+        self._store = store
+        """Where the text the parts left out (their `origin`) is read back from."""
         self._path = path
         self._format = fmt
         self._locate = locate
@@ -194,27 +208,45 @@ class Assembly:
         warnings = self._warnings + self._tally_warnings(parts, rows)
         layout = [(part.offset, part.rows) for part in parts]
         tables = [part.table for part in parts]
+        text = self._text(parts)
         parts.clear()
         table = concat_incidents(tables, sorted_target=True)
         if self._mapping is not None:  # treatyline's own files hold no id twice by design
-            table, again = self._without_repeated_ids(table, layout, rejected)
+            table, again, kept = self._without_repeated_ids(table, layout, rejected)
             rejected = list(heapq.merge(rejected, again, key=lambda item: item[0]))
+            if kept is not None and text is not None:
+                text = text.filter(kept)
         # in file order; rows the parser set aside (wrong field count) among the others
         merged = sorted([*self._earlier, *(diagnostic for _, diagnostic in rejected)],
                         key=lambda d: (d.position.line or 0) if d.position else 0)
-        return EventFile(path=self._path, format=self._format, incidents=Incidents(table),
+        return EventFile(path=self._path, format=self._format,
+                         incidents=Incidents(table, text),
                          rejected=tuple(merged), warnings=tuple(warnings),
                          rows_read=self._rows_read if self._rows_read is not None else rows)
 
+    def _text(self, parts: list[Part]) -> DeferredText | None:
+        """Where the text the parts left out is, if they left it out."""
+        left_out = [p.origin is not None for p in parts]
+        if not any(left_out):
+            return None
+        if self._store is None or not all(left_out):  # '' would pass for the text
+            raise ValueError("parts that leave text in the file need the file's store")
+        origin = np.concatenate([p.origin for p in parts if p.origin is not None])
+        marks = np.concatenate([p.marks for p in parts if p.marks is not None])
+        return DeferredText.of_file(self._store, origin, marks)
+
     def _without_repeated_ids(self, table: pa.Table, layout: list[tuple[int, int]],
                               rejected: list[tuple[int, Diagnostic]]
-                              ) -> tuple[pa.Table, list[tuple[int, Diagnostic]]]:
+                              ) -> tuple[pa.Table, list[tuple[int, Diagnostic]],
+                                         npt.NDArray[np.bool_] | None]:
         """Rows whose id a kept row earlier in the file already has, set aside (among rows
-        otherwise fine: a row with another problem neither repeats an id nor claims it)."""
+        otherwise fine: a row with another problem neither repeats an id nor claims it),
+        and which rows are kept (None: all)."""
+        # the usual case, every id once, told by counting (a hash set, no encoded copy;
+        # over the chunks as held, not a combined copy of them)
+        if pc.count_distinct(table.column("id")).as_py() == table.num_rows:
+            return table, [], None
         ids = _single(table.column("id"))
-        # the usual case, every id once, told by counting (a hash set, no encoded copy)
-        if pc.count_distinct(ids).as_py() == len(ids):
-            return table, []
         encoded = ids.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         _, first_index = np.unique(codes, return_index=True)
@@ -237,11 +269,13 @@ class Assembly:
                 f"{prefix}event {shorten(str(ids[position].as_py()))}: {column}: the id is "
                 f"used again (first at {first})", where)))
         kept = table.filter(pa.array(~repeated))
-        columns = [_single(kept.column(name)) for name in SCHEMA.names]
+        columns: list[pa.Array | pa.ChunkedArray] = [
+            kept.column(name) if name in CHUNKED_COLUMNS else _single(kept.column(name))
+            for name in SCHEMA.names]
         for index, name in enumerate(SCHEMA.names):
             if SCHEMA.field(name).type == _DICTIONARY and name not in _FIXED_DICTIONARIES:
                 columns[index] = _first_use(columns[index])
-        return pa.Table.from_arrays(columns, schema=SCHEMA), found
+        return pa.Table.from_arrays(columns, schema=SCHEMA), found, ~repeated
 
     @staticmethod
     def _kept_rows(layout: list[tuple[int, int]], rejected: list[tuple[int, Diagnostic]]

@@ -20,13 +20,15 @@ from ..incidents import REQUIRED_COLUMNS, SCHEMA, Incidents, KindMapping
 from ..inputs import check_regular_file
 from ._build import check_rows
 from ._csvfile import resolve_columns
+from ._parquet_text import ParquetText, file_signature
+from ._parquet_text import as_text_if_needed as _as_text_if_needed
 from ._parts import Assembly, EventFile, Part, Progress
 from ._shown import shorten
 from .csvfile import as_mapping
 from .mapping import ColumnMapping
 
 __all__ = ["BATCH_ROWS", "ParquetPlan", "from_parquet", "plan_parquet", "read_own_rows",
-           "read_parts", "to_parquet"]
+           "read_parts", "text_store", "to_parquet"]
 
 BATCH_ROWS: Final = 131_072
 """Rows checked at a time. Memory holds one batch's raw columns (about 1 KB a row for
@@ -51,18 +53,6 @@ def _readable_type(kind: pa.DataType) -> bool:
                 or pa.types.is_null(kind) or pa.types.is_timestamp(kind)
                 or pa.types.is_date(kind) or pa.types.is_binary(kind)
                 or pa.types.is_large_binary(kind))
-
-
-def _as_text_if_needed(array: pa.Array) -> pa.Array:
-    """Columns the checks read as text or numbers: dates, times, decimals, booleans and
-    bytes become text (bytes that are not UTF-8 raise, and the file is refused)."""
-    kind = array.type.value_type if pa.types.is_dictionary(array.type) else array.type
-    if (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-            or pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        return array
-    if pa.types.is_timestamp(kind):
-        array = array.cast(pa.timestamp("s", kind.tz)) if kind.tz else array
-    return array.cast(pa.string())
 
 
 def to_parquet(incidents: Incidents, path: str | Path, compression: str = "zstd") -> None:
@@ -92,6 +82,8 @@ class ParquetPlan:
     warnings: tuple[Diagnostic, ...]
     group_rows: tuple[int, ...]
     """Rows in each row group."""
+    signature: tuple[int, int] = (0, 0)
+    """The file's (size, modification time in ns) when its footer was read."""
 
     @property
     def rows(self) -> int:
@@ -117,6 +109,7 @@ def plan_parquet(
     # streamed (no whole-file size bound), but a regular file only: before any open
     check_regular_file(path, "events file", EventDataError)
     try:
+        signature = file_signature(str(path))
         handle = pq.ParquetFile(str(path))
         names = list(handle.schema_arrow.names)
         metadata = handle.metadata
@@ -139,7 +132,7 @@ def plan_parquet(
         chosen = as_mapping(mapping) if mapping is not None else None
     if chosen is None:
         return ParquetPlan(str(path), None, {}, tuple(n for n in SCHEMA.names if n in names),
-                           (), group_rows)
+                           (), group_rows, signature)
     chosen = chosen.with_kinds(kinds)
     chosen = dataclasses.replace(chosen, kinds=_plain(chosen.kinds))
     columns, warnings = resolve_columns(path, names, chosen)
@@ -152,7 +145,29 @@ def plan_parquet(
                 f"{shorten(str(kind), 60)} values, not text, numbers or dates",
                 Position(str(path)))])
     return ParquetPlan(str(path), chosen, columns, tuple(sorted(set(columns.values()))),
-                       tuple(warnings), group_rows)
+                       tuple(warnings), group_rows, signature)
+
+
+_DEFERRED: Final = ("notes", "source")
+"""Text left in the file by `from_parquet` (see `deferred_text`). Not `place`: it is
+dictionary-encoded (one value per distinct place) and costs 4 bytes a row in codes, as
+much as the '' column that would stand in for it."""
+
+
+def _deferred_roles(plan: ParquetPlan) -> dict[str, str]:
+    """The long-text roles read from the file's own columns (not a mapping's constant)."""
+    constants = plan.mapping.constants if plan.mapping is not None else {}
+    return {role: plan.columns[role] for role in _DEFERRED
+            if role in plan.columns and role not in constants}
+
+
+def text_store(plan: ParquetPlan) -> ParquetText | None:
+    """Where the long text of the plan's file is read back from, if it has any."""
+    roles = _deferred_roles(plan)
+    if plan.mapping is None or not roles:
+        return None
+    return ParquetText(plan.path, roles, plan.group_rows, plan.signature,
+                       plan.mapping.citation or None)
 
 
 def _batches(plan: ParquetPlan, first: int, stop: int,
@@ -176,8 +191,10 @@ def _batches(plan: ParquetPlan, first: int, stop: int,
 
 
 def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
-               batch_rows: int = BATCH_ROWS) -> Iterator[Part]:
-    """Row groups first..stop-1 of a file read with a mapping, checked batch by batch."""
+               batch_rows: int = BATCH_ROWS, defer_text: bool = False) -> Iterator[Part]:
+    """Row groups first..stop-1 of a file read with a mapping, checked batch by batch;
+    with `defer_text`, the long text is left in the file (`text_store` reads it back)."""
+    defer = tuple(_deferred_roles(plan)) if defer_text else ()
     mapping = plan.mapping
     if mapping is None:
         raise ValueError("read_parts needs a plan with a mapping; see read_own_rows")
@@ -192,7 +209,8 @@ def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
         except (pa.ArrowException, ValueError) as error:  # text that is not UTF-8
             raise _unreadable(plan.path, error, f" (rows {row + 1}-{row + batch.num_rows})"
                               ) from None
-        part = check_rows(raw, mapping, path=plan.path, locate=plan.locate, first_row=row)
+        part = check_rows(raw, mapping, path=plan.path, locate=plan.locate, first_row=row,
+                          defer=defer)
         row += batch.num_rows
         produced = True
         del raw, batch
@@ -204,7 +222,8 @@ def read_parts(plan: ParquetPlan, first: int = 0, stop: int | None = None, *,
         empty = pa.schema([pa.field(name, pa.string()) for name in plan.wanted]).empty_table()
         yield check_rows({role: empty.column(name).combine_chunks()
                           for role, name in plan.columns.items()},
-                         mapping, path=plan.path, locate=plan.locate, first_row=row)
+                         mapping, path=plan.path, locate=plan.locate, first_row=row,
+                         defer=defer)
 
 
 def read_own_rows(plan: ParquetPlan, first: int = 0, stop: int | None = None) -> pa.Table:
@@ -228,9 +247,15 @@ def from_parquet(
     kinds: KindMapping | None = None,
     progress: Progress | None = None,
     batch_rows: int = BATCH_ROWS,
+    defer_text: bool = True,
 ) -> EventFile:
     """Read Parquet batch by batch, only the columns the mapping names (`progress` counts
-    rows). Rejected rows are named by their row in the file, whatever the batch."""
+    rows). Rejected rows are named by their row in the file, whatever the batch.
+
+    With `defer_text`, read through a mapping, the long free text (notes, source) is left
+    in the file and read back for the rows shown (`deferred_text`): 1.07 GB less at 10^7
+    UCDP rows. The file must then stay as it is while the incidents are used; a change is
+    an error when the text is read back."""
     plan = plan_parquet(path, mapping, kinds=kinds)
     total = plan.rows
     if progress is not None:
@@ -241,10 +266,11 @@ def from_parquet(
             progress(total, total)
         return EventFile(path=plan.path, format="parquet", incidents=incidents,
                          rows_read=len(incidents))
+    store = text_store(plan) if defer_text else None
     assembly = Assembly(plan.mapping, path=plan.path, fmt="parquet", locate=plan.locate,
-                        warnings=plan.warnings)
+                        warnings=plan.warnings, store=store)
     done = 0
-    for part in read_parts(plan, batch_rows=batch_rows):
+    for part in read_parts(plan, batch_rows=batch_rows, defer_text=store is not None):
         assembly.add(part)
         done += part.rows
         if progress is not None:
