@@ -273,3 +273,27 @@ def test_outer_grid_around_a_small_area() -> None:
     ua_frame = ua_classifier.frame()
     assert ua_frame is not None
     assert large.nbytes == 4 * ua_frame.ncols * ua_frame.nrows  # no outer grid
+
+
+def test_membership_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Territory.membership` places large tables in chunks (to bound its temporaries): cut
+    small, with a chunk whose radii are all 0 and a final short chunk, the answers and the
+    shape are those of one pass over the whole."""
+    from treatyline.territory import areas
+
+    rng = np.random.default_rng(5)
+    n = 6_001
+    x = rng.uniform(36.0, 40.5, n)
+    y = rng.uniform(46.5, 49.5, n)
+    r = rng.choice([0.0, 1.0, 25.0, 50.0, np.nan], n)
+    r[1000:2000] = 0.0  # a chunk of precise points: `contains` alone
+    territory = Territory.for_treaty(load_treaty(ROOT / "examples" / "minsk-2015" / "treaty.yaml"))
+    whole = territory.membership("conflict_zone", x, y, r)
+    assert (whole == 1).any() and (whole == 0).any() and (whole == -1).any()
+    monkeypatch.setattr(areas, "_MEMBERSHIP_CHUNK", 1000)
+    fresh = Territory.for_treaty(load_treaty(ROOT / "examples" / "minsk-2015" / "treaty.yaml"))
+    chunked = fresh.membership("conflict_zone", x, y, r)
+    assert chunked.dtype == np.int8 and (chunked == whole).all()
+    grid = fresh.membership("conflict_zone", x[:6000].reshape(60, 100),
+                            y[:6000].reshape(60, 100), r[:6000].reshape(60, 100))
+    assert grid.shape == (60, 100) and (grid.ravel() == whole[:6000]).all()

@@ -60,6 +60,10 @@ _CLEARANCE_FROM = 2_000
 """Points with a radius from which `membership` builds an area's border clearance: below,
 measuring them all (~25 us each) costs less than building it (1-170 ms for the
 examples' areas: bench/classify_bench.py)."""
+_MEMBERSHIP_CHUNK = 1 << 20
+"""Points `membership` places at once: its temporaries are then ~100 MB whatever the table
+(at 10^7 events, ~1 GB over the whole table), and a chunk is large enough that the per-call
+costs (the classifier's threads, the clearance's look-ups) stay negligible."""
 _VersionKey = tuple[tuple[str, date | None], ...]
 
 
@@ -157,21 +161,37 @@ class Territory:
         x, y, r = np.broadcast_arrays(x, y, r)
         if (r < 0).any():
             raise UsageError("membership: radius_km must not be negative")
-        inside = self.contains(area, x, y, reading=reading, as_of=as_of)
         fuzzy = int(np.count_nonzero(~(r == 0)))  # includes NaN radii
         if not fuzzy:
-            return inside.astype(np.int8)
-        from . import nearness
-
-        geom = self.geometry(area, reading=reading, as_of=as_of)
+            return self.contains(area, x, y, reading=reading, as_of=as_of).astype(np.int8)
         # Points far from the border are settled by a per-cell lower bound on their distance
         # (nearness.py), the others measured; the answers are those of
         # nearness.reference_membership. The bound costs a build, so only when it pays.
         clearance = self._clearance(area, reading, as_of, build=fuzzy >= _CLEARANCE_FROM)
-        flat = nearness.membership(geom, inside.ravel(), np.ascontiguousarray(x).ravel(),
-                                   np.ascontiguousarray(y).ravel(),
-                                   np.ascontiguousarray(r).ravel(), clearance)
-        return flat.reshape(inside.shape)
+        out: Int8Array = np.empty(x.shape, np.int8)
+        flat_out = out.reshape(-1)  # a view: out is fresh, hence contiguous
+        flat_x, flat_y, flat_r = (np.ascontiguousarray(v).reshape(-1) for v in (x, y, r))
+        # In chunks: settling a point takes a dozen float64 temporaries (bounds, cell
+        # indices, projections), ~100 bytes a point at once over the whole table; rows are
+        # independent, so the answers are the same, and the temporaries stay ~100 MB.
+        for lo in range(0, len(flat_out), _MEMBERSHIP_CHUNK):
+            part = slice(lo, lo + _MEMBERSHIP_CHUNK)
+            flat_out[part] = self._membership_part(
+                area, flat_x[part], flat_y[part], flat_r[part], clearance,
+                reading=reading, as_of=as_of)
+        return out
+
+    def _membership_part(self, area: str, x: FloatArray, y: FloatArray, r: FloatArray,
+                         clearance: BorderClearance | None, *, reading: str | None,
+                         as_of: date | None) -> Int8Array:
+        """`membership` of flat arrays, some radii non-zero, with the clearance chosen."""
+        from . import nearness
+
+        inside = self.contains(area, x, y, reading=reading, as_of=as_of)
+        if not np.count_nonzero(~(r == 0)):
+            return inside.astype(np.int8)
+        geom = self.geometry(area, reading=reading, as_of=as_of)
+        return nearness.membership(geom, inside, x, y, r, clearance)
 
     def _clearance(self, area: str, reading: str | None, as_of: date | None, *,
                    build: bool) -> BorderClearance | None:
