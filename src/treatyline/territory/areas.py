@@ -61,9 +61,10 @@ _CLEARANCE_FROM = 2_000
 measuring them all (~25 us each) costs less than building it (1-170 ms for the
 examples' areas: bench/classify_bench.py)."""
 _MEMBERSHIP_CHUNK = 1 << 20
-"""Points `membership` places at once: its temporaries are then ~100 MB whatever the table
-(at 10^7 events, ~1 GB over the whole table), and a chunk is large enough that the per-call
-costs (the classifier's threads, the clearance's look-ups) stay negligible."""
+"""Points `membership` and `distance_km` place at once: their temporaries are then ~100 MB
+whatever the table (at 10^7 events, ~1 GB over the whole table), and a chunk is large
+enough that the per-call costs (the classifier's threads, the clearance's look-ups) stay
+negligible."""
 _VersionKey = tuple[tuple[str, date | None], ...]
 
 
@@ -215,18 +216,30 @@ class Territory:
         accuracy."""
         x, y = np.broadcast_arrays(np.asarray(lons, dtype=np.float64),
                                    np.asarray(lats, dtype=np.float64))
+        out: FloatArray = np.empty(x.shape)
+        flat_out = out.reshape(-1)  # a view: out is fresh, hence contiguous
+        flat_x, flat_y = (np.ascontiguousarray(v).reshape(-1) for v in (x, y))
+        # In chunks, as `membership`: measuring builds a GEOS point per point measured (and
+        # float64 temporaries), ~100 bytes each over the whole table at once otherwise.
+        for lo in range(0, len(flat_out), _MEMBERSHIP_CHUNK):
+            part = slice(lo, lo + _MEMBERSHIP_CHUNK)
+            flat_out[part] = self._distance_part(area, flat_x[part], flat_y[part],
+                                                 reading=reading, as_of=as_of)
+        return out
+
+    def _distance_part(self, area: str, x: FloatArray, y: FloatArray, *,
+                       reading: str | None, as_of: date | None) -> FloatArray:
+        """`distance_km` of flat arrays."""
         inside = self.contains(area, x, y, reading=reading, as_of=as_of)
         out = np.zeros(x.shape)
         out[~np.isfinite(x) | ~np.isfinite(y)] = np.nan
-        outside = np.flatnonzero((~inside & np.isfinite(x) & np.isfinite(y)).ravel())
+        outside = np.flatnonzero(~inside & np.isfinite(x) & np.isfinite(y))
         if len(outside):
             geom = self.geometry(area, reading=reading, as_of=as_of)
             if geom.is_empty:
-                out.reshape(-1)[outside] = np.inf
+                out[outside] = np.inf
             else:
-                dist = _geodesy().boundary_distance_km(geom, x.ravel()[outside],
-                                                    y.ravel()[outside])
-                out.reshape(-1)[outside] = dist
+                out[outside] = _geodesy().boundary_distance_km(geom, x[outside], y[outside])
         return out
 
     # --- evaluation -----------------------------------------------------------------------
