@@ -165,10 +165,6 @@ class Territory:
         fuzzy = int(np.count_nonzero(~(r == 0)))  # includes NaN radii
         if not fuzzy:
             return self.contains(area, x, y, reading=reading, as_of=as_of).astype(np.int8)
-        # Points far from the border are settled by a per-cell lower bound on their distance
-        # (nearness.py), the others measured; the answers are those of
-        # nearness.reference_membership. The bound costs a build, so only when it pays.
-        clearance = self._clearance(area, reading, as_of, build=fuzzy >= _CLEARANCE_FROM)
         out: Int8Array = np.empty(x.shape, np.int8)
         flat_out = out.reshape(-1)  # a view: out is fresh, hence contiguous
         flat_x, flat_y, flat_r = (np.ascontiguousarray(v).reshape(-1) for v in (x, y, r))
@@ -178,20 +174,26 @@ class Territory:
         for lo in range(0, len(flat_out), _MEMBERSHIP_CHUNK):
             part = slice(lo, lo + _MEMBERSHIP_CHUNK)
             flat_out[part] = self._membership_part(
-                area, flat_x[part], flat_y[part], flat_r[part], clearance,
-                reading=reading, as_of=as_of)
+                area, flat_x[part], flat_y[part], flat_r[part],
+                build=fuzzy >= _CLEARANCE_FROM, reading=reading, as_of=as_of)
         return out
 
-    def _membership_part(self, area: str, x: FloatArray, y: FloatArray, r: FloatArray,
-                         clearance: BorderClearance | None, *, reading: str | None,
-                         as_of: date | None) -> Int8Array:
-        """`membership` of flat arrays, some radii non-zero, with the clearance chosen."""
-        from . import nearness
-
+    def _membership_part(self, area: str, x: FloatArray, y: FloatArray, r: FloatArray, *,
+                         build: bool, reading: str | None, as_of: date | None) -> Int8Array:
+        """`membership` of flat arrays; `build`: whether the whole table's fuzzy points
+        are enough to build the border clearance."""
         inside = self.contains(area, x, y, reading=reading, as_of=as_of)
         if not np.count_nonzero(~(r == 0)):
             return inside.astype(np.int8)
+        # imported after contains, as before chunking: importing it while the bundled
+        # boundaries are decoded raised the small examples' peak by ~50 MB (measured)
+        from . import nearness
+
         geom = self.geometry(area, reading=reading, as_of=as_of)
+        # Points far from the border are settled by a per-cell lower bound on their distance
+        # (nearness.py), the others measured; the answers are those of
+        # nearness.reference_membership. The bound costs a build, so only when it pays.
+        clearance = self._clearance(area, reading, as_of, build=build)
         return nearness.membership(geom, inside, x, y, r, clearance)
 
     def _clearance(self, area: str, reading: str | None, as_of: date | None, *,
