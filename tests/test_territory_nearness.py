@@ -273,3 +273,49 @@ def test_outer_grid_around_a_small_area() -> None:
     ua_frame = ua_classifier.frame()
     assert ua_frame is not None
     assert large.nbytes == 4 * ua_frame.ncols * ua_frame.nrows  # no outer grid
+
+
+def test_membership_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Territory.membership` places large tables in chunks (to bound its temporaries): cut
+    small, with a chunk whose radii are all 0 and a final short chunk, the answers and the
+    shape are those of one pass over the whole."""
+    from treatyline.territory import areas
+
+    rng = np.random.default_rng(5)
+    n = 6_001
+    x = rng.uniform(36.0, 40.5, n)
+    y = rng.uniform(46.5, 49.5, n)
+    r = rng.choice([0.0, 1.0, 25.0, 50.0, np.nan], n)
+    r[1000:2000] = 0.0  # a chunk of precise points: `contains` alone
+    territory = Territory.for_treaty(load_treaty(ROOT / "examples" / "minsk-2015" / "treaty.yaml"))
+    whole = territory.membership("conflict_zone", x, y, r)
+    assert (whole == 1).any() and (whole == 0).any() and (whole == -1).any()
+    monkeypatch.setattr(areas, "_MEMBERSHIP_CHUNK", 1000)
+    fresh = Territory.for_treaty(load_treaty(ROOT / "examples" / "minsk-2015" / "treaty.yaml"))
+    chunked = fresh.membership("conflict_zone", x, y, r)
+    assert chunked.dtype == np.int8 and (chunked == whole).all()
+    grid = fresh.membership("conflict_zone", x[:6000].reshape(60, 100),
+                            y[:6000].reshape(60, 100), r[:6000].reshape(60, 100))
+    assert grid.shape == (60, 100) and (grid.ravel() == whole[:6000]).all()
+
+
+def test_distance_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Territory.distance_km` measures in chunks too: cut small, with NaN coordinates and
+    points inside, the distances and the shape are those of one pass."""
+    from treatyline.territory import areas
+
+    rng = np.random.default_rng(6)
+    n = 3_001
+    x = rng.uniform(36.0, 40.5, n)
+    y = rng.uniform(46.5, 49.5, n)
+    x[::97] = np.nan
+    treaty = load_treaty(ROOT / "examples" / "minsk-2015" / "treaty.yaml")
+    whole = Territory.for_treaty(treaty).distance_km("conflict_zone", x, y)
+    assert (whole == 0).any() and (whole > 0).any() and np.isnan(whole).any()
+    monkeypatch.setattr(areas, "_MEMBERSHIP_CHUNK", 500)
+    fresh = Territory.for_treaty(treaty)
+    chunked = fresh.distance_km("conflict_zone", x, y)
+    np.testing.assert_array_equal(chunked, whole)
+    grid = fresh.distance_km("conflict_zone", x[:3000].reshape(30, 100), y[:3000].reshape(30, 100))
+    assert grid.shape == (30, 100)
+    np.testing.assert_array_equal(grid.ravel(), whole[:3000])

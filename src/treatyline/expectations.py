@@ -293,21 +293,26 @@ def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle
     check_from = deadline + timedelta(days=1)  # deadline < as_of <= date.max
     period = Window(check_from, ctx.as_of)
     late = ctx.known & (ctx.first >= np.datetime64(check_from, "D")) & (ctx.member != 0)
-    dist = np.full(len(ctx.events), np.nan)
     rows = np.flatnonzero(late)
-    if len(rows):  # the same rows for every distance to this line: measured once
-        dist[rows] = ctx.events.placements.distance_km(territory, m.line, rows,
-                                                       as_of=ctx.as_of)
-    radius = np.nan_to_num(ctx.events.radius_km, nan=np.inf)
-    near = late & (ctx.member == 1) & (dist + radius <= m.distance_km)
-    maybe = late & ~near & (dist - radius <= m.distance_km)  # NaN distances compare False
+    # Distances and radii of the late rows only (the others are neither near nor maybe):
+    # full-length float64 copies would cost 8 bytes an event each.
+    dist = (ctx.events.placements.distance_km(territory, m.line, rows, as_of=ctx.as_of)
+            if len(rows) else np.empty(0))  # the same rows for every distance: measured once
+    radius = np.nan_to_num(ctx.events.radius_km[rows], nan=np.inf)
+    near = np.zeros(len(ctx.events), np.bool_)
+    maybe = np.zeros(len(ctx.events), np.bool_)
+    near[rows] = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)
+    maybe[rows] = ~near[rows] & (dist - radius <= m.distance_km)  # NaN distances: False
+    del radius
     violating = near & ctx.wanted
     unsure = maybe & ctx.wanted
     other_near = near & ~ctx.wanted
     kinds_in_data = int(ctx.wanted.sum())
     n_viol = int(violating.sum())
     ordered = time_order(ctx, violating)[:max_listed]
-    notes = [f"{d:.0f} km from {m.line.replace('_', ' ')}" for d in dist[ordered].tolist()]
+    # ordered rows are near, hence late: their distances are found among the late rows'
+    notes = [f"{d:.0f} km from {m.line.replace('_', ' ')}"
+             for d in dist[np.searchsorted(rows, ordered)].tolist()]
     extra = highlight_notes(ctx, territory, ordered)
     notes = ["; ".join(filter(None, [a, b])) for a, b in zip(notes, extra, strict=True)]
     figures = {"distance_km": m.distance_km, "violations": float(n_viol),

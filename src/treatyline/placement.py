@@ -97,12 +97,18 @@ class Placements:
             answers = _Answers(engine, np.zeros(n, dtype), np.zeros(n, np.bool_))
             self._answers[key] = answers
         wanted = None if rows is None else np.asarray(rows, np.intp)
-        missing = np.flatnonzero(~answers.done) if wanted is None else (
-            wanted[~answers.done[wanted]])
-        if len(missing):
-            # every row: the columns as they are, not a copy of each
-            answers.values[missing] = ask(slice(None) if len(missing) == len(self._lons)
-                                          else missing)
+        missing: Rows
+        if wanted is None and not answers.done.any():
+            # every row, none answered yet (the common case): a slice, not an index array
+            # of 8 bytes a row, and the columns as they are, not a copy of each
+            missing = slice(None)
+        else:
+            missing = np.flatnonzero(~answers.done) if wanted is None else (
+                wanted[~answers.done[wanted]])
+            if len(missing) == len(self._lons):
+                missing = slice(None)
+        if len(self._lons) if isinstance(missing, slice) else len(missing):
+            answers.values[missing] = ask(missing)
             answers.done[missing] = True
         if wanted is None:
             whole = answers.values.view()

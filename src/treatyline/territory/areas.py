@@ -60,6 +60,11 @@ _CLEARANCE_FROM = 2_000
 """Points with a radius from which `membership` builds an area's border clearance: below,
 measuring them all (~25 us each) costs less than building it (1-170 ms for the
 examples' areas: bench/classify_bench.py)."""
+_MEMBERSHIP_CHUNK = 1 << 20
+"""Points `membership` and `distance_km` place at once: their temporaries are then ~100 MB
+whatever the table (at 10^7 events, ~1 GB over the whole table), and a chunk is large
+enough that the per-call costs (the classifier's threads, the clearance's look-ups) stay
+negligible."""
 _VersionKey = tuple[tuple[str, date | None], ...]
 
 
@@ -157,21 +162,39 @@ class Territory:
         x, y, r = np.broadcast_arrays(x, y, r)
         if (r < 0).any():
             raise UsageError("membership: radius_km must not be negative")
-        inside = self.contains(area, x, y, reading=reading, as_of=as_of)
         fuzzy = int(np.count_nonzero(~(r == 0)))  # includes NaN radii
         if not fuzzy:
+            return self.contains(area, x, y, reading=reading, as_of=as_of).astype(np.int8)
+        out: Int8Array = np.empty(x.shape, np.int8)
+        flat_out = out.reshape(-1)  # a view: out is fresh, hence contiguous
+        flat_x, flat_y, flat_r = (np.ascontiguousarray(v).reshape(-1) for v in (x, y, r))
+        # In chunks: settling a point takes a dozen float64 temporaries (bounds, cell
+        # indices, projections), ~100 bytes a point at once over the whole table; rows are
+        # independent, so the answers are the same, and the temporaries stay ~100 MB.
+        for lo in range(0, len(flat_out), _MEMBERSHIP_CHUNK):
+            part = slice(lo, lo + _MEMBERSHIP_CHUNK)
+            flat_out[part] = self._membership_part(
+                area, flat_x[part], flat_y[part], flat_r[part],
+                build=fuzzy >= _CLEARANCE_FROM, reading=reading, as_of=as_of)
+        return out
+
+    def _membership_part(self, area: str, x: FloatArray, y: FloatArray, r: FloatArray, *,
+                         build: bool, reading: str | None, as_of: date | None) -> Int8Array:
+        """`membership` of flat arrays; `build`: whether the whole table's fuzzy points
+        are enough to build the border clearance."""
+        inside = self.contains(area, x, y, reading=reading, as_of=as_of)
+        if not np.count_nonzero(~(r == 0)):
             return inside.astype(np.int8)
+        # imported after contains, as before chunking: importing it while the bundled
+        # boundaries are decoded raised the small examples' peak by ~50 MB (measured)
         from . import nearness
 
         geom = self.geometry(area, reading=reading, as_of=as_of)
         # Points far from the border are settled by a per-cell lower bound on their distance
         # (nearness.py), the others measured; the answers are those of
         # nearness.reference_membership. The bound costs a build, so only when it pays.
-        clearance = self._clearance(area, reading, as_of, build=fuzzy >= _CLEARANCE_FROM)
-        flat = nearness.membership(geom, inside.ravel(), np.ascontiguousarray(x).ravel(),
-                                   np.ascontiguousarray(y).ravel(),
-                                   np.ascontiguousarray(r).ravel(), clearance)
-        return flat.reshape(inside.shape)
+        clearance = self._clearance(area, reading, as_of, build=build)
+        return nearness.membership(geom, inside, x, y, r, clearance)
 
     def _clearance(self, area: str, reading: str | None, as_of: date | None, *,
                    build: bool) -> BorderClearance | None:
@@ -195,18 +218,30 @@ class Territory:
         accuracy."""
         x, y = np.broadcast_arrays(np.asarray(lons, dtype=np.float64),
                                    np.asarray(lats, dtype=np.float64))
+        out: FloatArray = np.empty(x.shape)
+        flat_out = out.reshape(-1)  # a view: out is fresh, hence contiguous
+        flat_x, flat_y = (np.ascontiguousarray(v).reshape(-1) for v in (x, y))
+        # In chunks, as `membership`: measuring builds a GEOS point per point measured (and
+        # float64 temporaries), ~100 bytes each over the whole table at once otherwise.
+        for lo in range(0, len(flat_out), _MEMBERSHIP_CHUNK):
+            part = slice(lo, lo + _MEMBERSHIP_CHUNK)
+            flat_out[part] = self._distance_part(area, flat_x[part], flat_y[part],
+                                                 reading=reading, as_of=as_of)
+        return out
+
+    def _distance_part(self, area: str, x: FloatArray, y: FloatArray, *,
+                       reading: str | None, as_of: date | None) -> FloatArray:
+        """`distance_km` of flat arrays."""
         inside = self.contains(area, x, y, reading=reading, as_of=as_of)
         out = np.zeros(x.shape)
         out[~np.isfinite(x) | ~np.isfinite(y)] = np.nan
-        outside = np.flatnonzero((~inside & np.isfinite(x) & np.isfinite(y)).ravel())
+        outside = np.flatnonzero(~inside & np.isfinite(x) & np.isfinite(y))
         if len(outside):
             geom = self.geometry(area, reading=reading, as_of=as_of)
             if geom.is_empty:
-                out.reshape(-1)[outside] = np.inf
+                out[outside] = np.inf
             else:
-                dist = _geodesy().boundary_distance_km(geom, x.ravel()[outside],
-                                                    y.ravel()[outside])
-                out.reshape(-1)[outside] = dist
+                out[outside] = _geodesy().boundary_distance_km(geom, x[outside], y[outside])
         return out
 
     # --- evaluation -----------------------------------------------------------------------
