@@ -9,9 +9,10 @@ reads the files.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from .errors import Diagnostic
@@ -74,43 +75,94 @@ def coded(diagnostic: Diagnostic) -> EventWarning:
 def date_outliers(incidents: Incidents, place: str) -> list[EventWarning]:
     """Groups of events dated more than `OUTLIER_GAP_DAYS` away from the rest of the file,
     each fewer than 1% of its events. They are kept and counted; the warning names them so
-    that a typo in a year does not pass unseen."""
+    that a typo in a year does not pass unseen.
+
+    Lean on memory (it runs on the whole file at the read's peak): the days as int32, one
+    sorted copy, and row positions for the outlying rows only, not an argsort of all."""
     n = len(incidents)
     if n < 20:  # too few events to say what 'the rest' is
         return []
-    days = incidents.day.astype(np.int64)
-    order = np.argsort(days, kind="stable")
-    ordered = days[order]
+    days = _days(incidents.time)
+    ordered = np.sort(days)
     cuts = np.flatnonzero(np.diff(ordered) > OUTLIER_GAP_DAYS) + 1
     if not cuts.size:
         return []
-    groups = np.split(np.arange(n), cuts)  # positions in `ordered`
+    # groups: runs of `ordered` with no gap inside, between consecutive bounds
+    bounds = np.concatenate([[0], cuts, [n]])
+    sizes = np.diff(bounds)
     limit = max(1, n // 100)
-    small = [g for g in groups if len(g) <= limit]
-    if len(small) == len(groups):  # no bulk to compare with
+    small = sizes <= limit
+    if small.all() or not small.any():  # no bulk to compare with, or no outlier
         return []
-    flagged = np.zeros(n, np.bool_)
-    for group in small:
-        flagged[group] = True
-    rest = ordered[~flagged]
-    rest_first, rest_last = _day(int(rest.min())), _day(int(rest.max()))
+    bulk = np.flatnonzero(~small)
+    rest_min = int(ordered[bounds[bulk[0]]])
+    rest_max = int(ordered[bounds[bulk[-1] + 1] - 1])
+    firsts = ordered[bounds[:-1]]
+    lasts = ordered[bounds[1:] - 1]
+    del ordered
+    shown = _first_rows(days, firsts, small)
+    rest_first, rest_last = _day(rest_min), _day(rest_max)
     ids = incidents.chunked("id")  # Python strings only for the few ids named below
     out = []
-    for group in small:
-        first, last = _day(int(ordered[group[0]])), _day(int(ordered[group[-1]]))
-        rows = order[group]
-        shown = ", ".join(str(i) for i in ids.take(pa.array(rows[:_SHOWN_IDS])).to_pylist())
-        more = f" and {len(group) - _SHOWN_IDS:,} more" if len(group) > _SHOWN_IDS else ""
+    for group in np.flatnonzero(small).tolist():
+        low, high, size = int(firsts[group]), int(lasts[group]), int(sizes[group])
+        first, last = _day(low), _day(high)
+        named = ", ".join(str(i) for i in ids.take(pa.array(shown[group])).to_pylist())
+        more = f" and {size - _SHOWN_IDS:,} more" if size > _SHOWN_IDS else ""
         when = first if first == last else f"{first}..{last}"
         side = "after" if first > rest_last else "before"
-        gap = (int(ordered[group[0]]) - int(rest.max())) if side == "after" else (
-            int(rest.min()) - int(ordered[group[-1]]))
+        gap = (low - rest_max) if side == "after" else (rest_min - high)
         out.append(EventWarning(
             "date-outlier",
-            f"{len(group):,} event(s) dated {when}, {gap:,} days {side} all the others "
+            f"{size:,} event(s) dated {when}, {gap:,} days {side} all the others "
             f"({rest_first}..{rest_last}): a mistyped year? They are kept and counted "
-            f"(event {shown}{more})", place))
+            f"(event {named}{more})", place))
     return out
+
+
+_Days = npt.NDArray[np.signedinteger[Any]]
+"""Days since 1970: int32, or int64 for days too far for it."""
+
+_BLOCK: Final = 1 << 20
+"""Rows converted or looked up at a time (temporaries of a few MB, not the file's)."""
+_INT32_DAYS: Final = 1 << 30
+"""Days since 1970 held as int32 within this (about 2.9 million years either way), so
+that the difference of two stays in int32 too."""
+
+
+def _days(time: npt.NDArray[np.datetime64]) -> _Days:
+    """Each incident's day (since 1970, floored as datetime64[D] floors), block by block;
+    int32 unless a day lies too far for it."""
+    if not len(time):
+        return np.zeros(0, np.int32)
+    span = np.array([time.min(), time.max()]).astype("datetime64[D]").astype(np.int64)
+    wide = bool(np.abs(span).max() >= _INT32_DAYS)
+    days: _Days = np.empty(len(time), np.int64) if wide else np.empty(len(time), np.int32)
+    for start in range(0, len(time), _BLOCK):
+        block = time[start:start + _BLOCK].astype("datetime64[D]")
+        days[start:start + _BLOCK] = block.astype(np.int64)
+    return days
+
+
+def _first_rows(days: _Days, firsts: _Days, small: npt.NDArray[np.bool_]
+                ) -> dict[int, npt.NDArray[np.int64]]:
+    """For each small group, the rows of its first `_SHOWN_IDS` events by day, then row
+    (the order a stable sort by day gives). A row's group is the last whose first day is
+    not after the row's day (groups are runs of the sorted days)."""
+    rows: list[npt.NDArray[np.int64]] = []
+    groups: list[npt.NDArray[np.int64]] = []
+    for start in range(0, len(days), _BLOCK):
+        group = np.searchsorted(firsts, days[start:start + _BLOCK], side="right") - 1
+        outlying = np.flatnonzero(small[group])
+        rows.append(outlying + start)
+        groups.append(group[outlying])
+    row = np.concatenate(rows)
+    of = np.concatenate(groups)
+    order = np.lexsort((row, days[row], of))
+    row, of = row[order], of[order]
+    starts = np.flatnonzero(np.r_[True, of[1:] != of[:-1]]).tolist()
+    ends = [*starts[1:], len(row)]
+    return {int(of[s]): row[s:min(s + _SHOWN_IDS, e)] for s, e in zip(starts, ends, strict=True)}
 
 
 def _day(days_since_epoch: int) -> str:

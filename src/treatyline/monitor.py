@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -110,6 +111,21 @@ def _gathered(read: Iterable[EventFile]) -> LoadedEvents:
     return LoadedEvents(incidents, tuple(rejected), tuple(warnings))
 
 
+@contextmanager
+def _system_pool() -> Iterator[None]:
+    """Arrow allocates from the C library's malloc while the files are read, then from the
+    pool it had. The read frees each batch's raw columns among the incidents it keeps;
+    mimalloc (Arrow's default) kept those pages: about 410 MB beyond the incidents at
+    10^7 events, against ~160 MB with malloc (peak 2.08 GB -> 1.83 GB, measured). Buffers
+    keep the pool they came from, so switching back is safe."""
+    before = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(before)
+
+
 def read_event_files(
     files: Sequence[Path], mapping: Path | None, console: Console | None,
     *, dask: DaskOptions | None = None,
@@ -128,7 +144,7 @@ def read_event_files(
         return _gathered(read_on_dask(files, mapping, dask, console))
     columns = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True,
-                  disable=console is None) as progress:
+                  disable=console is None) as progress, _system_pool():
 
         def each() -> Iterator[EventFile]:
             for file in files:
