@@ -367,10 +367,10 @@ def check_rows(
             return array.cast(pa.string()).fill_null("").filter(keep_array)
         return _text(raw[role]).filter(keep_array)
 
-    source = strings("source")
-    if mapping.citation:
-        source = pc.if_else(pc.equal(pc.utf8_length(source), 0),
-                            pa.scalar(mapping.citation), source)
+    deferred = [role for role in ("notes", "source") if role in defer and role in raw]
+    # a deferred source is never built: only whether it holds MARKED is kept
+    source = _blank(kept) if "source" in deferred else _cited(strings("source"),
+                                                              mapping.citation)
     columns: dict[str, Any] = {
         "id": ids.filter(keep_array),
         "time": pa.array(first[keep].astype("datetime64[s]"), SCHEMA.field("time").type),
@@ -401,12 +401,11 @@ def check_rows(
         "date_kind": pa.DictionaryArray.from_arrays(pa.array(np.zeros(kept, np.int32)),
                                                     pa.array([mapping.date_kind])),
     }
-    deferred = [role for role in ("notes", "source") if role in defer and role in raw]
     origin = marks = None
     if deferred:
         origin = np.flatnonzero(keep).astype(np.int64) + first_row
-        marks = pc.match_substring(source, MARKED, ignore_case=True).to_numpy(
-            zero_copy_only=False).astype(np.bool_)
+        marks = (_marked_sources(raw["source"], mapping.citation)[keep] if "source" in deferred
+                 else _marked(_cited(source, mapping.citation)))
         blank = _blank(kept)  # one '' column for both: its offsets are shared
         columns.update({role: blank for role in deferred})
     incidents = Incidents.from_arrow(pa.table(columns), where=path)
@@ -418,6 +417,36 @@ def check_rows(
         unresolved={name: (count, row + first_row)
                     for name, (count, row) in unresolved.items()},
         no_kind_column=no_kind_column)
+
+
+def _cited(source: pa.Array, citation: str) -> pa.Array:
+    """The source column with the mapping's citation where a row gives none."""
+    if not citation:
+        return source
+    return pc.if_else(pc.equal(pc.utf8_length(source), 0), pa.scalar(citation), source)
+
+
+def _marked(text: pa.Array) -> npt.NDArray[np.bool_]:
+    """Whether each cell contains `MARKED`, in any case (False for a null)."""
+    found = pc.match_substring(text, MARKED, ignore_case=True).fill_null(False)
+    return found.to_numpy(zero_copy_only=False).astype(np.bool_)  # type: ignore[no-any-return]
+
+
+def _marked_sources(raw_source: pa.Array, citation: str) -> npt.NDArray[np.bool_]:
+    """`_marked` of `_cited` of the file's source column, for every row of the batch,
+    without building the cited column: a row with no source of its own is marked as the
+    citation is, the others as their own text is."""
+    if isinstance(raw_source, pa.ChunkedArray):
+        raw_source = raw_source.combine_chunks()
+    text = raw_source.cast(pa.string())
+    own = _marked(text)
+    if not citation:
+        return own
+    empty = pc.equal(pc.utf8_length(text), 0).fill_null(True).to_numpy(
+        zero_copy_only=False).astype(np.bool_)
+    if not empty.any():
+        return own
+    return np.where(empty, _marked(pa.array([citation], pa.string()))[0], own)
 
 
 def _diagnostics(problems: _Problems, ids: pa.Array,
