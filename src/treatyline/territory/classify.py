@@ -56,7 +56,7 @@ from numba import types
 from numba.core import event as numba_event
 
 from ..compiling import CompileProgress, CompileStep, notify
-from .nearness import _clearance_cells
+from .cell_bounds import _clearance_cells
 from .planar import _nearest_m
 
 __all__ = ["Classifier", "GridFrame", "classifier_for", "warm_up"]

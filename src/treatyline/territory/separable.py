@@ -19,7 +19,8 @@ are, so the argument holds for them too. The bound is max(this, chessboard bound
 The upper bound likewise (`refine_upper`): through the nearest marked cell of each row,
 by a straight path in latitude and longitude rather than nearness.py's two legs.
 
-The constants are nearness.py's (its docstring says why each is rounded which way).
+The constants are cell_bounds.py's (nearness.py's docstring says why each is rounded which
+way).
 On the minsk-2015 areas at 10^6 events this lifts the median lower bound of the points
 the cells leave open, among those farther than their radius, from ~0.6 to ~0.85 of their
 distance. W trades the build against the points settled: with W = 96 (and nearness.py's
@@ -90,7 +91,7 @@ def refine_lower(near: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16], nc
                  window: int) -> None:
     """In place: each inner cell of `near` (units of _UNIT_KM, from the chessboard bound)
     raised to the separable bound where that is larger. `marks`: 0 in the marked cells
-    (nearness._mark, clamped)."""
+    (cell_bounds._mark, clamped)."""
     y0, sx, sy = grid[1], grid[2], grid[3]
     rad = math.pi / 180.0
     gaps = _row_gaps(marks, ncols, nrows)
@@ -135,7 +136,7 @@ def refine_upper(reach: npt.NDArray[np.uint16], marks: npt.NDArray[np.uint16],
                  rho_km: float, window: int) -> None:
     """In place: each inner cell of `reach` (units of _UNIT_KM rounded up, 65535: none)
     lowered to the bound through the nearest marked cell of each row within W rows where
-    that is smaller. `marks`: 0 in the cells holding a sample on the grid (nearness._mark,
+    that is smaller. `marks`: 0 in the cells holding a sample on the grid (cell_bounds._mark,
     not clamped). A sample d rows and g columns away is within (d + 1) rows and (g + 1)
     columns of the point (and the rounding); the straight path between them in latitude
     and longitude is at most R' * sqrt(dphi^2 + cos_max^2 dlam^2) long (M, N <= R'; cos_max
