@@ -15,9 +15,11 @@ rows, as a real dataset is written. For each size it runs
 
     treatyline assess examples/minsk-2015 --events F.parquet --as-of 2015-03-31 --json
 
-as a fresh process and prints its wall time and peak memory (the child's own maximum
-resident set, from `os.wait4` in a small launcher process), the best of 3
-`pyarrow.parquet.read_table(F)` in the same run, and the ratios against the targets:
+as a fresh process (a `python -c` that imports treatyline.cli and calls its main, as the
+`treatyline` script does) and prints its wall time, its own time (the command alone, after
+the imports) and peak memory (the child's own maximum resident set, from `os.wait4` in a
+small launcher process), the best of 3 `pyarrow.parquet.read_table(F)` in the same run and
+the best of 3 fresh processes doing only that read, and the ratios against the targets:
 
 - 10^6 events: at most 3x the pyarrow read, peak memory at most 1 GB;
 - growth per doubling of the input at most 2.1 (the time ratio between consecutive sizes,
@@ -78,6 +80,25 @@ READ_STAGE = ("import sys, time; from pathlib import Path; from treatyline.monit
               "read_event_files; start = time.perf_counter(); "
               "read_event_files([Path(sys.argv[1])], None, None); "
               "Path(sys.argv[2]).write_text(str(time.perf_counter() - start))")
+# the whole command in a fresh process, as the `treatyline` script runs it (import
+# treatyline.cli, call its main); writes its own time, imports excluded, to argv[1], then
+# exits with the command's code
+ASSESS_STAGE = """
+import sys, time
+from pathlib import Path
+from treatyline import cli
+timing, sys.argv = Path(sys.argv[1]), ["treatyline", *sys.argv[2:]]
+start = time.perf_counter()
+try:
+    cli.main()
+    code = 0
+except SystemExit as end:
+    code = end.code if isinstance(end.code, int) else int(end.code is not None)
+timing.write_text(str(time.perf_counter() - start))
+sys.exit(code)
+"""
+# the baseline in a fresh process: import pyarrow.parquet and read F's 49 columns
+PYARROW_READ = "import sys, pyarrow.parquet as pq; pq.read_table(sys.argv[1])"
 
 
 def ucdp_extract() -> pa.Table:
@@ -194,6 +215,12 @@ def best_read_seconds(path: Path, runs: int = 3) -> float:
     return min(times)
 
 
+def best_fresh_read(path: Path, runs: int = 3) -> float:
+    """The best wall time of a fresh process that imports pyarrow.parquet and reads F."""
+    return min(run_child([sys.executable, "-c", PYARROW_READ, str(path)]).seconds
+               for _ in range(runs))
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "NOT MET"
 
@@ -202,8 +229,8 @@ def stage_command(stage: str, path: Path, timing: Path) -> list[str]:
     """The measured command: the whole assess, or the reading stage alone."""
     if stage == "read":
         return [sys.executable, "-c", READ_STAGE, str(path), str(timing)]
-    return [str(TREATYLINE), "assess", str(MINSK), "--events", str(path), "--as-of", AS_OF,
-            "--json"]
+    return [sys.executable, "-c", ASSESS_STAGE, str(timing), "assess", str(MINSK), "--events",
+            str(path), "--as-of", AS_OF, "--json"]
 
 
 def bench_sizes(sizes: list[int], folder: Path, stages: tuple[str, ...]) -> None:
@@ -211,11 +238,16 @@ def bench_sizes(sizes: list[int], folder: Path, stages: tuple[str, ...]) -> None
           "--json")
     print("read: monitor.read_event_files([F]) alone (read, project, check, combine)")
     print("(F: the UCDP extract tiled to N events, Parquet with UCDP's columns)\n")
-    print("(wall s: the fresh process, imports included; own s: the reading stage's own "
-          "time in it, imports excluded; x read: own s, or wall s for assess, over the best "
-          "pyarrow.parquet.read_table of F's 49 columns in the same run)\n")
-    print(f"{'events':>10} {'file MB':>8} {'write s':>8} {'pyarrow s':>10} {'stage':>7} "
-          f"{'wall s':>8} {'own s':>7} {'peak MB':>8} {'x read':>7} {'exit':>5}")
+    print("(pyarrow s: the best of 3 pyarrow.parquet.read_table of F's 49 columns in this "
+          "process; pyarrow fresh s: the best of 3 fresh processes that import "
+          "pyarrow.parquet and read F;\n wall s: the stage's fresh process, interpreter "
+          "start-up and imports included; own s: the stage's own time in it, imports "
+          "excluded;\n wall/read = wall s / pyarrow s (the target's ratio for assess), "
+          "own/read = own s / pyarrow s (the target's ratio for read), wall/fresh = wall s "
+          "/ pyarrow fresh s)\n")
+    print(f"{'events':>10} {'file MB':>8} {'write s':>8} {'pyarrow s':>10} {'pyarrow fresh s':>16}"
+          f" {'stage':>7} {'wall s':>8} {'own s':>7} {'peak MB':>8} {'wall/read':>10} "
+          f"{'own/read':>9} {'wall/fresh':>11} {'exit':>5}")
     measured: dict[str, list[tuple[int, float, float, float]]] = {s: [] for s in stages}
     for size in sizes:
         path = folder / f"events-{size}.parquet"
@@ -223,15 +255,17 @@ def bench_sizes(sizes: list[int], folder: Path, stages: tuple[str, ...]) -> None
         write_tiled_parquet(path, size)
         written = time.perf_counter() - start
         read = best_read_seconds(path)
+        fresh = best_fresh_read(path)
         for stage in stages:
             timing = folder / "own-seconds"
             run = run_child(stage_command(stage, path, timing))
-            own = float(timing.read_text()) if timing.exists() else run.seconds
+            own = float(timing.read_text()) if timing.exists() else float("nan")
             timing.unlink(missing_ok=True)
-            ratio = own / read
+            ratio = own / read if stage == "read" else run.seconds / read
             print(f"{size:>10,} {path.stat().st_size / 1e6:>8.1f} {written:>8.2f} "
-                  f"{read:>10.3f} {stage:>7} {run.seconds:>8.2f} {own:>7.2f} "
-                  f"{run.peak_mb:>8.0f} {ratio:>7.1f} {run.returncode:>5}", flush=True)
+                  f"{read:>10.3f} {fresh:>16.3f} {stage:>7} {run.seconds:>8.2f} {own:>7.2f} "
+                  f"{run.peak_mb:>8.0f} {run.seconds / read:>10.1f} {own / read:>9.1f} "
+                  f"{run.seconds / fresh:>11.1f} {run.returncode:>5}", flush=True)
             if run.returncode not in (0, 1):  # 1: rows set aside, still a full run
                 print("  stderr: " + run.stderr.strip()[-600:].replace("\n", "\n  "))
             measured[stage].append((size, run.seconds, run.peak_mb, ratio))
