@@ -23,6 +23,7 @@ from ._countries import to_alpha2_column
 from ._dates import explain, parse_times, spellings_of
 from ._mapping_extras import expand_kind_patterns
 from ._parts import Check, EventFile, Locate, Part, Progress, combine_parts
+from ._repeated_text import kept_text
 from ._shown import shorten
 from .mapping import MAX_RADIUS_KM, ColumnMapping, utc_offset_minutes
 
@@ -365,7 +366,12 @@ def check_rows(
             if isinstance(array, pa.ChunkedArray):
                 array = array.combine_chunks()
             return array.cast(pa.string()).fill_null("").filter(keep_array)
-        return _text(raw[role]).filter(keep_array)
+        array = raw[role]
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if pa.types.is_dictionary(array.type):  # each distinct value trimmed once
+            return kept_text(array, keep)
+        return _text(array).filter(keep_array)
 
     deferred = [role for role in ("notes", "source") if role in defer and role in raw]
     # a deferred source is never built: only whether it holds MARKED is kept

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import UsageError, did_you_mean
+from ._repeated_text import filled_codes
 
 __all__ = ["SPELLINGS", "Times", "describe_format", "explain", "parse_times", "spellings_of"]
 
@@ -109,16 +110,23 @@ def parse_times(values: pa.Array, spellings: tuple[str, ...], utc_offset_minutes
     """Parse a string column; see the module docstring for the spellings."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):  # read dictionary-encoded: each value once
+        dictionary, codes = filled_codes(values)
+        return _each(_parse(dictionary, spellings, utc_offset_minutes), codes)
     text = values.cast(pa.string()).fill_null("")
     if len(text) > _DISTINCT_FROM:
         # event dates repeat (a year has 365 days): parse each distinct value once
         encoded = text.dictionary_encode()
         if len(encoded.dictionary) * 2 < len(text):
             distinct = _parse(encoded.dictionary, spellings, utc_offset_minutes)
-            index = encoded.indices.to_numpy(zero_copy_only=False)
-            return Times(distinct.seconds[index], distinct.timed[index],
-                         distinct.problem[index], distinct.spelling[index])
+            return _each(distinct, encoded.indices.to_numpy(zero_copy_only=False))
     return _parse(text, spellings, utc_offset_minutes)
+
+
+def _each(distinct: Times, index: npt.NDArray[np.integer]) -> Times:
+    """The rows' times from their distinct values' (`index`: each row's value)."""
+    return Times(distinct.seconds[index], distinct.timed[index], distinct.problem[index],
+                 distinct.spelling[index])
 
 
 _DISTINCT_FROM: Final = 10_000

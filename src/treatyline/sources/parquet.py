@@ -23,6 +23,7 @@ from ._csvfile import resolve_columns
 from ._parquet_text import ParquetText, file_signature
 from ._parquet_text import as_text_if_needed as _as_text_if_needed
 from ._parts import Assembly, EventFile, Part, Progress
+from ._repeated_text import REPEATED_ROLES
 from ._shown import shorten
 from .csvfile import as_mapping
 from .mapping import ColumnMapping
@@ -170,13 +171,31 @@ def text_store(plan: ParquetPlan) -> ParquetText | None:
                        plan.mapping.citation or None)
 
 
+def _repeated_text_columns(plan: ParquetPlan) -> list[str]:
+    """The file's text columns that `_repeated_text` reads dictionary-encoded."""
+    if plan.mapping is None:
+        return []
+    try:
+        schema = pq.read_schema(plan.path)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise _unreadable(plan.path, error) from None
+    roles = [role for role in REPEATED_ROLES if role in plan.columns
+             and role not in plan.mapping.constants]
+    return sorted({plan.columns[role] for role in roles
+                   if _is_text(schema.field(plan.columns[role]).type)})
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
 def _batches(plan: ParquetPlan, first: int, stop: int,
              batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The projected rows of row groups first..stop-1, in batches of at most `batch_rows`
     (`iter_batches` decodes a big row group page by page, not whole). Group by group, so
     that a corrupt one is named with its rows."""
     try:
-        handle = pq.ParquetFile(plan.path)
+        handle = pq.ParquetFile(plan.path, read_dictionary=_repeated_text_columns(plan))
     except (pa.ArrowException, OSError, ValueError) as error:
         raise _unreadable(plan.path, error) from None
     for group in range(first, stop):
