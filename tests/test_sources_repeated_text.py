@@ -13,7 +13,7 @@ import pytest
 
 from treatyline.errors import Position
 from treatyline.sources import from_parquet, parquet
-from treatyline.sources._build import check_rows
+from treatyline.sources._build import _encoded_text, _text, check_rows
 from treatyline.sources._dates import parse_times
 from treatyline.sources._repeated_text import REPEATED_ROLES, kept_text
 from treatyline.sources.detect import PRESETS
@@ -128,3 +128,14 @@ def test_a_parquet_file_reads_the_same_with_its_text_columns_dictionary_encoded(
     assert _bytes(first.incidents.to_arrow()) == _bytes(second.incidents.to_arrow())
     assert [str(d) for d in first.rejected] == [
         str(d).replace("encoded.parquet", "plain.parquet") for d in second.rejected]
+
+
+@pytest.mark.parametrize("column", [
+    pa.array([3, 1, None, 3, 2, 1], pa.int64()),
+    pa.array([" b", "a", None, "b", "", "a "]),
+    pc.dictionary_encode(pa.array([" b", "a", None, "b", "", "a "])),
+    pa.array([], pa.int32()),
+])
+def test_encoded_text_is_the_trimmed_text_dictionary_encoded(column: pa.Array) -> None:
+    plain = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+    assert _encoded_text(column).equals(_text(plain).dictionary_encode())

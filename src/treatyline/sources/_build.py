@@ -86,6 +86,19 @@ def _text(array: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(array.fill_null(""))
 
 
+def _encoded_text(array: pa.Array) -> pa.DictionaryArray:
+    """`_text` of a column of repeated values (categories, countries), dictionary-encoded
+    as `dictionary_encode` encodes it; a dictionary or whole-number column is converted
+    and trimmed once per distinct value."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_integer(array.type):
+        array = pc.dictionary_encode(array)
+    if pa.types.is_dictionary(array.type):
+        return kept_text(array, np.ones(len(array), np.bool_))
+    return _text(array).dictionary_encode()
+
+
 def _floats(array: pa.Array) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Values (NaN where empty) and a mask of cells that are not numbers."""
     if isinstance(array, pa.ChunkedArray):
@@ -333,12 +346,12 @@ def check_rows(
         category = _text(raw["category"]) if "category" in raw else _text(
             _blank(n))
     elif "category" in raw:
-        category = _text(raw["category"])
-        subcategory = _text(raw["subcategory"]) if "subcategory" in raw else None
+        category = _encoded_text(raw["category"])
+        subcategory = _encoded_text(raw["subcategory"]) if "subcategory" in raw else None
         kinds = mapping.kinds
-        if mapping.kind_patterns:
+        if mapping.kind_patterns:  # its dictionary: the distinct values, as pc.unique
             kinds = expand_kind_patterns(kinds, mapping.kind_patterns,
-                                         pc.unique(category).to_pylist())
+                                         category.dictionary.to_pylist())
         kind_codes, unmapped = map_kinds(category, subcategory, kinds)
     else:
         kind_codes = np.full(n, KINDS.index("other"), np.int32)
@@ -350,7 +363,7 @@ def check_rows(
     keep_array = pa.array(keep, pa.bool_())
     unresolved: dict[str, tuple[int, int]] = {}
     if "target" in raw:
-        target, unresolved = to_alpha2_column(_text(raw["target"]))
+        target, unresolved = to_alpha2_column(_encoded_text(raw["target"]))
         target = target.filter(keep_array)
     else:
         target = None
@@ -386,7 +399,8 @@ def check_rows(
         "time_precision_source": pa.array(source_time_code[keep].astype(np.int8)),
         "kind": pa.DictionaryArray.from_arrays(pa.array(kind_codes[keep], pa.int32()),
                                                pa.array(KINDS, pa.string())),
-        "category": category.filter(keep_array),
+        "category": (kept_text(category, keep) if pa.types.is_dictionary(category.type)
+                     else category.filter(keep_array)),
         "subcategory": strings("subcategory"),
         "actor1": strings("actor1"),
         "actor2": strings("actor2"),

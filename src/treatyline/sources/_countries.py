@@ -76,10 +76,14 @@ def to_alpha2(value: str) -> str:
 
 def to_alpha2_column(values: pa.Array) -> tuple[pa.Array, dict[str, tuple[int, int]]]:
     """Alpha-2 codes for a column, and the values that could not be resolved with their
-    row count and first row."""
+    row count and first row. A dictionary column without nulls is taken as encoded: each
+    value once in its dictionary, as `dictionary_encode` leaves it."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    encoded = values.cast(pa.string()).fill_null("").dictionary_encode()
+    if pa.types.is_dictionary(values.type) and not values.null_count:
+        encoded = values  # as the caller encoded it: each value once (`_build`)
+    else:
+        encoded = values.cast(pa.string()).fill_null("").dictionary_encode()
     names = encoded.dictionary.to_pylist()
     codes = [to_alpha2(name) for name in names]
     indices = encoded.indices.to_numpy(zero_copy_only=False)
