@@ -139,3 +139,20 @@ def test_a_parquet_file_reads_the_same_with_its_text_columns_dictionary_encoded(
 def test_encoded_text_is_the_trimmed_text_dictionary_encoded(column: pa.Array) -> None:
     plain = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
     assert _encoded_text(column).equals(_text(plain).dictionary_encode())
+
+
+def test_rows_without_a_source_read_back_the_citation(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    table = pa.table({"id": ["1", "2", "3"], "date_start": ["2014-01-22"] * 3,
+                      "longitude": [37.8, 37.9, 38.0], "latitude": [48.0, 48.1, 48.2],
+                      "source_article": ["a report", "", None]})
+    pq.write_table(table, path)
+    mapping = {"id": "id", "date": "date_start", "longitude": "longitude",
+               "latitude": "latitude", "source": "source_article",
+               "citation": "a hypothetical citation"}
+    deferred = from_parquet(path, mapping).incidents
+    eager = from_parquet(path, mapping, defer_text=False).incidents
+    assert deferred.held()[1] is not None and eager.held()[1] is None
+    sources = [deferred.row(i).source for i in range(3)]
+    assert sources == [eager.row(i).source for i in range(3)]
+    assert sources == ["a report", "a hypothetical citation", "a hypothetical citation"]

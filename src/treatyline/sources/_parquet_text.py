@@ -90,7 +90,11 @@ class ParquetText:
         values = pa.concat_arrays(pieces)
         back = np.empty(len(order), np.int64)
         back[order] = np.arange(len(order), dtype=np.int64)
-        return values.take(pa.array(back))
+        values = values.take(pa.array(back))
+        if name == "source" and self.citation:  # on the rows asked for, not whole groups
+            values = pc.if_else(pc.equal(pc.utf8_length(values), 0),
+                                pa.scalar(self.citation), values)
+        return values
 
     def _group(self, name: str, group: int, row: int) -> pa.Array:
         key = (name, group)
@@ -106,9 +110,6 @@ class ParquetText:
             raise self._error(name, row, shorten(str(error), 160)) from None
         if len(found) != self.group_rows[group]:
             raise self._error(name, row, "its row groups are not those read")
-        if name == "source" and self.citation:
-            found = pc.if_else(pc.equal(pc.utf8_length(found), 0),
-                               pa.scalar(self.citation), found)
         self._cache[key] = found
         if len(self._cache) > _CACHED_GROUPS:
             self._cache.popitem(last=False)
