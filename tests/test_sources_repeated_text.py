@@ -12,7 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from treatyline.errors import Position
-from treatyline.sources import from_parquet, parquet
+from treatyline.incidents import Incidents
+from treatyline.sources import _build, from_parquet, parquet
 from treatyline.sources._build import _encoded_text, _text, check_rows
 from treatyline.sources._dates import parse_times
 from treatyline.sources._repeated_text import REPEATED_ROLES, kept_text
@@ -156,3 +157,17 @@ def test_rows_without_a_source_read_back_the_citation(tmp_path: Path) -> None:
     sources = [deferred.row(i).source for i in range(3)]
     assert sources == [eager.row(i).source for i in range(3)]
     assert sources == ["a report", "a hypothetical citation", "a hypothetical citation"]
+
+
+@pytest.mark.parametrize("encode", [False, True])
+def test_the_table_built_is_the_one_from_arrow_makes_of_the_columns(
+        encode: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    built = check_rows(_columns(encode), UCDP, path="events.parquet", locate=_locate)
+
+    def through_from_arrow(columns: dict[str, pa.Array], path: str) -> pa.Table:
+        return Incidents.from_arrow(pa.table(columns), where=path).to_arrow()
+
+    monkeypatch.setattr(_build, "_incidents_table", through_from_arrow)
+    converted = check_rows(_columns(encode), UCDP, path="events.parquet", locate=_locate)
+    assert _bytes(built.table) == _bytes(converted.table)
+    assert built.table.schema.equals(converted.table.schema, check_metadata=True)

@@ -30,6 +30,8 @@ from .mapping import MAX_RADIUS_KM, ColumnMapping, utc_offset_minutes
 __all__ = ["Check", "EventFile", "Locate", "Progress", "build_incidents", "check_rows"]
 
 _DAY: Final = 86_400
+_DICTIONARY: Final = pa.dictionary(pa.int32(), pa.string())
+"""The type of `SCHEMA`'s text columns of repeated values."""
 
 # Bounds on values a row may hold (rows outside are set aside, not read):
 FIRST_YEAR: Final = 1800
@@ -84,6 +86,19 @@ def _text(array: pa.Array) -> pa.Array:
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         array = array.cast(pa.string())
     return pc.utf8_trim_whitespace(array.fill_null(""))
+
+
+def _incidents_table(columns: Mapping[str, pa.Array], path: str) -> pa.Table:
+    """The checked columns as a table of `SCHEMA`. They are built with its types, text
+    without nulls: the conversions of `Incidents.from_arrow` would leave them as they are,
+    but for the text kept as strings, dictionary-encoded here as it would be there."""
+    arrays = [columns[field.name].dictionary_encode()
+              if field.type == _DICTIONARY and not pa.types.is_dictionary(
+                  columns[field.name].type) else columns[field.name] for field in SCHEMA]
+    if any(array.type != field.type or array.null_count
+           for array, field in zip(arrays, SCHEMA, strict=True)):
+        return Incidents.from_arrow(pa.table(columns), where=path).to_arrow()
+    return Incidents(pa.Table.from_arrays(arrays, schema=SCHEMA)).to_arrow()
 
 
 def _encoded_text(array: pa.Array) -> pa.DictionaryArray:
@@ -428,9 +443,8 @@ def check_rows(
                  else _marked(_cited(source, mapping.citation)))
         blank = _blank(kept)  # one '' column for both: its offsets are shared
         columns.update({role: blank for role in deferred})
-    incidents = Incidents.from_arrow(pa.table(columns), where=path)
     return Part(
-        table=incidents.to_arrow(), offset=first_row, rows=n, origin=origin, marks=marks,
+        table=_incidents_table(columns, path), offset=first_row, rows=n, origin=origin, marks=marks,
         rejected=tuple((row + first_row, diagnostic)
                        for row, diagnostic in _diagnostics(problems, ids, locate)),
         unmapped={pair: (count, row + first_row) for pair, (count, row) in unmapped.items()},
