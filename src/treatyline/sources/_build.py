@@ -118,6 +118,10 @@ def _floats(array: pa.Array) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bo
     """Values (NaN where empty) and a mask of cells that are not numbers."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    if pa.types.is_integer(array.type) and not array.null_count:
+        # whole numbers with every cell written (UCDP's precisions and deaths): all valid
+        values = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return values, np.zeros(len(array), np.bool_)
     if pa.types.is_integer(array.type) or pa.types.is_floating(array.type):
         values = array.cast(pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
         valid = array.is_valid().to_numpy(zero_copy_only=False)
