@@ -50,9 +50,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -324,6 +326,91 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
     return DaskRun(workers, seconds, count, computes)
 
 
+@dataclass(frozen=True)
+class DaskAssessRun:
+    """One `monitor` (read, classify, assess) of a dataset on a fresh LocalCluster."""
+
+    workers: int
+    seconds: float
+    read_seconds: float
+    """Reading on the cluster and assembling on the driver (the workers' classifying
+    included, when they classify)."""
+    driver_placing_seconds: float
+    """The driver's own territory engine calls (membership, distances)."""
+    driver_placed_rows: int
+    task_seconds: list[float]
+
+
+def dask_assess(paths: list[Path], workers: int) -> DaskAssessRun:
+    """`monitor` on a fresh LocalCluster of `workers` processes, with the time and rows
+    the driver's territory engine spent (its calls wrapped in this process only: the
+    workers are other processes)."""
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from treatyline import monitor as monitoring
+    from treatyline.bundle import load_bundle
+    from treatyline.distributed import DaskOptions
+    from treatyline.territory import Territory
+
+    spent = [0.0, 0.0]  # seconds, rows
+
+    def timed(method: Any) -> Any:
+        def wrapper(self: Territory, area: str, lons: Any, *args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return method(self, area, lons, *args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
+                spent[1] += len(lons)
+        return wrapper
+
+    reading = [0.0]
+    read_files = monitoring.read_event_files
+
+    def timed_read(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return read_files(*args, **kwargs)
+        finally:
+            reading[0] += time.perf_counter() - start
+
+    bundle = load_bundle(MINSK / "treaty.yaml")
+    originals = (Territory.membership, Territory.distance_km)
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
+        client.run(lambda: __import__("treatyline.distributed"))
+        options = DaskOptions(scheduler=cluster.scheduler_address)
+        Territory.membership = timed(originals[0])  # type: ignore[method-assign]
+        Territory.distance_km = timed(originals[1])  # type: ignore[method-assign]
+        monitoring.read_event_files = timed_read  # type: ignore[assignment]
+        try:
+            with get_task_stream(client) as stream:
+                start = time.perf_counter()
+                monitoring.monitor(bundle, date.fromisoformat(AS_OF), events=paths,
+                                   dask=options)
+                seconds = time.perf_counter() - start
+        finally:
+            Territory.membership, Territory.distance_km = originals  # type: ignore[method-assign]
+            monitoring.read_event_files = read_files
+        computes = [part["stop"] - part["start"] for task in stream.data
+                    for part in task.get("startstops", ()) if part["action"] == "compute"]
+    return DaskAssessRun(workers, seconds, reading[0], spent[0], int(spent[1]), computes)
+
+
+def bench_dask_assess(count: int, paths: list[Path]) -> None:
+    """The whole assessment (`monitor`) on 1 and 2 workers: where the time goes."""
+    runs = [dask_assess(paths, workers) for workers in (1, 2)]
+    print(f"\nassess on Dask ({count:,} events, minsk-2015 as of {AS_OF}):")
+    print(f"{'workers':>8} {'wall s':>8} {'read s':>8} {'driver placing s':>17} "
+          f"{'rows placed':>12} {'part s':>7} {'x 1 worker':>11}")
+    for run in runs:
+        per_part = statistics.mean(run.task_seconds) if run.task_seconds else float("nan")
+        print(f"{run.workers:>8} {run.seconds:>8.2f} {run.read_seconds:>8.2f} "
+              f"{run.driver_placing_seconds:>17.2f} {run.driver_placed_rows:>12,} "
+              f"{per_part:>7.3f} {runs[0].seconds / run.seconds:>11.2f}", flush=True)
+
+
 def bench_dask(count: int, folder: Path) -> None:
     start = time.perf_counter()
     paths = write_tiled_dataset(folder, count)
@@ -367,6 +454,7 @@ def bench_dask(count: int, folder: Path) -> None:
           "about 23 GB on the driver). With 2 workers on a 2-core machine the driver "
           "(receiving and assembling) competes with them for the cores: that row says "
           "little about a machine with a core per worker.")
+    bench_dask_assess(count, paths)
 
 
 def main() -> None:
