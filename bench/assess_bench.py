@@ -52,9 +52,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -343,9 +345,10 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
     from treatyline.scan import partitions
     from treatyline.sources.parquet import plan_parquet
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
         client.run(lambda: __import__("treatyline.distributed"))
         options = DaskOptions(scheduler=cluster.scheduler_address)
         with get_task_stream(client) as stream:
@@ -356,6 +359,173 @@ def dask_read(paths: list[Path], workers: int) -> DaskRun:
                     for part in task.get("startstops", ()) if part["action"] == "compute"]
     count = len(partitions([plan_parquet(path) for path in paths]))
     return DaskRun(workers, seconds, count, computes)
+
+
+@dataclass(frozen=True)
+class DaskAssessRun:
+    """One `monitor` (read, classify, assess) of a dataset on a fresh LocalCluster."""
+
+    workers: int
+    seconds: float
+    read_seconds: float
+    """Reading on the cluster and assembling on the driver (the workers' classifying
+    included, when they classify)."""
+    driver_placing_seconds: float
+    """The driver's own territory engine calls (membership, distances)."""
+    driver_placed_rows: int
+    task_seconds: list[float]
+    driver_cpu_seconds: float
+    """CPU time of the driver process (its threads: the scheduler's too), which the other
+    jobs on a shared machine disturb far less than wall times."""
+    worker_cpu_seconds: float
+    """CPU time of the worker processes during the assessment, summed."""
+
+
+def dask_assess(paths: list[Path], workers: int) -> DaskAssessRun:
+    """`monitor` on a fresh LocalCluster of `workers` processes, with the time and rows
+    the driver's territory engine spent (its calls wrapped in this process only: the
+    workers are other processes)."""
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from treatyline import monitor as monitoring
+    from treatyline.bundle import load_bundle
+    from treatyline.distributed import DaskOptions
+    from treatyline.territory import Territory
+
+    spent = [0.0, 0.0]  # seconds, rows
+
+    def timed(method: Any) -> Any:
+        def wrapper(self: Territory, area: str, lons: Any, *args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return method(self, area, lons, *args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - start
+                spent[1] += len(lons)
+        return wrapper
+
+    reading = [0.0]
+    read_files = monitoring.read_event_files
+
+    def timed_read(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return read_files(*args, **kwargs)
+        finally:
+            reading[0] += time.perf_counter() - start
+
+    bundle = load_bundle(MINSK / "treaty.yaml")
+    originals = (Territory.membership, Territory.distance_km)
+    with LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:  # type: ignore[no-untyped-call]
+        client.run(lambda: __import__("treatyline.distributed"))
+        options = DaskOptions(scheduler=cluster.scheduler_address)
+        Territory.membership = timed(originals[0])  # type: ignore[method-assign]
+        Territory.distance_km = timed(originals[1])  # type: ignore[method-assign]
+        monitoring.read_event_files = timed_read
+        try:
+            with get_task_stream(client) as stream:
+                workers_before = client.run(time.process_time)
+                cpu, start = time.process_time(), time.perf_counter()
+                monitoring.monitor(bundle, date.fromisoformat(AS_OF), events=paths,
+                                   dask=options)
+                seconds = time.perf_counter() - start
+                cpu = time.process_time() - cpu
+                workers_after = client.run(time.process_time)
+        finally:
+            Territory.membership, Territory.distance_km = originals  # type: ignore[method-assign]
+            monitoring.read_event_files = read_files
+        computes = [part["stop"] - part["start"] for task in stream.data
+                    for part in task.get("startstops", ()) if part["action"] == "compute"]
+    worker_cpu = sum(workers_after[name] - workers_before[name] for name in workers_after)
+    return DaskAssessRun(workers, seconds, reading[0], spent[0], int(spent[1]), computes, cpu,
+                         worker_cpu)
+
+
+def bench_dask_assess(count: int, paths: list[Path]) -> None:
+    """The whole assessment (`monitor`) on 1 and 2 workers: where the time goes."""
+    runs = [dask_assess(paths, workers) for workers in (1, 2)]
+    print(f"\nassess on Dask ({count:,} events, minsk-2015 as of {AS_OF}):")
+    print(f"{'workers':>8} {'wall s':>8} {'read s':>8} {'driver placing s':>17} "
+          f"{'rows placed':>12} {'part s':>7} {'x 1 worker':>11} {'driver cpu s':>13} "
+          f"{'workers cpu s':>14}")
+    for run in runs:
+        per_part = statistics.mean(run.task_seconds) if run.task_seconds else float("nan")
+        print(f"{run.workers:>8} {run.seconds:>8.2f} {run.read_seconds:>8.2f} "
+              f"{run.driver_placing_seconds:>17.2f} {run.driver_placed_rows:>12,} "
+              f"{per_part:>7.3f} {runs[0].seconds / run.seconds:>11.2f} "
+              f"{run.driver_cpu_seconds:>13.2f} {run.worker_cpu_seconds:>14.2f}", flush=True)
+
+
+DONBAS_BOX = (36.5, 46.8, 40.5, 49.5)
+"""A bounding box (west, south, east, north) around the Minsk conflict zone."""
+KYIV_BOX = (29.5, 50.0, 31.5, 51.0)
+"""A box around Kyiv: few of the extract's events (most are in the east)."""
+
+
+def _best_seconds(run: Any, runs: int = 3) -> float:
+    best = math.inf
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def pushdown_figures(path: Path, label: str,
+                     box_edges: tuple[float, float, float, float]) -> None:
+    """One file: treatyline's read (every row read, projected and checked), pyarrow's read
+    of the same columns, and `pyarrow.dataset`'s scan with a bounding-box filter pushed to
+    the row groups' statistics (how many groups it can skip, and its time)."""
+    import pyarrow.dataset as ds
+
+    from treatyline.monitor import event_file_mapping, read_event_files
+    from treatyline.sources.detect import column_mapping
+    from treatyline.sources.parquet import plan_parquet
+
+    columns = list(plan_parquet(path, column_mapping(event_file_mapping(path, None))).wanted)
+    west, south, east, north = box_edges
+    box = ((ds.field("longitude") >= west) & (ds.field("longitude") <= east)
+           & (ds.field("latitude") >= south) & (ds.field("latitude") <= north))
+    dataset = ds.dataset(str(path), format="parquet")
+    groups = sum(f.num_row_groups for f in dataset.get_fragments())
+    kept = sum(len(piece.row_groups) for f in dataset.get_fragments(filter=box)
+               for piece in f.split_by_row_group(filter=box))
+    ours = _best_seconds(lambda: read_event_files([path], None, None), runs=2)
+    plain = _best_seconds(lambda: pq.read_table(path, columns=columns))
+    scanned = _best_seconds(lambda: dataset.to_table(columns=columns, filter=box))
+    matched = dataset.count_rows(filter=box)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    print(f"  {label}, box {box_edges}: {rows:,} rows; row groups the box's statistics "
+          f"cannot rule out {kept}/{groups}; rows in the box {matched:,}; treatyline read "
+          f"{ours:.2f} s, pyarrow read of its {len(columns)} columns {plain:.2f} s, "
+          f"dataset scan with the box pushed down {scanned:.2f} s", flush=True)
+
+
+def bench_pushdown(paths: list[Path], folder: Path) -> None:
+    """What pushing a date range and a bounding box down to Parquet's row-group statistics
+    (`pyarrow.dataset`) would save, on the dataset as written and on a copy of one file
+    sorted by place (the layout most favourable to a bounding box)."""
+    print("\npushdown (boxes west, south, east, north):")
+    first = paths[0]
+    dates = pq.ParquetFile(first).metadata.row_group(0)
+    index = pq.ParquetFile(first).schema_arrow.get_field_index("date_start")
+    stats = dates.column(index).statistics
+    print(f"  date_start is text (a GED export's, e.g. {stats.min!r} .. {stats.max!r}): its "
+          "statistics are string bounds, not dates, so a date range cannot be pushed down")
+    pushdown_figures(first, "as written (tiled)", DONBAS_BOX)
+    table = pq.read_table(first)
+    by_place = table.take(pc.sort_indices(table, [("latitude", "ascending"),
+                                                  ("longitude", "ascending")]))
+    sorted_path = folder / "sorted-by-place.parquet"
+    pq.write_table(by_place, str(sorted_path), compression="zstd",
+                   row_group_size=ROW_GROUP_ROWS)
+    del table, by_place
+    for box in (DONBAS_BOX, KYIV_BOX):
+        pushdown_figures(sorted_path, "sorted by latitude", box)
+    sorted_path.unlink()
 
 
 def bench_dask(count: int, folder: Path) -> None:
@@ -401,6 +571,8 @@ def bench_dask(count: int, folder: Path) -> None:
           "about 23 GB on the driver). With 2 workers on a 2-core machine the driver "
           "(receiving and assembling) competes with them for the cores: that row says "
           "little about a machine with a core per worker.")
+    bench_dask_assess(count, paths)
+    bench_pushdown(paths, folder)
 
 
 def main() -> None:

@@ -3,21 +3,29 @@ rejected rows, warnings and the assessment equal the single-process ones exactly
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from rich.console import Console
 
 from cli_inprocess import run_cli_output
 from event_dataset import corrupt_row_group, ucdp_with_bad_rows, write_parts
+from treatyline import dask_placing
 from treatyline.bundle import load_bundle
-from treatyline.distributed import DaskOptions, read_on_dask
+from treatyline.distributed import DaskOptions, _client, read_on_dask
 from treatyline.errors import EventDataError, UsageError
+from treatyline.foresight import Question
 from treatyline.monitor import monitor, read_event_files
+from treatyline.territory import Territory
 
 distributed = pytest.importorskip("distributed")
 
@@ -103,3 +111,69 @@ def test_treatyline_own_parquet_files_read_on_the_cluster_are_equal(
     assert on_dask.incidents == own
     assert on_dask.incidents.to_arrow().equals(read_event_files([path], None, None)
                                                .incidents.to_arrow())
+
+
+@pytest.fixture
+def driver_rows(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Rows the territory engine places in this process (the driver): the workers are
+    other processes, which this does not reach."""
+    placed = {"membership": 0, "distance_km": 0}
+
+    def counted(name: str) -> Any:
+        method = getattr(Territory, name)
+
+        def wrapper(self: Territory, area: str, lons: Any, *args: Any, **kwargs: Any) -> Any:
+            placed[name] += len(lons)
+            return method(self, area, lons, *args, **kwargs)
+        return wrapper
+
+    for name in placed:
+        monkeypatch.setattr(Territory, name, counted(name))
+    return placed
+
+
+def _json(assessment: Any) -> str:
+    return json.dumps(assessment.to_json(), sort_keys=True)
+
+
+def test_the_workers_place_the_events_and_the_driver_none(
+        scheduler: str, dataset: Path, driver_rows: dict[str, int]) -> None:
+    bundle = load_bundle(MINSK / "treaty.yaml")
+    alone = monitor(bundle, AS_OF, events=[dataset]).assessment
+    assert driver_rows["membership"] and driver_rows["distance_km"]
+    driver_rows.update(membership=0, distance_km=0)
+    on_dask = monitor(bundle, AS_OF, events=[dataset],
+                      dask=DaskOptions(scheduler=scheduler, partition_rows=500)).assessment
+    assert _json(on_dask) == _json(alone)
+    assert driver_rows == {"membership": 0, "distance_km": 0}
+
+
+def test_a_question_not_foreseen_is_placed_by_the_driver(
+        scheduler: str, dataset: Path, driver_rows: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    foreseen = dask_placing.foreseen_questions
+
+    def without_distances(*args: Any) -> tuple[Question, ...]:
+        return tuple(q for q in foreseen(*args) if q.kind != "distance_km")
+
+    monkeypatch.setattr(dask_placing, "foreseen_questions", without_distances)
+    bundle = load_bundle(MINSK / "treaty.yaml")
+    alone = monitor(bundle, AS_OF, events=[dataset]).assessment
+    driver_rows.update(membership=0, distance_km=0)
+    on_dask = monitor(bundle, AS_OF, events=[dataset],
+                      dask=DaskOptions(scheduler=scheduler, partition_rows=500)).assessment
+    assert _json(on_dask) == _json(alone)
+    assert driver_rows["membership"] == 0 and driver_rows["distance_km"] > 0
+
+
+def test_the_dashboard_printed_answers_on_the_loopback() -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+    with _client(DaskOptions(workers=1), console):
+        found = re.search(r"dashboard (http://\S+)", out.getvalue())
+        assert found, out.getvalue()
+        address = found.group(1)
+        assert address.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(address, timeout=30) as response:
+            assert response.status == 200
+            assert b"Dask" in response.read()

@@ -141,7 +141,10 @@ def read_event_files(
     if dask is not None:
         from .distributed import read_on_dask
 
-        return _gathered(read_on_dask(files, mapping, dask, console))
+        read = read_on_dask(files, mapping, dask, console)
+        loaded = _gathered(read)
+        read.seed(loaded.incidents)  # what the workers placed, if they did (`dask.foresight`)
+        return loaded
     columns = [TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=console, transient=True,
                   disable=console is None) as progress, _system_pool():
@@ -192,10 +195,12 @@ def monitor(
     incidents: Incidents | None = None
     rejected: tuple[Diagnostic, ...] = ()
     warnings: tuple[EventWarning, ...] = ()
+    scope = Territory.for_treaty(bundle.treaty)
     if files:
+        if dask is not None:  # the workers place the events for `scope` as they read them
+            dask = dask.foreseeing(bundle.treaty, day, scope)
         loaded = read_event_files(files, mapping, console, dask=dask)
         incidents, rejected, warnings = loaded.incidents, loaded.rejected, loaded.warnings
-    scope = Territory.for_treaty(bundle.treaty)
     result = assess(bundle.treaty, bundle.record, day,
                     events=event_columns(incidents) if incidents is not None else None,
                     scope=scope, events_rejected=rejected)

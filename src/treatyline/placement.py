@@ -8,7 +8,9 @@ trigger names it, the highlighted places of each listing. A `Placements` belongs
 immutable event table (`Incidents.placements`); it keeps, per (question, territory engine,
 area, reading, as-of), the answer for every row asked so far, and asks the engine only
 about the rows not yet answered. Rows are independent (each point is classified on its own),
-so answers for a subset equal the answers the whole table would give. Pure.
+so answers for a subset equal the answers the whole table would give, and answers found
+elsewhere for some rows (a Dask worker's, for its partition: `seed`) stand for the engine's.
+Pure.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +27,7 @@ __all__ = ["AreaMembership", "LineDistance", "Placements"]
 
 IntArray = npt.NDArray[np.intp]
 Rows = IntArray | slice
+Question = Literal["membership", "distance_km"]
 
 
 class AreaMembership(Protocol):
@@ -74,7 +77,7 @@ class Placements:
                                      self._radius_km[missing], reading=reading, as_of=as_of)
 
         found: npt.NDArray[np.int8] = self._answer(
-            ("membership", id(engine), area, reading, as_of), engine, rows, np.int8, ask)
+            _key("membership", engine, area, reading, as_of), engine, rows, ask)
         return found
 
     def distance_km(self, engine: LineDistance, line: str, rows: IntArray | None = None, *,
@@ -85,17 +88,35 @@ class Placements:
                                       as_of=as_of)
 
         found: npt.NDArray[np.float64] = self._answer(
-            ("distance_km", id(engine), line, as_of), engine, rows, np.float64, ask)
+            _key("distance_km", engine, line, None, as_of), engine, rows, ask)
         return found
 
-    def _answer(self, key: tuple[Any, ...], engine: object, rows: IntArray | None,
-                dtype: type[np.generic],
-                ask: Callable[[Rows], npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    def seed(self, question: Question, engine: object, place: str, values: npt.ArrayLike,
+             rows: IntArray | None = None, *, reading: str | None = None,
+             as_of: date | None = None) -> None:
+        """Take `values` as `engine`'s answers to `question` for `rows` (every row when
+        None), as if it had given them: it is not asked about those rows again. The
+        caller vouches that they are its answers (e.g. a copy of it, built from the same
+        treaty, gave them for the same points). A distance has no reading."""
+        if question == "distance_km" and reading is not None:
+            raise ValueError("a distance to a line has no reading")
+        answers = self._answers_of(_key(question, engine, place, reading, as_of), engine)
+        where: Rows = slice(None) if rows is None else np.asarray(rows, np.intp)
+        answers.values[where] = values
+        answers.done[where] = True
+
+    def _answers_of(self, key: tuple[Any, ...], engine: object) -> _Answers:
         answers = self._answers.get(key)
         if answers is None or answers.engine is not engine:
             n = len(self._lons)
+            dtype = np.int8 if key[0] == "membership" else np.float64
             answers = _Answers(engine, np.zeros(n, dtype), np.zeros(n, np.bool_))
             self._answers[key] = answers
+        return answers
+
+    def _answer(self, key: tuple[Any, ...], engine: object, rows: IntArray | None,
+                ask: Callable[[Rows], npt.NDArray[Any]]) -> npt.NDArray[Any]:
+        answers = self._answers_of(key, engine)
         wanted = None if rows is None else np.asarray(rows, np.intp)
         missing: Rows
         if wanted is None and not answers.done.any():
@@ -115,3 +136,9 @@ class Placements:
             whole.flags.writeable = False  # shared by every caller: nobody may change it
             return whole
         return answers.values[wanted]
+
+
+def _key(question: Question, engine: object, place: str, reading: str | None,
+         as_of: date | None) -> tuple[Any, ...]:
+    """The engine is part of the key by identity: two engines may read an area differently."""
+    return (question, id(engine), place, reading, as_of)

@@ -96,6 +96,32 @@ class Partition:
     rows: int
 
 
+# Why every row group is read, and no date or bounding-box filter is pushed down to the
+# row groups' statistics (pyarrow.dataset, or DuckDB's scan, would skip the groups whose
+# min/max rule a filter out). Measured on one 10^6-row file of bench/assess_bench.py's
+# tiled UCDP dataset (17 columns, 8 row groups of 131,072; a 2-core machine shared with
+# other jobs, so +-50%; `bench_pushdown`, run by `assess_bench.py --dask`):
+#   - as written (each group spans all of Ukraine and every year): a box around the
+#     Minsk conflict zone rules out 0/8 groups (89% of the rows are in it); pyarrow's read
+#     of the columns 0.7 s, the scan with the box pushed down 0.9 s, treatyline's read
+#     (read, project, check every row) 4.0 s;
+#   - a copy sorted by latitude, a box around Kyiv (1,548 rows in it): 7/8 groups ruled
+#     out, the scan 0.03 s against a read of 0.28 s; treatyline's read 1.9 s;
+#   - dates: a GED export's date_start is text ('9/30/2022 12:00:00 AM'), whose statistics
+#     are string bounds, not dates: no date range can be pushed down on it at all.
+# So pushdown pays only on a dataset laid out by place or by date, and then a lot; but
+# treatyline checks and reports every row (a bad row is named by its file row whatever
+# its date or place), counts every row (events in the data, rows set aside), warns of
+# dates far from the rest of their file, and places every event (an event outside an
+# area counts as outside: obligations set it aside by name). A skipped group would
+# change all of these, and statistics cannot stand in for checking: a min/max says
+# nothing of a missing coordinate or an impossible date. Skipping only the placing of
+# groups wholly outside an area would gain next to nothing: the grid classifier answers a
+# point off the area's grid with one branch-free lookup (it clamps into the margin cells,
+# all outside; territory/classify.py). Hence no pushdown: the outputs
+# stay the same, and only the checks' own cost (about 4x pyarrow's read) is the target.
+
+
 def partitions(plans: Sequence[ParquetPlan],
                rows_each: int = PARTITION_ROWS) -> list[Partition]:
     """Each file's row groups in runs of at least `rows_each` rows (a file's last run may
