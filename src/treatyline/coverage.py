@@ -119,8 +119,8 @@ def commitment_coverage(ctx: Context, period: Window, extra: dict[str, Any] | No
     unsure = touching & (ctx.member == -1)
     wanted = in_area & ctx.wanted
     datasets = events.values_where("dataset", touching)
-    data_first = str(ctx.first.min()) if len(events) else None
-    data_last = str(ctx.last.max()) if len(events) else None
+    data_first = str(np.datetime64(int(ctx.first.min()), "D")) if len(events) else None
+    data_last = str(np.datetime64(int(ctx.last.max()), "D")) if len(events) else None
     if straddling is None:
         straddling = touching & ctx.wanted & (ctx.member != 0) & ~ctx.after & ~ctx.before
     documented = int((touching & documented_mask(events)).sum())

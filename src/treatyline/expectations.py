@@ -25,8 +25,10 @@ from .measuring import (
     capped_days_after,
     daily_series,
     data_ends_warning,
+    day_number,
     first_full_day,
     in_window,
+    last_event_day,
     measure_window,
     pct_fall,
     rate_of,
@@ -113,7 +115,7 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     ends = data_ends_warning(ctx, min(after.end, ctx.as_of))
     if ends:
         warnings.append(ends)
-        if verdict in ("kept", "not_kept") and ctx.last.max().astype(object) < after.end:
+        if verdict in ("kept", "not_kept") and last_event_day(ctx.last) < after.end:
             verdict = "undetermined"
     fmt = "{:.1f}" if m.per == "day" else "{:.0f}"
     if np.isfinite(change):
@@ -131,7 +133,7 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
         unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
         baseline_rate_high=rate_of(b_total + b_unsure, baseline, m.per),
         per_week=m.per == "week", at_least_pct=m.at_least_pct,
-        as_of=ctx.as_of, data_last=ctx.last.max().astype(object) if len(ctx.events) else None,
+        as_of=ctx.as_of, data_last=last_event_day(ctx.last) if len(ctx.events) else None,
         baseline_reason="too little evidence in the baseline window"
         if b_n < min_events or b_rate == 0 else "")
     weeks = weekly_verdicts(after_start=after.start, weeks=m.weekly or 0, **judged)
@@ -194,7 +196,8 @@ def measure_ceasefire(ctx: Context, base: dict[str, Any], territory: AreaOracle 
     assert baseline is not None
     until = ctx.as_of if after is None else min(after.end, ctx.as_of)
     period_after = Window(first_full_day(ctx.start), max(until, first_full_day(ctx.start)))
-    in_time = ctx.known & (ctx.last <= np.datetime64(until, "D"))
+    in_time = ctx.last <= day_number(until)
+    in_time &= ctx.known
     qualify = ctx.wanted & in_time
     violating = qualify & ctx.after & (ctx.member == 1)
     unsure_place = qualify & ctx.after & (ctx.member == -1)
@@ -292,7 +295,9 @@ def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle
             warnings=tuple(warnings), because=tuple(ctx.because))
     check_from = deadline + timedelta(days=1)  # deadline < as_of <= date.max
     period = Window(check_from, ctx.as_of)
-    late = ctx.known & (ctx.first >= np.datetime64(check_from, "D")) & (ctx.member != 0)
+    late = ctx.first >= day_number(check_from)
+    late &= ctx.known
+    late &= ctx.member != 0
     rows = np.flatnonzero(late)
     # Distances and radii of the late rows only (the others are neither near nor maybe):
     # full-length float64 copies would cost 8 bytes an event each.

@@ -14,6 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .incidents import DayArray, day_number
+
 __all__ = ["WeekVerdict", "weekly_verdicts", "window_verdicts"]
 
 WeekState = Literal["kept", "not_kept", "undetermined"]
@@ -66,8 +68,8 @@ def weekly_verdicts(*, after_start: date, weeks: int, per_week: bool,
 def window_verdicts(
     *,
     spans: Sequence[tuple[str, date, date]],
-    first: npt.NDArray[np.datetime64],
-    last: npt.NDArray[np.datetime64],
+    first: DayArray,
+    last: DayArray,
     inside: npt.NDArray[np.bool_],
     unsure: npt.NDArray[np.bool_],
     weights: npt.NDArray[np.float64],
@@ -88,7 +90,8 @@ def window_verdicts(
     scale = 1.0 if per_week else 1 / 7
     for k, (label, start, end) in enumerate(spans):
         days = (end - start).days + 1
-        within = (first >= np.datetime64(start, "D")) & (last <= np.datetime64(end, "D"))
+        within = first >= day_number(start)
+        within &= last <= day_number(end)
         total = float(weights[within & inside].sum())
         doubtful = float(weights[within & unsure].sum())
         rate = total * scale * 7 / days
