@@ -196,14 +196,27 @@ def measure_ceasefire(ctx: Context, base: dict[str, Any], territory: AreaOracle 
     assert baseline is not None
     until = ctx.as_of if after is None else min(after.end, ctx.as_of)
     period_after = Window(first_full_day(ctx.start), max(until, first_full_day(ctx.start)))
-    in_time = ctx.last <= day_number(until)
-    in_time &= ctx.known
-    qualify = ctx.wanted & in_time
-    violating = qualify & ctx.after & (ctx.member == 1)
-    unsure_place = qualify & ctx.after & (ctx.member == -1)
-    unsure_time = qualify & ~ctx.after & ~ctx.before & (ctx.member != 0)
-    b_in = ctx.wanted & ctx.known & in_window(ctx.first, ctx.last, baseline) & (ctx.member == 1)
-    b_n = int(b_in.sum())
+    # masks combined in place: each full-length temporary is 1 byte an event
+    qualify = ctx.last <= day_number(until)
+    qualify &= ctx.known
+    qualify &= ctx.wanted
+    qualify_after = qualify & ctx.after
+    violating = ctx.member == 1
+    violating &= qualify_after
+    unsure_place = ctx.member == -1
+    unsure_place &= qualify_after
+    del qualify_after
+    unsure_time = ctx.member != 0
+    unsure_time &= qualify
+    unsure_time &= ~ctx.after
+    unsure_time &= ~ctx.before
+    del qualify
+    b_in = in_window(ctx.first, ctx.last, baseline)
+    b_in &= ctx.wanted
+    b_in &= ctx.known
+    b_in &= ctx.member == 1
+    b_n = int(np.count_nonzero(b_in))
+    del b_in
     n_viol = int(violating.sum())
     deaths = float(np.nan_to_num(ctx.events.fatalities_best[violating]).sum())
     days_with = len(np.unique(ctx.first[violating]))
