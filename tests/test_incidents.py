@@ -182,7 +182,8 @@ def test_kind_mapping_override_and_validation() -> None:
 
 
 @pytest.mark.parametrize("module", [
-    "treatyline.incidents", "treatyline.sources", "treatyline.sources.mapping",
+    "treatyline.incidents", "treatyline.incident_kinds", "treatyline.incident_schema",
+    "treatyline.sources", "treatyline.sources.mapping",
     "treatyline.sources.ucdp", "treatyline.sources.acled", "treatyline.sources.csvfile",
     "treatyline.sources.geojson", "treatyline.sources.parquet", "treatyline.sources.detect",
 ])
