@@ -19,7 +19,7 @@ from .errors import UsageError
 from .incident_kinds import _dictionary
 
 __all__ = ["CHUNKED_COLUMNS", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "SCHEMA", "DayArray",
-           "Incident", "Moment", "TimePrecision", "day_number"]
+           "Incident", "Moment", "TimePrecision", "day_number", "narrowed", "widened"]
 
 
 class TimePrecision(IntEnum):
@@ -169,6 +169,48 @@ class Incident:
         if self.last_day == self.day:
             return self.day.isoformat()
         return f"{self.day.isoformat()}..{self.last_day.isoformat()}"
+
+
+def narrowed(table: pa.Table) -> pa.Table:
+    """`table` (`SCHEMA`'s columns) with each dictionary column's codes in the narrowest
+    signed integers that index its values: one byte for the kinds, datasets, categories or
+    countries, two for thousands of places; `SCHEMA`'s int32 otherwise. How an `Incidents`
+    table holds them in memory (at 10^7 UCDP events, ~300 MB less than int32 codes); files
+    and `to_arrow` keep `SCHEMA`'s int32 (`widened`). Columns already narrow are kept."""
+    columns = list(table.columns)
+    for index, column in enumerate(table.columns):
+        if column.type != _DICT or column.num_chunks != 1:
+            continue
+        array = column.chunk(0)
+        width = np.min_scalar_type(-max(len(array.dictionary), 1))  # signed, as Arrow wants
+        if width.itemsize < 4:
+            codes = pa.from_numpy_dtype(width)
+            columns[index] = pa.chunked_array([pa.DictionaryArray.from_arrays(
+                array.indices.cast(codes), array.dictionary)])
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def widened(table: pa.Table) -> pa.Table:
+    """`table` with `SCHEMA`'s types (int32 dictionary codes) where `narrowed` narrowed
+    them (a copy of those columns; the others as they are)."""
+    columns = [column if column.type == field.type or not pa.types.is_dictionary(column.type)
+               else column.cast(field.type)
+               for column, field in zip(table.columns, SCHEMA, strict=True)]
+    return pa.Table.from_arrays(columns, schema=SCHEMA)
+
+
+def fits_schema(schema: pa.Schema) -> bool:
+    """Whether `schema` is `SCHEMA` up to the width of the dictionary codes."""
+    if schema.names != SCHEMA.names:
+        return False
+    for field, expected in zip(schema, SCHEMA, strict=True):
+        if pa.types.is_dictionary(field.type) and expected.type == _DICT:
+            if field.type.value_type != pa.string() or not pa.types.is_signed_integer(
+                    field.type.index_type):
+                return False
+        elif field.type != expected.type:
+            return False
+    return True
 
 
 def _conform(column: pa.Array, field: pa.Field) -> pa.Array:

@@ -73,6 +73,9 @@ from .incident_schema import (
     _seconds,
     _seconds_array,
     day_number,
+    fits_schema,
+    narrowed,
+    widened,
 )
 from .placement import Placements
 
@@ -93,7 +96,13 @@ __all__ = [
     "day_number",
     "map_kinds",
     "merge_kind_mappings",
+    "narrowed",
+    "widened",
 ]
+
+
+Codes = npt.NDArray[np.signedinteger[Any]]
+"""Dictionary codes as held: int8, int16 or int32 (`narrowed`)."""
 
 
 class Incidents:
@@ -111,10 +120,12 @@ class Incidents:
     def __init__(self, table: pa.Table, text: DeferredText | None = None) -> None:
         # internal: `table` must already have SCHEMA (use from_arrow for outside tables);
         # with `text`, the columns it names hold '' where the text is in a file
-        if not table.schema.equals(SCHEMA, check_metadata=False):
+        # (its dictionary codes may be narrower than SCHEMA's: `held` gives them so)
+        if not fits_schema(table.schema):
             raise TypeError("Incidents needs a table with incidents.SCHEMA; use from_arrow")
         if any(table.column(name).num_chunks > 1 for name in table.column_names):
-            table = _compacted(table)
+            table = _compacted(widened(table))  # unified on SCHEMA's codes: no overflow
+        table = narrowed(table)
         if text is not None and len(text.origin) != table.num_rows:
             raise ValueError("the deferred text does not match the table's rows")
         object.__setattr__(self, "_table", table.replace_schema_metadata(SCHEMA.metadata))
@@ -218,14 +229,15 @@ class Incidents:
             return cls.empty()
         text = DeferredText.joined([(len(part), part._text) for part in chosen])
         # __init__ unifies the dictionaries and combines what pays
-        return cls(pa.concat_tables([part._table for part in chosen]), text)
+        return cls(pa.concat_tables([widened(part._table) for part in chosen]), text)
 
     def to_arrow(self) -> pa.Table:
-        """The Arrow table (schema `SCHEMA`, with its metadata); no copy, but for text left
-        in its file (`held`), which is read back here for every row."""
+        """The Arrow table (schema `SCHEMA`, with its metadata). A copy of the dictionary
+        columns (held with narrower codes, `narrowed`) and of text left in its file
+        (`held`), which is read back here for every row; the other columns are shared."""
+        table = widened(self._table).replace_schema_metadata(SCHEMA.metadata)
         if self._text is None:
-            return self._table
-        table = self._table
+            return table
         for name in sorted(self._text.columns):
             index = SCHEMA.get_field_index(name)
             table = table.set_column(index, SCHEMA.field(index), self.chunked(name))
@@ -234,7 +246,8 @@ class Incidents:
     def held(self) -> tuple[pa.Table, DeferredText | None]:
         """The table as held, with '' where text is left in its file, and where that text
         is (None: the table holds all of it). With `Incidents(table, text)`, a way to
-        move a table on (e.g. to combine files) without reading the text back."""
+        move a table on (e.g. to combine files) without reading the text back. Its
+        dictionary codes are as narrow as `narrowed` makes them (`widened`: SCHEMA's)."""
         return self._table, self._text
 
     # --- size, equality, rows --------------------------------------------------------
@@ -431,7 +444,7 @@ class Incidents:
         return self._numpy("fatalities_high")
 
     @property
-    def kind_codes(self) -> npt.NDArray[np.int32]:
+    def kind_codes(self) -> Codes:
         """Kind of each incident as an index into `KINDS`."""
         return self._numpy_codes("kind")
 
@@ -468,8 +481,10 @@ class Incidents:
 
         return self._derived("#source_marked", search)
 
-    def categories(self, name: str) -> tuple[npt.NDArray[np.int32], tuple[str, ...]]:
-        """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's."""
+    def categories(self, name: str) -> tuple[Codes, tuple[str, ...]]:
+        """A dictionary-encoded column as (codes, values): values[codes[i]] is row i's. The
+        codes are held as narrow as they fit (int8 for a few values): widen them before
+        arithmetic that could overflow."""
         if name not in _DICTIONARY_COLUMNS:
             raise UsageError(f"{name!r} is not a categorical incident column "
                              f"({', '.join(_DICTIONARY_COLUMNS)})")
@@ -480,7 +495,7 @@ class Incidents:
             self._cache[key] = values
         return self._numpy_codes(name), values
 
-    def _numpy_codes(self, name: str) -> npt.NDArray[np.int32]:
+    def _numpy_codes(self, name: str) -> Codes:
         key = name + "#codes"
         cached = self._cache.get(key)
         if cached is None:

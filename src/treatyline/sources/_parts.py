@@ -158,7 +158,11 @@ def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> 
     columns = []
     pool = pa.default_memory_pool()
     for name in SCHEMA.names:
-        columns.append(_combined(name, chunks.pop(name), sorted_target=sorted_target))
+        # tables `Incidents.held` gives have narrower codes (`narrowed`): SCHEMA's here,
+        # a column at a time
+        parts = [chunk.cast(SCHEMA.field(name).type) for chunk in chunks.pop(name)]
+        columns.append(_combined(name, parts, sorted_target=sorted_target))
+        del parts
         # the chunks of this column are free now: hand their pages back, or the allocator
         # keeps them beside the combined column (small pages do not make a big buffer)
         # and the incidents cost twice their size at the end
