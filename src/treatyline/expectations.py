@@ -34,6 +34,7 @@ from .measuring import (
     rate_of,
     start_day,
     touches,
+    weighed_total,
 )
 from .weekly import weekly_verdicts, window_verdicts
 
@@ -53,13 +54,12 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     b_in = qualify & in_window(ctx.first, ctx.last, baseline)
     a_in = qualify & in_window(ctx.first, ctx.last, seen) & ~ctx.before
     inside, unsure = ctx.member == 1, ctx.member == -1
-    weights = (np.nan_to_num(ctx.events.fatalities_best) if m.count == "fatalities"
-               else np.ones(len(ctx.events)))
+    total_of = weighed_total(ctx.events, m.count)
     b_n, a_n = int((b_in & inside).sum()), int((a_in & inside).sum())
-    b_total = float(weights[b_in & inside].sum())
-    a_total = float(weights[a_in & inside].sum())
-    b_unsure = float(weights[b_in & unsure].sum())
-    a_unsure = float(weights[a_in & unsure].sum())
+    b_total = total_of(b_in & inside)
+    a_total = total_of(a_in & inside)
+    b_unsure = total_of(b_in & unsure)
+    a_unsure = total_of(a_in & unsure)
     b_rate, a_rate = rate_of(b_total, baseline, m.per), rate_of(a_total, seen, m.per)
     change = pct_fall(b_rate, a_rate)
     # the unplaceable events could lie either side of the border: the verdict must hold at
@@ -130,7 +130,7 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     period = Window(baseline.start, after.end)
     judged: dict[str, Any] = dict(
         first=ctx.first, last=ctx.last, inside=qualify & inside & ~ctx.before,
-        unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
+        unsure=qualify & unsure & ~ctx.before, total_of=total_of, baseline_rate=b_rate,
         baseline_rate_high=rate_of(b_total + b_unsure, baseline, m.per),
         per_week=m.per == "week", at_least_pct=m.at_least_pct,
         as_of=ctx.as_of, data_last=last_event_day(ctx.last) if len(ctx.events) else None,
@@ -182,7 +182,11 @@ def highlight_notes(ctx: Context, territory: AreaOracle | None, rows: IntArray) 
 
 
 def time_order(ctx: Context, mask: BoolArray) -> IntArray:
-    rows = np.flatnonzero(mask)
+    return time_ordered(ctx, np.flatnonzero(mask))
+
+
+def time_ordered(ctx: Context, rows: IntArray) -> IntArray:
+    """`rows` (ascending) by start, then end time; ties keep the row order."""
     order = np.lexsort((ctx.events.time_end[rows], ctx.events.time[rows]))
     result: IntArray = rows[order].astype(np.int64)
     return result
@@ -312,22 +316,23 @@ def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle
     late &= ctx.known
     late &= ctx.member != 0
     rows = np.flatnonzero(late)
+    del late
     # Distances and radii of the late rows only (the others are neither near nor maybe):
     # full-length float64 copies would cost 8 bytes an event each.
     dist = (ctx.events.placements.distance_km(territory, m.line, rows, as_of=ctx.as_of)
             if len(rows) else np.empty(0))  # the same rows for every distance: measured once
     radius = np.nan_to_num(ctx.events.radius_km[rows], nan=np.inf)
-    near = np.zeros(len(ctx.events), np.bool_)
-    maybe = np.zeros(len(ctx.events), np.bool_)
-    near[rows] = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)
-    maybe[rows] = ~near[rows] & (dist - radius <= m.distance_km)  # NaN distances: False
+    # the masks below are over the late rows only (no other row is near or maybe near)
+    near = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)
+    maybe = ~near & (dist - radius <= m.distance_km)  # NaN distances: False
     del radius
-    violating = near & ctx.wanted
-    unsure = maybe & ctx.wanted
-    other_near = near & ~ctx.wanted
-    kinds_in_data = int(ctx.wanted.sum())
-    n_viol = int(violating.sum())
-    ordered = time_order(ctx, violating)[:max_listed]
+    wanted_late = ctx.wanted[rows]
+    violating = near & wanted_late
+    unsure = maybe & wanted_late
+    other_near = near & ~wanted_late
+    kinds_in_data = int(np.count_nonzero(ctx.wanted))
+    n_viol = int(np.count_nonzero(violating))
+    ordered = time_ordered(ctx, rows[violating])[:max_listed]
     # ordered rows are near, hence late: their distances are found among the late rows'
     notes = [f"{d:.0f} km from {m.line.replace('_', ' ')}"
              for d in dist[np.searchsorted(rows, ordered)].tolist()]

@@ -12,7 +12,7 @@ half the bytes of datetime64 for each of the table's events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
@@ -29,7 +29,7 @@ __all__ = ["DEFAULT_MIN_EVENTS", "DEFAULT_WINDOW_DAYS", "MAX_LISTED", "SERIES_MA
            "area_membership", "capped_days_after", "daily_series", "data_ends_warning",
            "day_number", "describe_start", "event_days", "first_full_day", "in_window",
            "kind_filter", "last_event_day", "measure_window", "pct_fall", "rate_of",
-           "start_day", "starts_at_midnight", "touches"]
+           "start_day", "starts_at_midnight", "touches", "weighed_total"]
 
 DEFAULT_WINDOW_DAYS = 14
 """Baseline and after windows when the measure names none: two weeks either side."""
@@ -170,6 +170,16 @@ def area_membership(territory: AreaOracle | None, areas: Sequence[str], events: 
         inside |= (per == 1).all(axis=0)
         unsure |= ~(per == 0).all(axis=0) & ~(per == 1).all(axis=0)
     return np.where(inside, 1, np.where(unsure, -1, 0)).astype(np.int8)
+
+
+def weighed_total(events: Incidents, count: str) -> Callable[[BoolArray], float]:
+    """What the events in a mask count for: their number, or with `count` 'fatalities' their
+    fatalities (best estimate; none given: 0). Summed over the masked events only: no
+    full-length array of weights (8 bytes an event) is built."""
+    if count == "fatalities":
+        fatalities = events.fatalities_best
+        return lambda mask: float(np.nan_to_num(fatalities[mask]).sum())
+    return lambda mask: float(np.count_nonzero(mask))
 
 
 def kind_filter(events: Incidents, measure: Measure) -> BoolArray:

@@ -6,7 +6,7 @@ averaged into one number. Pure."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -72,7 +72,7 @@ def window_verdicts(
     last: DayArray,
     inside: npt.NDArray[np.bool_],
     unsure: npt.NDArray[np.bool_],
-    weights: npt.NDArray[np.float64],
+    total_of: Callable[[npt.NDArray[np.bool_]], float],
     baseline_rate: float,
     baseline_rate_high: float,
     per_week: bool,
@@ -92,8 +92,8 @@ def window_verdicts(
         days = (end - start).days + 1
         within = first >= day_number(start)
         within &= last <= day_number(end)
-        total = float(weights[within & inside].sum())
-        doubtful = float(weights[within & unsure].sum())
+        total = total_of(within & inside)
+        doubtful = total_of(within & unsure)
         rate = total * scale * 7 / days
         fall = _fall(baseline_rate, rate)
         low = _fall(baseline_rate, (total + doubtful) * scale * 7 / days)
