@@ -19,7 +19,8 @@ from .errors import UsageError
 from .incident_kinds import _dictionary
 
 __all__ = ["CHUNKED_COLUMNS", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "SCHEMA", "DayArray",
-           "Incident", "Moment", "TimePrecision", "day_number", "narrowed", "widened"]
+           "Incident", "Moment", "TimePrecision", "day_number", "narrowed", "narrowed_codes",
+           "widened"]
 
 
 class TimePrecision(IntEnum):
@@ -177,17 +178,21 @@ def narrowed(table: pa.Table) -> pa.Table:
     countries, two for thousands of places; `SCHEMA`'s int32 otherwise. How an `Incidents`
     table holds them in memory (at 10^7 UCDP events, ~300 MB less than int32 codes); files
     and `to_arrow` keep `SCHEMA`'s int32 (`widened`). Columns already narrow are kept."""
-    columns = list(table.columns)
-    for index, column in enumerate(table.columns):
-        if column.type != _DICT or column.num_chunks != 1:
-            continue
-        array = column.chunk(0)
-        width = np.min_scalar_type(-max(len(array.dictionary), 1))  # signed, as Arrow wants
-        if width.itemsize < 4:
-            codes = pa.from_numpy_dtype(width)
-            columns[index] = pa.chunked_array([pa.DictionaryArray.from_arrays(
-                array.indices.cast(codes), array.dictionary)])
+    columns = [pa.chunked_array([narrowed_codes(column.chunk(0))])
+               if column.type == _DICT and column.num_chunks == 1 else column
+               for column in table.columns]
     return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def narrowed_codes(array: pa.Array) -> pa.Array:
+    """One column as `narrowed` holds it (any other than an int32 dictionary: as it is)."""
+    if array.type != _DICT:
+        return array
+    width = np.min_scalar_type(-max(len(array.dictionary), 1))  # signed, as Arrow wants
+    if width.itemsize >= 4:
+        return array
+    return pa.DictionaryArray.from_arrays(array.indices.cast(pa.from_numpy_dtype(width)),
+                                          array.dictionary)
 
 
 def widened(table: pa.Table) -> pa.Table:

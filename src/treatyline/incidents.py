@@ -75,6 +75,7 @@ from .incident_schema import (
     day_number,
     fits_schema,
     narrowed,
+    narrowed_codes,
     widened,
 )
 from .placement import Placements
@@ -97,6 +98,7 @@ __all__ = [
     "map_kinds",
     "merge_kind_mappings",
     "narrowed",
+    "narrowed_codes",
     "widened",
 ]
 
@@ -123,8 +125,11 @@ class Incidents:
         # (its dictionary codes may be narrower than SCHEMA's: `held` gives them so)
         if not fits_schema(table.schema):
             raise TypeError("Incidents needs a table with incidents.SCHEMA; use from_arrow")
-        if any(table.column(name).num_chunks > 1 for name in table.column_names):
-            table = _compacted(widened(table))  # unified on SCHEMA's codes: no overflow
+        # text columns in chunks stay so (`CHUNKED_COLUMNS`); others are combined, their
+        # dictionaries unified on SCHEMA's codes (no overflow of narrow ones)
+        if any(table.column(name).num_chunks > 1 for name in table.column_names
+               if name not in CHUNKED_COLUMNS):
+            table = _compacted(widened(table))
         table = narrowed(table)
         if text is not None and len(text.origin) != table.num_rows:
             raise ValueError("the deferred text does not match the table's rows")
