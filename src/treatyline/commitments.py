@@ -13,8 +13,6 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
-import numpy as np
-
 from .commitment_results import (
     CommitmentResult,
     DailyCount,
@@ -36,6 +34,7 @@ from .measuring import (
     Expectation,
     after_start,
     area_membership,
+    day_number,
     describe_start,
     event_days,
     kind_filter,
@@ -149,7 +148,7 @@ def _measure_one(treaty: Treaty, provision: Provision, measure: Measure, as_of: 
                                 warnings=("no event data given (pass an events file)",),
                                 because=tuple(because))
     first, last = event_days(events)
-    known = last <= np.datetime64(as_of, "D")  # only what had happened by as_of counts
+    known = last <= day_number(as_of)  # only what had happened by as_of counts
     after, before = after_start(events, start)
     ctx = Context(provision, measure, events, first, last, known, kind_filter(events, measure),
                    area_membership(territory, provision.areas, events, as_of), after, before, as_of,

@@ -114,16 +114,24 @@ def commitment_coverage(ctx: Context, period: Window, extra: dict[str, Any] | No
     qualifying events that could not be judged were not (`straddling`: those whose dates
     span an edge; default: the start)."""
     events = ctx.events
-    touching = touches(ctx.first, ctx.last, period) & ctx.known
-    in_area = touching & (ctx.member == 1)
-    unsure = touching & (ctx.member == -1)
+    # masks combined in place: each full-length temporary is 1 byte an event
+    touching = touches(ctx.first, ctx.last, period)
+    touching &= ctx.known
+    in_area = ctx.member == 1
+    in_area &= touching
+    unsure = ctx.member == -1
+    unsure &= touching
     wanted = in_area & ctx.wanted
     datasets = events.values_where("dataset", touching)
-    data_first = str(ctx.first.min()) if len(events) else None
-    data_last = str(ctx.last.max()) if len(events) else None
+    data_first = str(np.datetime64(int(ctx.first.min()), "D")) if len(events) else None
+    data_last = str(np.datetime64(int(ctx.last.max()), "D")) if len(events) else None
     if straddling is None:
-        straddling = touching & ctx.wanted & (ctx.member != 0) & ~ctx.after & ~ctx.before
-    documented = int((touching & documented_mask(events)).sum())
+        straddling = ctx.member != 0
+        straddling &= touching
+        straddling &= ctx.wanted
+        straddling &= ~ctx.after
+        straddling &= ~ctx.before
+    documented = int(np.count_nonzero(touching & documented_mask(events)))
     out: dict[str, Any] = {
         "datasets": datasets,
         "period": period.to_json(),

@@ -25,13 +25,16 @@ from .measuring import (
     capped_days_after,
     daily_series,
     data_ends_warning,
+    day_number,
     first_full_day,
     in_window,
+    last_event_day,
     measure_window,
     pct_fall,
     rate_of,
     start_day,
     touches,
+    weighed_total,
 )
 from .weekly import weekly_verdicts, window_verdicts
 
@@ -51,13 +54,12 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     b_in = qualify & in_window(ctx.first, ctx.last, baseline)
     a_in = qualify & in_window(ctx.first, ctx.last, seen) & ~ctx.before
     inside, unsure = ctx.member == 1, ctx.member == -1
-    weights = (np.nan_to_num(ctx.events.fatalities_best) if m.count == "fatalities"
-               else np.ones(len(ctx.events)))
+    total_of = weighed_total(ctx.events, m.count)
     b_n, a_n = int((b_in & inside).sum()), int((a_in & inside).sum())
-    b_total = float(weights[b_in & inside].sum())
-    a_total = float(weights[a_in & inside].sum())
-    b_unsure = float(weights[b_in & unsure].sum())
-    a_unsure = float(weights[a_in & unsure].sum())
+    b_total = total_of(b_in & inside)
+    a_total = total_of(a_in & inside)
+    b_unsure = total_of(b_in & unsure)
+    a_unsure = total_of(a_in & unsure)
     b_rate, a_rate = rate_of(b_total, baseline, m.per), rate_of(a_total, seen, m.per)
     change = pct_fall(b_rate, a_rate)
     # the unplaceable events could lie either side of the border: the verdict must hold at
@@ -113,7 +115,7 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     ends = data_ends_warning(ctx, min(after.end, ctx.as_of))
     if ends:
         warnings.append(ends)
-        if verdict in ("kept", "not_kept") and ctx.last.max().astype(object) < after.end:
+        if verdict in ("kept", "not_kept") and last_event_day(ctx.last) < after.end:
             verdict = "undetermined"
     fmt = "{:.1f}" if m.per == "day" else "{:.0f}"
     if np.isfinite(change):
@@ -128,10 +130,10 @@ def measure_reduction(ctx: Context, base: dict[str, Any]) -> CommitmentResult:
     period = Window(baseline.start, after.end)
     judged: dict[str, Any] = dict(
         first=ctx.first, last=ctx.last, inside=qualify & inside & ~ctx.before,
-        unsure=qualify & unsure & ~ctx.before, weights=weights, baseline_rate=b_rate,
+        unsure=qualify & unsure & ~ctx.before, total_of=total_of, baseline_rate=b_rate,
         baseline_rate_high=rate_of(b_total + b_unsure, baseline, m.per),
         per_week=m.per == "week", at_least_pct=m.at_least_pct,
-        as_of=ctx.as_of, data_last=ctx.last.max().astype(object) if len(ctx.events) else None,
+        as_of=ctx.as_of, data_last=last_event_day(ctx.last) if len(ctx.events) else None,
         baseline_reason="too little evidence in the baseline window"
         if b_n < min_events or b_rate == 0 else "")
     weeks = weekly_verdicts(after_start=after.start, weeks=m.weekly or 0, **judged)
@@ -180,7 +182,11 @@ def highlight_notes(ctx: Context, territory: AreaOracle | None, rows: IntArray) 
 
 
 def time_order(ctx: Context, mask: BoolArray) -> IntArray:
-    rows = np.flatnonzero(mask)
+    return time_ordered(ctx, np.flatnonzero(mask))
+
+
+def time_ordered(ctx: Context, rows: IntArray) -> IntArray:
+    """`rows` (ascending) by start, then end time; ties keep the row order."""
     order = np.lexsort((ctx.events.time_end[rows], ctx.events.time[rows]))
     result: IntArray = rows[order].astype(np.int64)
     return result
@@ -194,13 +200,27 @@ def measure_ceasefire(ctx: Context, base: dict[str, Any], territory: AreaOracle 
     assert baseline is not None
     until = ctx.as_of if after is None else min(after.end, ctx.as_of)
     period_after = Window(first_full_day(ctx.start), max(until, first_full_day(ctx.start)))
-    in_time = ctx.known & (ctx.last <= np.datetime64(until, "D"))
-    qualify = ctx.wanted & in_time
-    violating = qualify & ctx.after & (ctx.member == 1)
-    unsure_place = qualify & ctx.after & (ctx.member == -1)
-    unsure_time = qualify & ~ctx.after & ~ctx.before & (ctx.member != 0)
-    b_in = ctx.wanted & ctx.known & in_window(ctx.first, ctx.last, baseline) & (ctx.member == 1)
-    b_n = int(b_in.sum())
+    # masks combined in place: each full-length temporary is 1 byte an event
+    qualify = ctx.last <= day_number(until)
+    qualify &= ctx.known
+    qualify &= ctx.wanted
+    qualify_after = qualify & ctx.after
+    violating = ctx.member == 1
+    violating &= qualify_after
+    unsure_place = ctx.member == -1
+    unsure_place &= qualify_after
+    del qualify_after
+    unsure_time = ctx.member != 0
+    unsure_time &= qualify
+    unsure_time &= ~ctx.after
+    unsure_time &= ~ctx.before
+    del qualify
+    b_in = in_window(ctx.first, ctx.last, baseline)
+    b_in &= ctx.wanted
+    b_in &= ctx.known
+    b_in &= ctx.member == 1
+    b_n = int(np.count_nonzero(b_in))
+    del b_in
     n_viol = int(violating.sum())
     deaths = float(np.nan_to_num(ctx.events.fatalities_best[violating]).sum())
     days_with = len(np.unique(ctx.first[violating]))
@@ -292,24 +312,30 @@ def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle
             warnings=tuple(warnings), because=tuple(ctx.because))
     check_from = deadline + timedelta(days=1)  # deadline < as_of <= date.max
     period = Window(check_from, ctx.as_of)
-    late = ctx.known & (ctx.first >= np.datetime64(check_from, "D")) & (ctx.member != 0)
+    late = ctx.first >= day_number(check_from)
+    late &= ctx.known
+    late &= ctx.member != 0
     rows = np.flatnonzero(late)
-    # Distances and radii of the late rows only (the others are neither near nor maybe):
-    # full-length float64 copies would cost 8 bytes an event each.
-    dist = (ctx.events.placements.distance_km(territory, m.line, rows, as_of=ctx.as_of)
-            if len(rows) else np.empty(0))  # the same rows for every distance: measured once
+    del late
+    # Distances and radii of the late rows only (the others are neither near nor maybe),
+    # asked of the territory engine directly: the table's `placements` would keep a
+    # full-length float64 answer and a mask for each line (90 MB at 10^7 events, for a
+    # few late rows). Each point's distance is computed on its own: the same values.
+    events = ctx.events
+    dist = (territory.distance_km(m.line, events.longitude[rows], events.latitude[rows],
+                                  as_of=ctx.as_of) if len(rows) else np.empty(0))
     radius = np.nan_to_num(ctx.events.radius_km[rows], nan=np.inf)
-    near = np.zeros(len(ctx.events), np.bool_)
-    maybe = np.zeros(len(ctx.events), np.bool_)
-    near[rows] = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)
-    maybe[rows] = ~near[rows] & (dist - radius <= m.distance_km)  # NaN distances: False
+    # the masks below are over the late rows only (no other row is near or maybe near)
+    near = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)
+    maybe = ~near & (dist - radius <= m.distance_km)  # NaN distances: False
     del radius
-    violating = near & ctx.wanted
-    unsure = maybe & ctx.wanted
-    other_near = near & ~ctx.wanted
-    kinds_in_data = int(ctx.wanted.sum())
-    n_viol = int(violating.sum())
-    ordered = time_order(ctx, violating)[:max_listed]
+    wanted_late = ctx.wanted[rows]
+    violating = near & wanted_late
+    unsure = maybe & wanted_late
+    other_near = near & ~wanted_late
+    kinds_in_data = int(np.count_nonzero(ctx.wanted))
+    n_viol = int(np.count_nonzero(violating))
+    ordered = time_ordered(ctx, rows[violating])[:max_listed]
     # ordered rows are near, hence late: their distances are found among the late rows'
     notes = [f"{d:.0f} km from {m.line.replace('_', ' ')}"
              for d in dist[np.searchsorted(rows, ordered)].tolist()]

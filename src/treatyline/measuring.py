@@ -5,12 +5,14 @@ Pure; `treatyline.commitments` puts it together, `treatyline.expectations` judge
 
 Whole-table facts (each event's first and last day, its membership of an area, its
 distance to a line) are computed once per event table and shared by every commitment
-measured on it (`Incidents.day`, `Incidents.last_day`, `Incidents.placements`).
+measured on it (`Incidents.day_numbers`, `Incidents.last_day_numbers`,
+`Incidents.placements`). Days are compared as int32 counts since 1970-01-01 (`day_number`):
+half the bytes of datetime64 for each of the table's events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
@@ -19,14 +21,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .commitment_results import DailyCount, Window
-from .incidents import KINDS, Incidents, TimePrecision
+from .incidents import KINDS, DayArray, Incidents, TimePrecision, day_number
 from .spec.model import Measure, MeasureWindow, Provision
 
 __all__ = ["DEFAULT_MIN_EVENTS", "DEFAULT_WINDOW_DAYS", "MAX_LISTED", "SERIES_MARGIN_DAYS",
-           "AreaOracle", "Context", "Expectation", "after_start", "area_membership",
-           "capped_days_after", "daily_series", "data_ends_warning", "describe_start",
-           "event_days", "first_full_day", "in_window", "kind_filter", "measure_window",
-           "pct_fall", "rate_of", "start_day", "starts_at_midnight", "touches"]
+           "AreaOracle", "Context", "DayArray", "Expectation", "after_start",
+           "area_membership", "capped_days_after", "daily_series", "data_ends_warning",
+           "day_number", "describe_start", "event_days", "first_full_day", "in_window",
+           "kind_filter", "last_event_day", "measure_window", "pct_fall", "rate_of",
+           "start_day", "starts_at_midnight", "touches", "weighed_total"]
 
 DEFAULT_WINDOW_DAYS = 14
 """Baseline and after windows when the measure names none: two weeks either side."""
@@ -61,8 +64,6 @@ class AreaOracle(Protocol):
 
 # --- time ------------------------------------------------------------------------------------
 
-# --- time ------------------------------------------------------------------------------------
-
 
 def start_day(start: date | datetime) -> date:
     return start.date() if isinstance(start, datetime) else start
@@ -79,10 +80,16 @@ def first_full_day(start: date | datetime) -> date:
     return day if starts_at_midnight(start) else day + timedelta(days=1)
 
 
-def event_days(events: Incidents) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.datetime64]]:
-    """First and last day of each event's window (day labels are local days); computed once
-    per table and shared (read-only)."""
-    return events.day, events.last_day
+def event_days(events: Incidents) -> tuple[DayArray, DayArray]:
+    """First and last day of each event's window (day labels are local days) as day
+    numbers; computed once per table and shared (read-only)."""
+    return events.day_numbers, events.last_day_numbers
+
+
+def last_event_day(last: DayArray) -> date:
+    """The latest of `last` (not empty) as a date."""
+    latest: date = np.datetime64(int(last.max()), "D").astype(object)
+    return latest
 
 
 def after_start(events: Incidents, start: date | datetime) -> tuple[BoolArray, BoolArray]:
@@ -92,8 +99,8 @@ def after_start(events: Incidents, start: date | datetime) -> tuple[BoolArray, B
     are compared with the start's own local day: on a start at local midnight the start day
     is wholly after; a start later in the day leaves events on that day undetermined."""
     first, last = event_days(events)
-    after_day = np.datetime64(first_full_day(start), "D")
-    before_day = np.datetime64(start_day(start), "D")
+    after_day = day_number(first_full_day(start))
+    before_day = day_number(start_day(start))
     after = first >= after_day
     before = last < before_day
     if isinstance(start, datetime) and len(events):
@@ -125,18 +132,16 @@ def capped_days_after(day: date, days: int) -> date:
     return day + timedelta(days=days) if (date.max - day).days >= days else date.max
 
 
-def in_window(first: npt.NDArray[np.datetime64], last: npt.NDArray[np.datetime64],
-               window: Window) -> BoolArray:
+def in_window(first: DayArray, last: DayArray, window: Window) -> BoolArray:
     """Events wholly inside the window (a multi-day event reaching out of it is not)."""
-    out: BoolArray = (first >= np.datetime64(window.start, "D")) & (
-        last <= np.datetime64(window.end, "D"))
+    out: BoolArray = first >= day_number(window.start)
+    out &= last <= day_number(window.end)  # in place: one temporary mask, not two
     return out
 
 
-def touches(first: npt.NDArray[np.datetime64], last: npt.NDArray[np.datetime64],
-             window: Window) -> BoolArray:
-    out: BoolArray = (last >= np.datetime64(window.start, "D")) & (
-        first <= np.datetime64(window.end, "D"))
+def touches(first: DayArray, last: DayArray, window: Window) -> BoolArray:
+    out: BoolArray = last >= day_number(window.start)
+    out &= first <= day_number(window.end)
     return out
 
 
@@ -167,6 +172,16 @@ def area_membership(territory: AreaOracle | None, areas: Sequence[str], events: 
     return np.where(inside, 1, np.where(unsure, -1, 0)).astype(np.int8)
 
 
+def weighed_total(events: Incidents, count: str) -> Callable[[BoolArray], float]:
+    """What the events in a mask count for: their number, or with `count` 'fatalities' their
+    fatalities (best estimate; none given: 0). Summed over the masked events only: no
+    full-length array of weights (8 bytes an event) is built."""
+    if count == "fatalities":
+        fatalities = events.fatalities_best
+        return lambda mask: float(np.nan_to_num(fatalities[mask]).sum())
+    return lambda mask: float(np.count_nonzero(mask))
+
+
 def kind_filter(events: Incidents, measure: Measure) -> BoolArray:
     if measure.events:
         mask = events.kind_mask(measure.events)
@@ -184,8 +199,8 @@ class Context:
     provision: Provision
     measure: Measure
     events: Incidents
-    first: npt.NDArray[np.datetime64]
-    last: npt.NDArray[np.datetime64]
+    first: DayArray
+    last: DayArray
     known: BoolArray
     wanted: BoolArray
     member: npt.NDArray[np.int8]
@@ -214,10 +229,11 @@ def pct_fall(baseline: float, after: float) -> float:
 
 def daily_series(ctx: Context, counted: BoolArray, window: Window) -> tuple[DailyCount, ...]:
     """Daily events and fatalities in the window, each event on its first day."""
-    start = np.datetime64(window.start, "D")
+    start = day_number(window.start)
     n_days = (window.end - window.start).days + 1
-    rows = counted & touches(ctx.first, ctx.first, window)
-    offsets = (ctx.first[rows] - start).astype(np.int64)
+    rows = touches(ctx.first, ctx.first, window)
+    rows &= counted
+    offsets = ctx.first[rows].astype(np.int64) - start
     deaths = np.nan_to_num(ctx.events.fatalities_best[rows])
     counts = np.bincount(offsets, minlength=n_days)
     dead = np.bincount(offsets, weights=deaths, minlength=n_days)
@@ -228,7 +244,7 @@ def daily_series(ctx: Context, counted: BoolArray, window: Window) -> tuple[Dail
 def data_ends_warning(ctx: Context, until: date) -> str | None:
     if not len(ctx.events):
         return "the event data are empty"
-    data_last = ctx.last.max().astype(object)
+    data_last = last_event_day(ctx.last)
     if data_last < until:
         return (f"the event data end on {data_last}: nothing after that day can be seen, so "
                 f"the period up to {until} is only partly covered")

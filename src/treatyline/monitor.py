@@ -3,7 +3,9 @@ norms engine. The CLI and the report call this; the core stays pure."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -126,6 +128,26 @@ def _system_pool() -> Iterator[None]:
         pa.set_memory_pool(before)
 
 
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+_MMAP_THRESHOLD_BYTES = 1 << 20
+
+
+def _return_freed_memory() -> None:
+    """Have glibc's malloc map every block of 1 MiB or more on its own, so that freeing it
+    gives it back to the system at once. By default the threshold rises (up to 32 MiB) as
+    large blocks are freed, and later blocks below it (each commitment's boolean masks,
+    10 MB at 10^7 events) come from the heap, where the freed ones stay resident among
+    the blocks still in use: at 10^7 events, ~185 MB of the peak (2.65 -> 2.47 GB,
+    measured). Once per process; elsewhere than glibc, nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):  # another C library (musl has no mallopt)
+        return
+    mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+
+
 def read_event_files(
     files: Sequence[Path], mapping: Path | None, console: Console | None,
     *, dask: DaskOptions | None = None,
@@ -199,6 +221,7 @@ def monitor(
     if files:
         if dask is not None:  # the workers place the events for `scope` as they read them
             dask = dask.foreseeing(bundle.treaty, day, scope)
+        _return_freed_memory()
         loaded = read_event_files(files, mapping, console, dask=dask)
         incidents, rejected, warnings = loaded.incidents, loaded.rejected, loaded.warnings
     result = assess(bundle.treaty, bundle.record, day,

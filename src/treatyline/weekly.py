@@ -6,13 +6,15 @@ averaged into one number. Pure."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+
+from .incidents import DayArray, day_number
 
 __all__ = ["WeekVerdict", "weekly_verdicts", "window_verdicts"]
 
@@ -66,11 +68,11 @@ def weekly_verdicts(*, after_start: date, weeks: int, per_week: bool,
 def window_verdicts(
     *,
     spans: Sequence[tuple[str, date, date]],
-    first: npt.NDArray[np.datetime64],
-    last: npt.NDArray[np.datetime64],
+    first: DayArray,
+    last: DayArray,
     inside: npt.NDArray[np.bool_],
     unsure: npt.NDArray[np.bool_],
-    weights: npt.NDArray[np.float64],
+    total_of: Callable[[npt.NDArray[np.bool_]], float],
     baseline_rate: float,
     baseline_rate_high: float,
     per_week: bool,
@@ -88,9 +90,10 @@ def window_verdicts(
     scale = 1.0 if per_week else 1 / 7
     for k, (label, start, end) in enumerate(spans):
         days = (end - start).days + 1
-        within = (first >= np.datetime64(start, "D")) & (last <= np.datetime64(end, "D"))
-        total = float(weights[within & inside].sum())
-        doubtful = float(weights[within & unsure].sum())
+        within = first >= day_number(start)
+        within &= last <= day_number(end)
+        total = total_of(within & inside)
+        doubtful = total_of(within & unsure)
         rate = total * scale * 7 / days
         fall = _fall(baseline_rate, rate)
         low = _fall(baseline_rate, (total + doubtful) * scale * 7 / days)

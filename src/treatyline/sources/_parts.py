@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from ..deferred_text import DeferredText, TextStore
 from ..errors import Diagnostic, Position, did_you_mean
-from ..incidents import CHUNKED_COLUMNS, SCHEMA, Incidents
+from ..incidents import CHUNKED_COLUMNS, SCHEMA, Incidents, narrowed_codes, widened
 from ._ids import all_distinct
 from ._shown import shorten
 from .mapping import ColumnMapping
@@ -146,7 +146,8 @@ def _combined(name: str, chunks: list[pa.Array], *, sorted_target: bool
 def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> pa.Table:
     """Incidents tables (`incidents.SCHEMA`, in order) as one with one chunk a column
     but the text ones (`CHUNKED_COLUMNS`, kept in their chunks), dictionaries unified as
-    `Incidents.concat` does. `tables` is emptied: each column is combined and its chunks
+    `Incidents.concat` does; combined, their codes are as narrow as they fit
+    (`incidents.narrowed`). `tables` is emptied: each column is combined and its chunks
     let go before the next, so that memory holds about one copy of the incidents, not
     two."""
     if len(tables) == 1:
@@ -158,12 +159,23 @@ def concat_incidents(tables: list[pa.Table], *, sorted_target: bool = False) -> 
     columns = []
     pool = pa.default_memory_pool()
     for name in SCHEMA.names:
-        columns.append(_combined(name, chunks.pop(name), sorted_target=sorted_target))
+        # tables `Incidents.held` gives have narrower codes (`narrowed`): SCHEMA's here,
+        # a column at a time
+        wanted = SCHEMA.field(name).type
+        parts = [chunk if chunk.type == wanted else chunk.cast(wanted)
+                 for chunk in chunks.pop(name)]
+        combined = _combined(name, parts, sorted_target=sorted_target)
+        del parts
+        # held narrow from here on (`Incidents` would narrow it anyway): the int32 codes
+        # are let go now, not beside the narrowed copy at the end of the read
+        columns.append(combined if isinstance(combined, pa.ChunkedArray)
+                       else narrowed_codes(combined))
+        del combined
         # the chunks of this column are free now: hand their pages back, or the allocator
         # keeps them beside the combined column (small pages do not make a big buffer)
         # and the incidents cost twice their size at the end
         pool.release_unused()
-    return pa.Table.from_arrays(columns, schema=SCHEMA)
+    return pa.Table.from_arrays(columns, names=SCHEMA.names)
 
 
 def _single(column: pa.ChunkedArray) -> pa.Array:
@@ -246,6 +258,7 @@ class Assembly:
         # exact, and no hash set of 10^7 strings at the peak; over the chunks as held)
         if all_distinct(table.column("id")):
             return table, [], None
+        table = widened(table)  # SCHEMA's codes: re-encoded below as a whole read would
         ids = _single(table.column("id"))
         encoded = ids.dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False)
