@@ -167,3 +167,26 @@ def test_obligations_and_commitments_share_the_classification() -> None:
     assert first.occasions  # the trigger's area was classified ...
     assert ("membership", "guarantee_scope", "ua") in counting.rows
     assert all(n <= len(events) for n in counting.rows.values())  # ... each row once
+
+
+def test_distances_asked_for_some_rows_are_kept_for_those_rows_only() -> None:
+    lons = np.linspace(30.0, 40.0, 50)
+    lats = np.full(50, 48.0)
+    table = Placements(lons, lats, np.zeros(50))
+    asked: list[int] = []
+
+    class Engine:
+        def distance_km(self, area: str, x: Any, y: Any, *, reading: str | None = None,
+                        as_of: Any = None) -> Any:
+            asked.append(len(x))
+            return np.asarray(x, np.float64) * 2
+
+    engine = Engine()
+    first = table.distance_km(engine, "line", np.array([7, 3, 3, 40]))
+    assert list(first) == list(lons[[7, 3, 3, 40]] * 2) and asked == [3]
+    again = table.distance_km(engine, "line", np.array([40, 3, 11]))
+    assert list(again) == list(lons[[40, 3, 11]] * 2) and asked == [3, 1]
+    table.seed("distance_km", engine, "line", np.array([-1.0]), np.array([20]))
+    assert table.distance_km(engine, "line", np.array([20]))[0] == -1.0 and asked == [3, 1]
+    assert not any(isinstance(a, np.ndarray) and a.size == 50
+                   for answers in table._answers.values() for a in vars(answers).values())

@@ -318,12 +318,11 @@ def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle
     rows = np.flatnonzero(late)
     del late
     # Distances and radii of the late rows only (the others are neither near nor maybe),
-    # asked of the territory engine directly: the table's `placements` would keep a
-    # full-length float64 answer and a mask for each line (90 MB at 10^7 events, for a
-    # few late rows). Each point's distance is computed on its own: the same values.
+    # through the table's `placements`, which keeps distances asked for some rows for those
+    # rows only (and takes those the Dask workers computed as they read)
     events = ctx.events
-    dist = (territory.distance_km(m.line, events.longitude[rows], events.latitude[rows],
-                                  as_of=ctx.as_of) if len(rows) else np.empty(0))
+    dist = (events.placements.distance_km(territory, m.line, rows, as_of=ctx.as_of)
+            if len(rows) else np.empty(0))
     radius = np.nan_to_num(ctx.events.radius_km[rows], nan=np.inf)
     # the masks below are over the late rows only (no other row is near or maybe near)
     near = (ctx.member[rows] == 1) & (dist + radius <= m.distance_km)

@@ -16,7 +16,7 @@ Pure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, Protocol
 
@@ -55,6 +55,38 @@ class _Answers:
     done: npt.NDArray[np.bool_]
 
 
+@dataclass
+class _SparseAnswers:
+    """Answers for some rows only: the rows, sorted, and their values."""
+
+    engine: object
+    rows: IntArray = field(default_factory=lambda: np.empty(0, np.intp))
+    values: npt.NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+
+    def _positions(self, wanted: IntArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+        at = np.searchsorted(self.rows, wanted)
+        clipped = np.minimum(at, max(len(self.rows) - 1, 0))
+        found = (at < len(self.rows)) & (self.rows[clipped] == wanted) if len(
+            self.rows) else np.zeros(len(wanted), np.bool_)
+        return clipped, found
+
+    def has(self, wanted: IntArray) -> npt.NDArray[np.bool_]:
+        return self._positions(wanted)[1]
+
+    def values_of(self, wanted: IntArray) -> npt.NDArray[np.float64]:
+        at, found = self._positions(wanted)
+        if not found.all():
+            raise KeyError("a row was not answered")
+        return self.values[at]
+
+    def merge(self, rows: IntArray, values: npt.NDArray[np.float64]) -> None:
+        keep = ~self.has(rows)
+        merged_rows = np.concatenate([self.rows, rows[keep]])
+        merged_values = np.concatenate([self.values, values[keep]])
+        order = np.argsort(merged_rows, kind="stable")
+        self.rows, self.values = merged_rows[order], merged_values[order]
+
+
 class Placements:
     """Membership and distances of one table's events, each row asked of the engine once.
 
@@ -65,7 +97,7 @@ class Placements:
     def __init__(self, lons: npt.NDArray[np.float64], lats: npt.NDArray[np.float64],
                  radius_km: npt.NDArray[np.float64]) -> None:
         self._lons, self._lats, self._radius_km = lons, lats, radius_km
-        self._answers: dict[tuple[Any, ...], _Answers] = {}
+        self._answers: dict[tuple[Any, ...], _Answers | _SparseAnswers] = {}
 
     def membership(self, engine: AreaMembership, area: str, rows: IntArray | None = None, *,
                    reading: str | None = None, as_of: date | None = None
@@ -87,9 +119,11 @@ class Placements:
             return engine.distance_km(line, self._lons[missing], self._lats[missing],
                                       as_of=as_of)
 
-        found: npt.NDArray[np.float64] = self._answer(
-            _key("distance_km", engine, line, None, as_of), engine, rows, ask)
-        return found
+        key = _key("distance_km", engine, line, None, as_of)
+        if rows is None:
+            found: npt.NDArray[np.float64] = self._answer(key, engine, rows, ask)
+            return found
+        return self._sparse_answer(key, engine, np.asarray(rows, np.intp), ask)
 
     def seed(self, question: Question, engine: object, place: str, values: npt.ArrayLike,
              rows: IntArray | None = None, *, reading: str | None = None,
@@ -100,14 +134,42 @@ class Placements:
         treaty, gave them for the same points). A distance has no reading."""
         if question == "distance_km" and reading is not None:
             raise ValueError("a distance to a line has no reading")
-        answers = self._answers_of(_key(question, engine, place, reading, as_of), engine)
+        key = _key(question, engine, place, reading, as_of)
+        if question == "distance_km" and rows is not None:
+            sparse = self._sparse_of(key, engine)
+            sparse.merge(np.asarray(rows, np.intp), np.asarray(values, np.float64))
+            return
+        answers = self._answers_of(key, engine)
         where: Rows = slice(None) if rows is None else np.asarray(rows, np.intp)
         answers.values[where] = values
         answers.done[where] = True
 
+    def _sparse_of(self, key: tuple[Any, ...], engine: object) -> _SparseAnswers:
+        sparse_key = ("sparse", *key)
+        answers = self._answers.get(sparse_key)
+        if not isinstance(answers, _SparseAnswers) or answers.engine is not engine:
+            answers = _SparseAnswers(engine)
+            self._answers[sparse_key] = answers
+        return answers
+
+    def _sparse_answer(self, key: tuple[Any, ...], engine: object, wanted: IntArray,
+                       ask: Callable[[Rows], npt.NDArray[Any]]) -> npt.NDArray[np.float64]:
+        """Distances for some rows (a withdrawal asks only of the rows after its deadline):
+        kept for those rows only, not as a full-length array and mask per line (90 MB at
+        10^7 events). Answers given for all rows (`rows=None`) are used when there."""
+        dense = self._answers.get(key)
+        if isinstance(dense, _Answers) and dense.engine is engine and dense.done[wanted].all():
+            found: npt.NDArray[np.float64] = dense.values[wanted]
+            return found
+        sparse = self._sparse_of(key, engine)
+        missing = np.unique(wanted[~sparse.has(wanted)])
+        if len(missing):
+            sparse.merge(missing, np.asarray(ask(missing), np.float64))
+        return sparse.values_of(wanted)
+
     def _answers_of(self, key: tuple[Any, ...], engine: object) -> _Answers:
         answers = self._answers.get(key)
-        if answers is None or answers.engine is not engine:
+        if not isinstance(answers, _Answers) or answers.engine is not engine:
             n = len(self._lons)
             dtype = np.int8 if key[0] == "membership" else np.float64
             answers = _Answers(engine, np.zeros(n, dtype), np.zeros(n, np.bool_))
