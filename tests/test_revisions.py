@@ -238,13 +238,6 @@ def test_report_known_on_reads_the_same_version(
         in out
 
 
-@pytest.mark.parametrize("command", ["status", "timeline"])
-def test_status_and_timeline_take_no_known_on(
-        command: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _ = run_cli(capsys, command, MINSK, "--known-on", "2015-05-01")
-    assert code == 2
-
-
 def test_a_partitioned_version_reads_every_part(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     revision = revise()

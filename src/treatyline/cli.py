@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -214,6 +215,14 @@ def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False
                          f"{len(bundle.record.acts)} acts in {files}"), soft_wrap=True)
 
 
+RecordKnownOnOpt = Annotated[
+    str | None,
+    typer.Option("--known-on", help="The record as it stood on this day, YYYY-MM-DD: only the "
+                 "acts recorded on or before it count (an act's `recorded`, else its date); "
+                 "each still takes effect from its own date."),
+]
+
+
 @app.command()
 def status(
     spec: SpecArg,
@@ -221,10 +230,15 @@ def status(
     as_of: AsOfOpt = None,
     json_output: JsonOpt = False,
     scenario: ScenarioOpt = False,
+    known_on: RecordKnownOnOpt = None,
 ) -> None:
-    """Who is bound and since when, what is pending, and why — as of a date."""
+    """Who is bound and since when, what is pending, and why — as of a date (and, with
+    --known-on, as the record stood on another)."""
+    from .revisions import parse_known_on
+
     bundle = _load(spec, record, scenario)
-    result = compute_status(bundle.treaty, bundle.record, _as_of(as_of))
+    result = compute_status(bundle.treaty, bundle.record, _as_of(as_of),
+                            known_on=parse_known_on(known_on))
     if json_output:
         _print_json(result.to_json())
     else:
@@ -242,14 +256,21 @@ def timeline(
     record: RecordOpt = None,
     json_output: JsonOpt = False,
     scenario: ScenarioOpt = False,
+    known_on: RecordKnownOnOpt = None,
 ) -> None:
-    """Every date on which anything changed, in order."""
+    """Every date on which anything changed, in order (an act that became known after
+    its date says when it was recorded)."""
+    from .revisions import parse_known_on
+
     bundle = _load(spec, record, scenario)
-    entries = compute_timeline(bundle.treaty, bundle.record)
+    known = parse_known_on(known_on)
+    entries = compute_timeline(bundle.treaty, bundle.record, known_on=known)
     rejected = _rejected_acts(bundle)
     if json_output:
         _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries],
-                     "rejected": [d.to_json() for d in rejected]})
+                     "rejected": [d.to_json() for d in rejected]}
+                    | ({"known_on": known.isoformat(), "not_yet_known": [
+                        a.label for a in bundle.record.unknown_on(known)]} if known else {}))
     elif len(entries) > TIMELINE_TABLE_ROWS:
         for line in timeline_lines(entries, title=bundle.treaty.title):
             stdout.file.write(line + "\n")
@@ -293,9 +314,10 @@ MappingOpt = Annotated[
 ]
 KnownOnOpt = Annotated[
     str | None,
-    typer.Option("--known-on", help="Use the event data as known on this day, YYYY-MM-DD: "
-                 "from each version folder given with --events, the latest version obtained "
-                 "on or before it (default: the latest; see docs/revisions.md)."),
+    typer.Option("--known-on", help="Use the data as known on this day, YYYY-MM-DD: the "
+                 "record's acts recorded on or before it, and from each version folder given "
+                 "with --events, the latest version obtained on or before it (default: all "
+                 "acts and the latest version; see docs/revisions.md)."),
 ]
 
 
@@ -320,14 +342,16 @@ def assess(
     from .monitor import monitor
     from .revisions import parse_known_on, select_events
 
-    bundle = _load(spec, record, scenario)
-    chosen = select_events(events or (), parse_known_on(known_on))
+    known = parse_known_on(known_on)
+    bundle = _known_bundle(_load(spec, record, scenario), known)
+    chosen = select_events(events or (), known)
     result = monitor(bundle, _as_of(as_of), events=chosen.files, mapping=mapping,
                      scenario=scenario, console=stderr,
                      dask=_dask(dask, scheduler, workers)).assessment
     if json_output:  # which version was read: only when a version folder was given
         _print_json(result.to_json() | ({"event_versions": chosen.to_json()}
-                                        if chosen.versions else {}))
+                                        if chosen.versions else {})
+                    | ({"record_known_on": known.isoformat()} if known else {}))
     else:
         for line in chosen.lines():
             stdout.print(Text(line), soft_wrap=True)
@@ -338,6 +362,13 @@ def assess(
     # the tables list the rows set aside; JSON readers get them on stderr too
     if _event_data_notes(result, rows_listed=not json_output) or rejected:
         raise typer.Exit(1)
+
+
+def _known_bundle(bundle: Bundle, known_on: date | None) -> Bundle:
+    """The bundle with its record as it stood at the end of `known_on` (None: as it is)."""
+    if known_on is None:
+        return bundle
+    return replace(bundle, record=bundle.record.as_known_on(known_on))
 
 
 def _event_data_notes(result: Assessment, *, rows_listed: bool) -> bool:
@@ -374,8 +405,9 @@ def report(
     from .revisions import parse_known_on, select_events
 
     check_output_path(output, "report")
-    bundle = _load(spec, record, scenario)
-    chosen = select_events(events or (), parse_known_on(known_on))
+    known = parse_known_on(known_on)
+    bundle = _known_bundle(_load(spec, record, scenario), known)
+    chosen = select_events(events or (), known)
     size, result = write_report(bundle, _as_of(as_of), output, events=chosen.files,
                                 mapping=mapping, scenario=scenario, console=stderr,
                                 dask=_dask(dask, scheduler, workers))

@@ -122,10 +122,11 @@ def parties_table(parties: Iterable[PartyStatus], title: str | None = None) -> T
 
 
 def status_view(status: Status, *, show_because: bool = True) -> Group:
+    known = f" as known on {status.known_on}" if status.known_on is not None else ""
     parts: list[object] = [
         Panel(
-            Group(Text(status.title, style="bold"), Text(f"as of {status.as_of}: ").append(
-                status_headline(status))),
+            Group(Text(status.title, style="bold"), Text(f"as of {status.as_of}{known}: "
+                                                         ).append(status_headline(status))),
             title=Text(status.treaty),
             expand=False,
         ),
@@ -138,6 +139,9 @@ def status_view(status: Status, *, show_because: bool = True) -> Group:
         parts.append(Text("Because:", style="bold"))
         parts.extend(Text(f"  - {reason}", style="dim" if i else "") for i, reason in
                      enumerate(status.because))
+    if status.not_yet_known:
+        parts.append(Text(f"Not yet known on {status.known_on} (recorded later, not counted): "
+                          + ", ".join(status.not_yet_known), style="dim"))
     if status.readings:
         parts.append(readings_table(status))
     return Group(*parts)  # type: ignore[arg-type]
@@ -162,6 +166,8 @@ def timeline_lines(entries: Sequence[TimelineEntry], title: str | None = None) -
             what += " [hypothetical]"
         if entry.clause and entry.kind == "derived":
             what += f" ({entry.clause})"
+        if entry.recorded is not None:
+            what += f" (recorded {entry.recorded})"
         place = f"  [{entry.act}]" if entry.act else ""
         yield f"{entry.day}  {_TIMELINE_MARKS.get(entry.kind, ' ')}  {what}{place}"
 
@@ -213,6 +219,8 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str | None = None) -
             text.append(" [hypothetical]", style="magenta")
         if entry.clause and entry.kind == "derived":
             text.append(f" ({entry.clause})", style="dim")
+        if entry.recorded is not None:
+            text.append(f" (recorded {entry.recorded})", style="dim")
         table.add_row(*_plain(str(entry.day), marks.get(entry.kind, ""), text, entry.act or ""))
     return table
 

@@ -118,6 +118,12 @@ class Act(BaseModel):
         return day_of(self.date)
 
     @property
+    def known_day(self) -> dt.date:
+        """The day the act became known (`recorded`, else its own date): the knowledge
+        time, as opposed to `day`, the day the law gives it effect from."""
+        return day_of(self.recorded) if self.recorded is not None else self.day
+
+    @property
     def sort_key(self) -> tuple[dt.date, int, dt.datetime | None, int]:
         # within a day, timed acts in time order come before untimed ones
         moment = self.date
@@ -173,6 +179,22 @@ class Record:
     @property
     def is_hypothetical(self) -> bool:
         return any(a.hypothetical for a in self.acts)
+
+    def as_known_on(self, known_on: dt.date) -> Record:
+        """The record as it stood at the end of `known_on`: the acts recorded on or before
+        that day. An act keeps its own date whatever its receipt, so an instrument dated
+        before it became known counts from its date once known (the law goes by the act's
+        date, not by the order of receipt). Rejected rows are kept: they carry no date."""
+        known = tuple(act for act in self.acts if act.known_day <= known_on)
+        if len(known) == len(self.acts):
+            return self
+        parties = {code: name for code, name in self.new_parties.items()
+                   if any(act.party == code for act in known)}
+        return Record(known, self.rejected, self.files, parties)
+
+    def unknown_on(self, known_on: dt.date) -> tuple[Act, ...]:
+        """The acts recorded after `known_on` (those `as_known_on` leaves out)."""
+        return tuple(act for act in self.acts if act.known_day > known_on)
 
     def merged(self, other: Record) -> Record:
         return Record(

@@ -4,7 +4,7 @@ missing, with the reasons. A pure function of its three inputs."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -141,6 +141,11 @@ class Status:
     legal_form: str = "treaty"
     readings: tuple[Reading, ...] = ()
     """The status under each reading that disregards disputed acts (see disputes.py)."""
+    known_on: date | None = None
+    """The knowledge time asked about: only acts recorded by then count (None: all)."""
+    not_yet_known: tuple[str, ...] = ()
+    """With `known_on`: the acts dated by `as_of` but recorded after `known_on`, left out
+    (their labels)."""
 
     @property
     def in_force(self) -> bool:
@@ -167,13 +172,23 @@ class Status:
             "because": [r.to_json() for r in self.because],
             "rejected": [d.to_json() for d in self.rejected],
             **({"readings": [r.to_json() for r in self.readings]} if self.readings else {}),
+            **({"known_on": self.known_on.isoformat(), "not_yet_known": list(
+                self.not_yet_known)} if self.known_on is not None else {}),
         }
 
 
 def status(treaty: Treaty, record: Record, as_of: DayOrTime, *,
-           with_readings: bool = True) -> Status:
+           known_on: date | None = None, with_readings: bool = True) -> Status:
     """The treaty's state and every party's standing at the end of `as_of` (and, for
-    disputed acts, under each reading that disregards them)."""
+    disputed acts, under each reading that disregards them). With `known_on`, as the record
+    stood at the end of that day: the law on `as_of` as known on `known_on` (the two times
+    are independent: a later `known_on` can change an earlier `as_of`)."""
+    if known_on is not None:
+        known = status(treaty, record.as_known_on(known_on), as_of,
+                       with_readings=with_readings)
+        last = day_of(as_of)  # acts dated after as_of change nothing on it: not listed
+        later = tuple(act.label for act in record.unknown_on(known_on) if act.day <= last)
+        return replace(known, known_on=known_on, not_yet_known=later)
     day = day_of(as_of)
     ev = evaluate(treaty, record)
     snapshot = ev.snapshot(day)

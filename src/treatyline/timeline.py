@@ -33,6 +33,9 @@ class TimelineEntry:
     act: str | None = None
     hypothetical: bool = False
     clause: str | None = None
+    recorded: date | None = None
+    """For an act that became known after its date: the day it was recorded (the
+    knowledge time; `day` is the day the law gives it effect from)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,11 +47,17 @@ class TimelineEntry:
             "act": self.act,
             "hypothetical": self.hypothetical,
             "clause": self.clause,
+            **({"recorded": self.recorded.isoformat()} if self.recorded is not None else {}),
         }
 
 
-def timeline(treaty: Treaty, record: Record) -> list[TimelineEntry]:
-    """All changes in date order; on one day, acts before what they cause."""
+def timeline(treaty: Treaty, record: Record, *,
+             known_on: date | None = None) -> list[TimelineEntry]:
+    """All changes in date order; on one day, acts before what they cause. With
+    `known_on`, as the record stood at the end of that day (acts recorded later left out);
+    an act recorded after its date says when (`recorded`)."""
+    if known_on is not None:
+        record = record.as_known_on(known_on)
     ev = evaluate(treaty, record)
     entries: list[tuple[date, int, int, TimelineEntry]] = []
     rejected = {id(act): diagnostic for act, diagnostic in ev.rejected}
@@ -78,8 +87,9 @@ def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:
 
 
 def _act_entry(ev: Evaluation, act: Act, kind: EntryKind, description: str) -> TimelineEntry:
+    late = act.known_day if act.known_day != act.day else None
     return TimelineEntry(act.day, kind, act.kind, description, act.party, act.label,
-                         act.hypothetical)
+                         act.hypothetical, recorded=late)
 
 
 def describe_act(ev: Evaluation, act: Act) -> str:
