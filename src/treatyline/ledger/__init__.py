@@ -1,0 +1,1 @@
+"""The depositary's record: signed instruments in a transparency log (see DESIGN.md)."""
