@@ -48,6 +48,7 @@ __all__ = [
     "check_key_name",
     "decode_base64",
     "decode_vkey",
+    "decode_vkey_of_type",
     "encode_vkey",
     "key_id",
     "open_note",
@@ -136,6 +137,17 @@ def decode_vkey(vkey: str) -> tuple[str, int, bytes]:
     return name, signature_type, public_key
 
 
+def decode_vkey_of_type(vkey: str, signature_type: int, kind: str) -> tuple[str, bytes]:
+    """The name and public key of a verifier key that must be of this signature type."""
+    name, found_type, public_key = decode_vkey(vkey)
+    if found_type != signature_type:
+        raise KeyFileError(
+            f"the verifier key {vkey!r} is of signature type {found_type:#04x}, "
+            f"not {kind} ({signature_type:#04x})"
+        )
+    return name, public_key
+
+
 def _split_key(text: str, what: str) -> tuple[str, str, bytes]:
     """Name, key ID and decoded key of "name+keyid+base64"; messages never quote the
     text, which may be a private key."""
@@ -170,13 +182,7 @@ class Ed25519Verifier:
 
     @classmethod
     def from_vkey(cls, vkey: str) -> Ed25519Verifier:
-        name, signature_type, public_key = decode_vkey(vkey)
-        if signature_type != ED25519:
-            raise KeyFileError(
-                f"the verifier key {vkey!r} is of signature type {signature_type:#04x}, "
-                f"not Ed25519 ({ED25519:#04x})"
-            )
-        return cls(name, public_key)
+        return cls(*decode_vkey_of_type(vkey, ED25519, "Ed25519"))
 
     def to_vkey(self) -> str:
         return encode_vkey(self.name, ED25519, self.public_key)
