@@ -9,7 +9,8 @@
         │   └── CheckpointError a checkpoint whose text is not a tlog-checkpoint
         ├── KeyFileError        a key file or key string that is not a usable key
         └── WitnessError        a checkpoint a witness refuses to cosign
-            └── SplitView       two signed checkpoints the log cannot both stand by
+            └── SplitViewError  two signed checkpoints the log cannot both stand by
+                                (in witness.py, as it carries both checkpoints)
 """
 
 from __future__ import annotations
