@@ -1,0 +1,1 @@
+"""The depositary's record: a transparency log of signed instruments."""
