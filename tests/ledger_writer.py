@@ -52,6 +52,8 @@ def read_acks(files: Iterable[Path]) -> dict[int, str]:
     line torn by a kill is not an acknowledgement and is left out)."""
     acknowledged: dict[int, str] = {}
     for path in files:
+        if not path.exists():  # killed before it opened the ledger: acknowledged nothing
+            continue
         text = path.read_text(encoding="utf-8")
         for line in text[: text.rfind("\n") + 1].splitlines():
             index, payload = line.split("\t")

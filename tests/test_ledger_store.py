@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -41,15 +42,6 @@ def entries(count: int, tag: str = "e") -> list[NewEntry]:
         )
         for i in range(count)
     ]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def ledger_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a new ledger goes: a SQLite file, or an empty PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "ledger.db")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
@@ -314,3 +306,18 @@ def test_writers_in_several_processes_take_turns(ledger_db: str, tmp_path: Path)
     with open_store(ledger_db) as store:
         assert check_tree(store) == 160
         check_acknowledged(store, acknowledged)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "treatyline.ledger.store",
+        "treatyline.ledger.sql_store",
+        "treatyline.ledger.sqlite_store",
+        "treatyline.ledger.postgres_store",
+    ],
+)
+def test_public_names_exist(module: str) -> None:
+    imported = importlib.import_module(module)
+    assert len(imported.__all__) == len(set(imported.__all__))
+    assert all(hasattr(imported, name) for name in imported.__all__)
