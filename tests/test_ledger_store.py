@@ -266,6 +266,9 @@ def test_bad_sqlite_locations(tmp_path: Path) -> None:
         init_store(str(other))
     with pytest.raises(NotALedgerError):
         open_store(str(other))
+    with sqlite3.connect(other) as connection:  # left as it was, not switched to WAL
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    connection.close()
 
 
 def test_an_unreachable_postgres_server_is_a_clear_error(tmp_path: Path) -> None:
@@ -321,3 +324,10 @@ def test_public_names_exist(module: str) -> None:
     imported = importlib.import_module(module)
     assert len(imported.__all__) == len(set(imported.__all__))
     assert all(hasattr(imported, name) for name in imported.__all__)
+
+
+def test_a_sqlite_ledger_is_kept_in_wal_mode(tmp_path: Path) -> None:
+    init_store(str(tmp_path / "ledger.db")).close()
+    with sqlite3.connect(tmp_path / "ledger.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    connection.close()

@@ -49,6 +49,14 @@ class SqliteLedgerStore(SqlLedgerStore):
 
     def _configure(self) -> None:
         with self._reading() as cursor:
+            # Before WAL mode, which is persistent: never convert someone else's file.
+            # (Reading the tables is also what fails on a file that is not SQLite at all.)
+            tables = self._tables(cursor)
+            if tables and "ledger_meta" not in tables:
+                raise NotALedgerError(
+                    f"{self.location} is not a treatyline ledger: it holds other tables "
+                    f"({', '.join(sorted(tables))})"
+                )
             cursor.execute("PRAGMA journal_mode = WAL")
             mode = cursor.fetchone()[0]
             if mode != "wal":
