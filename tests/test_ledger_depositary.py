@@ -135,9 +135,15 @@ SIGNATURE = {"date": "1949-04-04", "kind": "signature", "party": "US", "source":
 def test_what_is_not_in_due_form_is_logged_as_rejected_with_its_reasons(
         nato: Depositary) -> None:
     good = signed(PARTY_KEYS["US"], SIGNATURE)
-    forged = bytearray(good)
-    forged[good.index(b'"signature":"') + 20] ^= 1
-    assert "does not verify" in _reasons(nato, bytes(forged))
+    key = PARTY_KEYS["US"]
+    signature = bytearray(key.sign(instrument_statement(instrument_document(
+        "nato-1949", SIGNATURE, key.key_id, b""))))
+    signature[10] ^= 1  # one bit of the signature changed
+    forged = canonical_json(instrument_document("nato-1949", SIGNATURE, key.key_id,
+                                                bytes(signature)))
+    assert "does not verify" in _reasons(nato, forged)
+    assert "not valid base64" in _reasons(nato, forged.replace(b'"signature":"',
+                                                               b'"signature":"!'))
     assert "a party deposits only its own instruments" in _reasons(
         nato, signed(PARTY_KEYS["GB"], SIGNATURE))
     assert "not in canonical form" in _reasons(nato, good.replace(b",", b", ", 1))
@@ -205,3 +211,11 @@ def test_a_ledger_file_is_created_once(tmp_path: Path) -> None:
         Depositary.create(store, NATO.treaty, NATO_SHA, DEPOSITARY_KEY, START)
         with pytest.raises(DepositaryError, match="has entries already"):
             Depositary.create(store, NATO.treaty, NATO_SHA, DEPOSITARY_KEY, START)
+
+
+def test_the_depositary_records_what_no_one_party_deposits(nato: Depositary) -> None:
+    meeting = {"date": "1949-04-02", "kind": "statement", "text": "t", "source": "test"}
+    assert nato.deposit(signed(DEPOSITARY_KEY, meeting), noon(date(1949, 4, 2)),
+                        DEPOSITARY_KEY).accepted
+    assert "signed with its own key, not recorded by the depositary" in _reasons(
+        nato, signed(DEPOSITARY_KEY, SIGNATURE))

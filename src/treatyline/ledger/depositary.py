@@ -25,13 +25,11 @@ from .examination import Examined, examine
 from .keys import PartyKey, PublicPartyKey
 from .merkle import inclusion_proof, leaf_hash, nodes_for_append, root_hash
 from .notifications import notify
-from .state import LogState
+from .state import DEPOSITARY_PARTY, LogState
 from .store import AppendBatch, LedgerReader, LedgerStore, NewEntry, Node
 
 __all__ = ["DEPOSITARY_PARTY", "Depositary", "DepositaryError", "Receipt", "default_origin"]
 
-DEPOSITARY_PARTY = "depositary"
-"""The party code in the depositary's own key file."""
 
 
 class DepositaryError(LedgerError):

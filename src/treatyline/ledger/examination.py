@@ -21,7 +21,7 @@ from ..record import Act, Record, record_from_rows
 from .canonical import canonical_json, parse_json
 from .entries import MAX_INSTRUMENT_BYTES, b64, from_b64, instrument_statement
 from .errors import LedgerError
-from .state import LogState, act_row
+from .state import DEPOSITARY_PARTY, LogState, act_row
 
 __all__ = ["Examined", "examine", "instrument_document"]
 
@@ -108,11 +108,18 @@ def _form(state: LogState, value: dict[str, Any], data: bytes,
     except ValueError:
         key = None
     party = act.get("party")
+    if key is None and state.depositary is not None and (
+            f"{state.depositary.key_id:08x}" == key_text):
+        key = state.depositary_key()  # the depositary records what no one party deposits
     if key is None:
         reasons.append(f"signed with the key {key_text!r}, which no key registration in "
                        "this ledger names")
     else:
-        if key.party != party:
+        if key.party == DEPOSITARY_PARTY:
+            if party is not None:
+                reasons.append(f"an act of {party} is deposited by {party}, signed with its "
+                               "own key, not recorded by the depositary")
+        elif key.party != party:
             reasons.append(f"signed with a key of {key.party} ({key.name}), but the act is "
                            f"{'by ' + str(party) if party else 'of no party'}: a party "
                            "deposits only its own instruments")

@@ -22,7 +22,11 @@ from ..spec.model import Treaty
 from .entries import EntryError, LeafEntry, from_b64, instrument_statement
 from .notes import Ed25519Verifier
 
-__all__ = ["KeyRecord", "LogState", "act_row"]
+__all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogState", "act_row"]
+
+DEPOSITARY_PARTY = "depositary"
+"""The party code of the depositary's own key: it records the acts that no one party
+deposits (a fact established, a joint meeting) under its own signature."""
 
 
 @dataclass(slots=True)
@@ -83,6 +87,13 @@ class LogState:
     new_parties: dict[str, str] = field(default_factory=dict)
     rejected: int = 0
     _record: Record | None = field(default=None, repr=False)
+
+    def depositary_key(self) -> KeyRecord:
+        """The depositary's key (from the genesis entry), as a key that may act."""
+        verifier = self.depositary
+        assert verifier is not None
+        return KeyRecord(DEPOSITARY_PARTY, verifier.name, verifier.public_key,
+                         verifier.key_id, date.min, 0)
 
     def keys_of(self, party: str) -> Iterator[KeyRecord]:
         return (key for key in self.keys.values() if key.party == party)
