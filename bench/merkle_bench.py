@@ -73,33 +73,50 @@ def summary(name: str, samples_ms: Sequence[float], target_ms: float) -> str:
     )
 
 
+Case = tuple[int, bytes]
+"""A leaf index and its hash, or an old size and its root."""
+
+
+def timed(
+    cases: Sequence[Case],
+    make: Callable[[Case], list[bytes]],
+    check: Callable[[Case, list[bytes]], None],
+) -> tuple[list[float], list[float]]:
+    """Milliseconds to make each case's proof, and to verify it."""
+    clock = time.perf_counter
+    made, checked = [], []
+    for case in cases:
+        started = clock()
+        proof = make(case)
+        middle = clock()
+        check(case, proof)
+        made.append((middle - started) * 1000)
+        checked.append((clock() - middle) * 1000)
+    return made, checked
+
+
 def bench_proofs(tree: MemoryNodes, size: int, queries: int, rng: random.Random) -> None:
     root = root_hash(size, tree)
-    clock = time.perf_counter
-    made: dict[str, list[float]] = {kind: [] for kind in ("inclusion", "consistency")}
-    checked: dict[str, list[float]] = {kind: [] for kind in ("inclusion", "consistency")}
-    for _ in range(queries):
-        index = rng.randrange(size)
-        leaf = tree.node(0, index)
-        started = clock()
-        proof = inclusion_proof(index, size, tree)
-        middle = clock()
-        verify_inclusion(leaf, index, size, proof, root)
-        made["inclusion"].append((middle - started) * 1000)
-        checked["inclusion"].append((clock() - middle) * 1000)
-    for _ in range(queries):
-        old = rng.randrange(1, size)
-        old_root = root_hash(old, tree)
-        started = clock()
-        proof = consistency_proof(old, size, tree)
-        middle = clock()
-        verify_consistency(old, size, old_root, root, proof)
-        made["consistency"].append((middle - started) * 1000)
-        checked["consistency"].append((clock() - middle) * 1000)
+    indexes = [rng.randrange(size) for _ in range(queries)]
+    leaves = [(index, tree.node(0, index)) for index in indexes]
+    olds = [rng.randrange(1, size) for _ in range(queries)]
+    old_roots = [(old, root_hash(old, tree)) for old in olds]
+    figures = {
+        "inclusion": timed(
+            leaves,
+            lambda case: inclusion_proof(case[0], size, tree),
+            lambda case, proof: verify_inclusion(case[1], case[0], size, proof, root),
+        ),
+        "consistency": timed(
+            old_roots,
+            lambda case: consistency_proof(case[0], size, tree),
+            lambda case, proof: verify_consistency(case[0], size, case[1], root, proof),
+        ),
+    }
     print(f"proofs at {size:,} entries, {queries:,} random queries each:")
-    for kind in ("inclusion", "consistency"):
-        print(summary(f"{kind} proof, generation", made[kind], PROOF_TARGET_MS))
-        print(summary(f"{kind} proof, verification", checked[kind], PROOF_TARGET_MS))
+    for kind, (made, checked) in figures.items():
+        print(summary(f"{kind} proof, generation", made, PROOF_TARGET_MS))
+        print(summary(f"{kind} proof, verification", checked, PROOF_TARGET_MS))
 
 
 def rate(action: Callable[[], object], count: int) -> float:
