@@ -6,6 +6,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from treatyline.ledger.canonical import canonical_json, canonicalize_text, parse_json
 from treatyline.ledger.errors import CanonicalJSONError
@@ -116,6 +118,18 @@ def test_what_json_cannot_hold_is_refused_with_its_place(value: object, message:
         canonical_json(value)  # type: ignore[arg-type]
 
 
+def test_large_integer_literals_are_read_only_when_they_are_canonical_doubles() -> None:
+    # RFC 8785 Appendix B writes the doubles 2**53 and 2**68 as integer literals.
+    assert parse_json("[9007199254740992, 295147905179352830000]") == [2.0**53, 2.0**68]
+    assert canonicalize_text("[295147905179352830000]") == b"[295147905179352830000]"
+    with pytest.raises(CanonicalJSONError, match=r"integer 9007199254740993 at \$\[0\]"):
+        parse_json("[9007199254740993]")
+    with pytest.raises(CanonicalJSONError, match=r"integer 295147905179352825856 at \$\[0\]"):
+        parse_json("[295147905179352825856]")  # 2**68 exactly, but not as a double is written
+    with pytest.raises(CanonicalJSONError, match=r"integer 1{400} at \$"):
+        parse_json("1" * 400)
+
+
 def test_the_largest_safe_integers_are_kept() -> None:
     assert canonical_json([2**53 - 1, -(2**53 - 1)]) == b"[9007199254740991,-9007199254740991]"
 
@@ -135,3 +149,21 @@ def test_the_largest_safe_integers_are_kept() -> None:
 def test_json_text_is_read_strictly(text: str | bytes, message: str) -> None:
     with pytest.raises(CanonicalJSONError, match=message):
         parse_json(text)
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53 - 1), 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_canonical_bytes_read_back_to_the_same_canonical_bytes(value: object) -> None:
+    canonical = canonical_json(value)  # type: ignore[arg-type]
+    assert canonicalize_text(canonical) == canonical

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from treatyline.ledger.errors import KeyFileError, NoteError
 from treatyline.ledger.notes import (
@@ -202,3 +204,20 @@ def test_texts_that_cannot_be_signed(text: str, reason: str) -> None:
 def test_bad_key_names_are_refused(name: str) -> None:
     with pytest.raises(KeyFileError, match="must be non-empty, without spaces"):
         Ed25519Signer.generate(name)
+
+
+NOTE_TEXTS = st.lists(
+    st.text(st.characters(min_codepoint=0x20, exclude_categories=("Cs",)), max_size=30),
+    min_size=1,
+    max_size=5,
+).map(lambda lines: "\n".join(lines) + "\n")
+SIGNER = Ed25519Signer.from_skey(PETER_SKEY)
+
+
+@settings(max_examples=200)
+@given(NOTE_TEXTS)
+def test_any_note_text_signs_opens_and_keeps_its_text(text: str) -> None:
+    message = sign_note(text, [SIGNER])
+    opened = open_note(message, [peter()])
+    assert opened.text == text
+    assert [sig.name for sig in opened.verified] == ["PeterNeumann"]

@@ -9,7 +9,8 @@ Refused: NaN and the infinities, object keys that are not strings, strings that 
 Unicode scalar values (lone surrogates), and integers beyond +/-(2**53 - 1), which a JSON
 number cannot hold exactly on every platform: write such numbers as strings. Text is also
 refused when an object repeats a key (`parse_json`), since two parties could read it
-differently.
+differently; an integer literal beyond 2**53 in text is read as the double it names only
+when it is exactly that double's canonical form (so canonical bytes read back unchanged).
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ def parse_json(text: str | bytes) -> JSONValue:
     nothing canonical JSON would refuse (the message names the place)."""
     try:
         value: JSONValue = json.loads(
-            text, object_pairs_hook=_refuse_repeated_keys, parse_constant=_refuse_constant
+            text,
+            object_pairs_hook=_refuse_repeated_keys,
+            parse_constant=_refuse_constant,
+            parse_int=_read_integer,
         )
     except json.JSONDecodeError as error:
         raise CanonicalJSONError(
@@ -72,6 +76,20 @@ def _refuse_repeated_keys(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONV
             raise CanonicalJSONError(f"the key {key!r} appears twice in one object")
         result[key] = item
     return result
+
+
+def _read_integer(literal: str) -> int | float:
+    """An integer literal; beyond +/-(2**53 - 1) it is a double, as for any JSON number,
+    when the literal is that double's own canonical form (as RFC 8785 writes 2**68,
+    "295147905179352830000"); otherwise the int is kept and refused with its place."""
+    value = int(literal)
+    if abs(value) <= MAX_SAFE_INTEGER:
+        return value
+    try:
+        as_double = float(value)
+    except OverflowError:
+        return value
+    return as_double if rfc8785.dumps(as_double) == literal.encode() else value
 
 
 def _refuse_constant(name: str) -> float:

@@ -22,6 +22,7 @@ from treatyline.ledger.errors import MissingNodeError, ProofError
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_TREE_SIZE",
     "MemoryNodes",
     "NodeReader",
     "consistency_proof",
