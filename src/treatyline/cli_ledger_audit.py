@@ -45,15 +45,23 @@ def verify(
         from .console import print_diagnostics
 
         print_diagnostics(stderr, error.diagnostics)
-        where = f"entry {error.index}" if error.index is not None else "the ledger's checkpoints"
-        stderr.print(Text(f"verification failed: the first bad entry is {where}", style="red"),
-                     soft_wrap=True)
+        where = (f"the first bad entry is {error.index}" if error.index is not None else
+                 f"the first bad checkpoint is of size {error.checkpoint_size}"
+                 if error.checkpoint_size is not None else
+                 f"the first bad line of the bundle is {error.line}"
+                 if error.line is not None else "see above")
+        stderr.print(Text(f"verification failed: {where}", style="red"), soft_wrap=True)
         raise typer.Exit(1) from None
     if json_output:
         print_json(verified.to_json())
         return
-    for name, value in verified.to_json().items():
+    figures = verified.to_json()
+    latest = figures.pop("latest_checkpoint")
+    for name, value in figures.items():
         out.print(Text(f"{name.replace('_', ' ')}: {value}"), soft_wrap=True)
+    if latest is not None:
+        out.print(Text("latest checkpoint: " + " | ".join(latest.splitlines())),
+                  soft_wrap=True)
     out.print(Text("ok: every hash, signature, checkpoint and consistency proof verified",
                    style="green"))
 
@@ -103,6 +111,10 @@ def export(
         raise UsageError("ledger export: give one of --bundle FILE and --record FILE")
     target = bundle or record
     assert target is not None
+    if record is not None and record.suffix.lower() != ".jsonl":
+        raise UsageError([Diagnostic("--record: a ledger's record is written as JSON Lines, "
+                                     "which the other commands read from a .jsonl file",
+                                     Position(str(record)))])
     check_output_path(target, "export file")
     with open_ledger(db, spec) as depositary:
         if bundle is not None:
