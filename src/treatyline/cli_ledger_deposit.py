@@ -69,6 +69,9 @@ def deposit(
                 raise UsageError("--sign-only: give -o FILE, the signed instrument to write")
             if spec is None:
                 raise UsageError("--sign-only: give --spec, the treaty's spec")
+            if output.suffix.lower() != ".json":
+                raise UsageError([Diagnostic("-o: a signed instrument is a .json file (deposit "
+                                             "knows it by that name)", Position(str(output)))])
             _sign_to_file(file, key, treaty_spec(spec).treaty, output)
             return
         data = b""  # signed below, with the treaty the ledger is for
