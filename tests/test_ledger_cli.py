@@ -166,6 +166,9 @@ def test_witnesses_cosign_and_a_split_view_is_shown_with_its_evidence(
     first = made(capsys, tmp_path / "a", str(tmp_path / "a.db"), parties=("UA", "GB"))
     state = tmp_path / "gb-witness.json"
     witness = ("--witness", first.path("gb.key"), "--state", state)
+    code, _, err = first.run("ledger", "cosign", "--db", first.db, "--witness",
+                             first.path("gb.key"), "--state", tmp_path / "no" / "state.json")
+    assert code == 1 and "folder" in err and "does not exist" in err
     out = first.ok("ledger", "cosign", "--db", first.db, *witness)
     assert "cosigned treatyline/istanbul-2022 at size 3 (the first checkpoint" in out
     first.deposit(first.write("signature.yaml", SIGNATURE))
@@ -289,6 +292,10 @@ def test_the_istanbul_replay_gives_the_example_s_status_at_both_times(
     assert (keys / "TR-witness.json").is_file() and (keys / "UA.key").is_file()
     code, err = run_cli(capsys, "ledger", "verify", db, "--spec", ISTANBUL)
     assert code == 0, err
+    # run again into the same keys folder: refused before a ledger is made
+    again = tmp_path / "again.db"
+    assert script.main(["--db", str(again), "--keys", str(keys)]) == 1
+    assert "holds key files already" in capsys.readouterr().err and not again.exists()
 
 
 def _status_json(capsys: pytest.CaptureFixture[str], db: str, known: date) -> dict[str, Any]:

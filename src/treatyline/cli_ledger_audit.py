@@ -141,13 +141,14 @@ def cosign(
     """Cosign the ledger's latest checkpoint as a witness, once it is shown consistent with
     the last one this witness cosigned; a split view is printed with both signed checkpoints
     as evidence, and exits 1."""
-    from .inputs import write_output
+    from .inputs import check_output_path, write_output
     from .ledger.store import open_store
     from .ledger.witness import SplitViewError
     from .ledger.witnessing import cosign_latest
 
     key = load_key(witness)
     before = _witness_state(state, key.name)
+    check_output_path(state, "witness state")  # before cosigning: the state must be kept
     store = open_store(db)
     try:
         done = cosign_latest(store, key, before, now(), log_key)

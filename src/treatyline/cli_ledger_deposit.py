@@ -56,31 +56,22 @@ def deposit(
     """Deposit an instrument and print the receipt: its index, accepted or rejected with the
     reasons, the depositary's notification, the inclusion proof and the signed checkpoint.
     Exit 1 when the depositary rejects it (it is logged as rejected all the same)."""
-    if file.suffix.lower() == ".json":
-        if key is not None or sign_only:
-            raise UsageError(f"{file}: a .json file is a signed instrument, deposited as it "
-                             "is (--key and --sign-only are for an act file)")
-        data = _instrument_bytes(file)
-    else:
-        if key is None:
-            raise UsageError("--key: the acting party's key file, to sign the act with")
-        if sign_only:
-            if output is None:
-                raise UsageError("--sign-only: give -o FILE, the signed instrument to write")
-            if spec is None:
-                raise UsageError("--sign-only: give --spec, the treaty's spec")
-            if output.suffix.lower() != ".json":
-                raise UsageError([Diagnostic("-o: a signed instrument is a .json file (deposit "
-                                             "knows it by that name)", Position(str(output)))])
-            _sign_to_file(file, key, treaty_spec(spec).treaty, output)
-            return
-        data = b""  # signed below, with the treaty the ledger is for
+    signed_already = file.suffix.lower() == ".json"
+    if signed_already and (key is not None or sign_only):
+        raise UsageError(f"{file}: a .json file is a signed instrument, deposited as it is "
+                         "(--key and --sign-only are for an act file)")
+    if not signed_already and key is None:
+        raise UsageError("--key: the acting party's key file, to sign the act with")
+    if sign_only:
+        assert key is not None
+        _sign_to_file(file, key, spec, output)
+        return
     if ledger is None:
         raise UsageError("--ledger: the ledger to deposit in (or --sign-only)")
     signer = depositary_key(dep_key, "--depositary-key")
     with open_ledger(ledger, spec) as depositary:
-        if key is not None:
-            data = _signed(file, key, depositary.treaty)
+        data = (_instrument_bytes(file) if key is None
+                else _signed(file, key, depositary.treaty))
         receipt = depositary.deposit(data, now(), signer)
     if json_output:
         print_json(receipt.to_json())
@@ -102,10 +93,17 @@ def _signed(file: Path, key_file: Path, treaty: Treaty) -> bytes:
     return signed_instrument(key, treaty.id, act_fields(act))
 
 
-def _sign_to_file(file: Path, key_file: Path, treaty: Treaty, output: Path) -> None:
+def _sign_to_file(file: Path, key_file: Path, spec: Path | None, output: Path | None) -> None:
     from .inputs import write_output
 
-    data = _signed(file, key_file, treaty)
+    if output is None:
+        raise UsageError("--sign-only: give -o FILE, the signed instrument to write")
+    if output.suffix.lower() != ".json":
+        raise UsageError([Diagnostic("-o: a signed instrument is a .json file (deposit knows "
+                                     "it by that name)", Position(str(output)))])
+    if spec is None:
+        raise UsageError("--sign-only: give --spec, the treaty's spec")
+    data = _signed(file, key_file, treaty_spec(spec).treaty)
     write_output(output, data, "instrument file")
     stdout.print(Text(f"wrote {output}: the act of {file}, signed, {len(data):,} bytes (the "
                       "depositary receives this file as it is)"), soft_wrap=True)

@@ -31,7 +31,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from treatyline.bundle import load_bundle
-from treatyline.errors import TreatylineError
+from treatyline.errors import TreatylineError, UsageError
 from treatyline.ledger.depositary import Depositary
 from treatyline.ledger.instruments import act_fields, signed_instrument
 from treatyline.ledger.keys import PartyKey, generate_party_key, save_party_key
@@ -84,12 +84,15 @@ def replay(db: str, keys_folder: Path, say: Callable[[str], None] = print) -> Re
     treaty = bundle.treaty
     acts = sorted(bundle.record.acts, key=lambda a: (receipt_time(a), a.sort_key))
     parties = sorted({a.party for a in acts if a.party is not None})
-    keys = make_keys(parties, keys_folder)
-    depositary_key = keys[DEPOSITARY_PARTY]
+    if any(keys_folder.glob("*.key")):  # checked first: neither keys nor a ledger half-made
+        raise UsageError(f"{keys_folder} holds key files already: choose another --keys "
+                         "folder")
     start = datetime.combine(acts[0].day, time(9), tzinfo=UTC)
     sha = hashlib.sha256(bundle.treaty_path.read_bytes()).hexdigest()
     store = init_store(db)
     try:
+        keys = make_keys(parties, keys_folder)
+        depositary_key = keys[DEPOSITARY_PARTY]
         depositary = Depositary.create(store, treaty, sha, depositary_key, start)
         for code in parties:
             depositary.register_key(keys[code].public(), start.date(),
