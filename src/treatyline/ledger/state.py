@@ -101,8 +101,10 @@ class LogKeys:
         """The keys that could act for `party` on `day`, as the log says."""
         return [key for key in self.keys_of(party) if key.valid_on(day)]
 
-    def apply(self, entry: LeafEntry, index: int) -> None:
-        """Take in the log's entry `index` (the next one)."""
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None) -> None:
+        """Take in the log's entry `index` (the next one). For an instrument, the caller
+        that hashed its statement already may pass the digest (see `verify`)."""
         if index != self.size:
             raise EntryError(f"entry {index} read out of order (the state holds {self.size})")
         document = entry.document
@@ -129,8 +131,9 @@ class LogKeys:
             key.revoked_from = date.fromisoformat(str(document["revoked_from"]))
             key.revoked_at = index
         elif kind == "instrument":
-            statement = instrument_statement(document)
-            self.statements[hashlib.sha256(statement).digest()] = index
+            if statement_sha256 is None:
+                statement_sha256 = hashlib.sha256(instrument_statement(document)).digest()
+            self.statements[statement_sha256] = index
         else:
             self.rejected += 1
         self.size = index + 1
@@ -152,9 +155,10 @@ class LogState(LogKeys):
             self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
         return self._record
 
-    def apply(self, entry: LeafEntry, index: int) -> None:
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None) -> None:
         """Take in the log's entry `index` (the next one), an instrument's act included."""
-        super().apply(entry, index)
+        super().apply(entry, index, statement_sha256=statement_sha256)
         if entry.type == "instrument":
             row = act_row(entry.document["act"], index, entry.received_day)
             made = record_from_rows([row], self.treaty, first_sequence=index)

@@ -117,6 +117,8 @@ class LogVerifier:
                                      "key_revocation", "checkpoint"), 0)
         self.latest: Checkpoint | None = None
         self._cosignatures: list[_PendingCosignature] = []
+        self._statement_sha256: bytes | None = None
+        """The digest of the instrument just checked (hashed once, for replays)."""
 
     @property
     def size(self) -> int:
@@ -139,7 +141,7 @@ class LogVerifier:
             leaf = read_leaf(stored.payload, index)
             problem = self._document_problem(leaf, index) or _column_problem(stored, leaf)
             if problem is None:
-                self.keys.apply(leaf, index)
+                self.keys.apply(leaf, index, statement_sha256=self._statement_sha256)
         except EntryError as error:
             raise fail(error.diagnostics[0].message.removeprefix(f"entry {index}: ")) from None
         except (LedgerError, KeyError, ValueError, TypeError, AttributeError) as error:
@@ -159,6 +161,7 @@ class LogVerifier:
                                f"{state}")
 
     def _document_problem(self, leaf: LeafEntry, index: int) -> str | None:
+        self._statement_sha256 = None
         document = leaf.document
         if index == 0:
             if leaf.type != "genesis":
@@ -236,7 +239,8 @@ class LogVerifier:
         statement = instrument_statement(document)
         if not key.verifier.verify(statement, signature):
             return f"the signature does not verify with the key {key.name} ({key_text})"
-        replayed = keys.statements.get(hashlib.sha256(statement).digest())
+        self._statement_sha256 = hashlib.sha256(statement).digest()
+        replayed = keys.statements.get(self._statement_sha256)
         if replayed is not None:
             return f"a replay of entry {replayed}"
         return None
