@@ -23,7 +23,8 @@ from .entries import MAX_INSTRUMENT_BYTES, b64, from_b64, instrument_statement
 from .errors import LedgerError
 from .state import DEPOSITARY_PARTY, LogState, act_row
 
-__all__ = ["Examined", "examine", "instrument_document"]
+__all__ = ["Examined", "acting_party", "examine", "instrument_document",
+           "party_of_received"]
 
 _FIELDS = {"type", "treaty", "act", "key_id", "signature"}
 
@@ -55,6 +56,27 @@ def _rejected(data: bytes, reasons: list[str], party: str | None = None) -> Exam
     return Examined(document, False, tuple(reasons), party=party)
 
 
+def acting_party(value: object) -> str | None:
+    """The party an instrument's act names (the store's `party` column), if any."""
+    act = value.get("act") if isinstance(value, dict) else None
+    party = act.get("party") if isinstance(act, dict) else None
+    return party if isinstance(party, str) else None
+
+
+def party_of_received(data: bytes) -> str | None:
+    """The party column of an entry made of `data` as received: the act's party when
+    `data` is an instrument (well-formed or not in other respects), else none."""
+    if len(data) > MAX_INSTRUMENT_BYTES:
+        return None
+    try:
+        value = parse_json(data)
+    except LedgerError:
+        return None
+    if not isinstance(value, dict) or value.get("type") != "instrument":
+        return None
+    return acting_party(value)
+
+
 def examine(state: LogState, data: bytes, received: datetime) -> Examined:
     """Accept or reject what a party sent (see the module's docstring)."""
     if len(data) > MAX_INSTRUMENT_BYTES:
@@ -67,8 +89,7 @@ def examine(state: LogState, data: bytes, received: datetime) -> Examined:
     if not isinstance(value, dict) or value.get("type") != "instrument":
         return _rejected(data, ["not an instrument: a JSON object with \"type\": "
                                 "\"instrument\" is expected"])
-    party = value.get("act", {}).get("party") if isinstance(value.get("act"), dict) else None
-    party = party if isinstance(party, str) else None
+    party = acting_party(value)
     reasons = _form(state, value, data, received)
     if reasons:
         return _rejected(data, reasons, party)

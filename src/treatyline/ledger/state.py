@@ -22,7 +22,7 @@ from ..spec.model import Treaty
 from .entries import EntryError, LeafEntry, from_b64, instrument_statement
 from .notes import Ed25519Verifier
 
-__all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogState", "act_row"]
+__all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogKeys", "LogState", "act_row"]
 
 DEPOSITARY_PARTY = "depositary"
 """The party code of the depositary's own key: it records the acts that no one party
@@ -71,22 +71,21 @@ def act_row(act: dict[str, Any], index: int, received_day: date
             RowLocator(None, ()))
 
 
-@dataclass
-class LogState:
-    """The log read up to `size` entries."""
+@dataclass(kw_only=True)
+class LogKeys:
+    """The log read up to `size` entries, without its acts: the genesis, the parties' keys
+    and the statements accepted. Enough to check every signature (`verify` reads a ledger
+    this way, without the treaty's spec); `LogState` adds the record."""
 
-    treaty: Treaty
     size: int = 0
+    treaty_id: str | None = None
     origin: str | None = None
     treaty_sha256: str | None = None
     depositary: Ed25519Verifier | None = None
     keys: dict[int, KeyRecord] = field(default_factory=dict)
     statements: dict[bytes, int] = field(default_factory=dict)
     """SHA-256 of each accepted instrument's signed statement → its entry (replays)."""
-    acts: list[Act] = field(default_factory=list)
-    new_parties: dict[str, str] = field(default_factory=dict)
     rejected: int = 0
-    _record: Record | None = field(default=None, repr=False)
 
     def depositary_key(self) -> KeyRecord:
         """The depositary's key (from the genesis entry), as a key that may act."""
@@ -102,15 +101,10 @@ class LogState:
         """The keys that could act for `party` on `day`, as the log says."""
         return [key for key in self.keys_of(party) if key.valid_on(day)]
 
-    @property
-    def record(self) -> Record:
-        """The accepted acts as a record (each `recorded` on its day of receipt)."""
-        if self._record is None:
-            self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
-        return self._record
-
-    def apply(self, entry: LeafEntry, index: int) -> None:
-        """Take in the log's entry `index` (the next one)."""
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None) -> None:
+        """Take in the log's entry `index` (the next one). For an instrument, the caller
+        that hashed its statement already may pass the digest (see `verify`)."""
         if index != self.size:
             raise EntryError(f"entry {index} read out of order (the state holds {self.size})")
         document = entry.document
@@ -120,6 +114,7 @@ class LogState:
         if kind == "genesis":
             if index != 0:
                 raise EntryError(f"entry {index}: a second genesis entry")
+            self.treaty_id = str(document["treaty"])
             self.origin = str(document["origin"])
             self.treaty_sha256 = str(document["treaty_sha256"])
             self.depositary = Ed25519Verifier(str(document["depositary_name"]),
@@ -136,14 +131,37 @@ class LogState:
             key.revoked_from = date.fromisoformat(str(document["revoked_from"]))
             key.revoked_at = index
         elif kind == "instrument":
-            statement = instrument_statement(document)
-            self.statements[hashlib.sha256(statement).digest()] = index
-            row = act_row(document["act"], index, entry.received_day)
-            made = record_from_rows([row], self.treaty, first_sequence=index)
-            self.acts.extend(made.acts)
-            self.new_parties.update(made.new_parties)
-            self._record = None
+            if statement_sha256 is None:
+                statement_sha256 = hashlib.sha256(instrument_statement(document)).digest()
+            self.statements[statement_sha256] = index
         else:
             self.rejected += 1
         self.size = index + 1
 
+
+@dataclass
+class LogState(LogKeys):
+    """The log read up to `size` entries, with the record of its accepted acts."""
+
+    treaty: Treaty
+    acts: list[Act] = field(default_factory=list)
+    new_parties: dict[str, str] = field(default_factory=dict)
+    _record: Record | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> Record:
+        """The accepted acts as a record (each `recorded` on its day of receipt)."""
+        if self._record is None:
+            self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
+        return self._record
+
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None) -> None:
+        """Take in the log's entry `index` (the next one), an instrument's act included."""
+        super().apply(entry, index, statement_sha256=statement_sha256)
+        if entry.type == "instrument":
+            row = act_row(entry.document["act"], index, entry.received_day)
+            made = record_from_rows([row], self.treaty, first_sequence=index)
+            self.acts.extend(made.acts)
+            self.new_parties.update(made.new_parties)
+            self._record = None
