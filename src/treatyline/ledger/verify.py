@@ -37,7 +37,7 @@ from typing import Any
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, open_checkpoint
 from .cosignature import CosignatureVerifier
-from .entries import EntryError, LeafEntry, from_b64, instrument_statement, read_leaf, signed_part
+from .entries import EntryError, LeafEntry, from_b64, leaf_statement, read_leaf, signed_part
 from .errors import LedgerError
 from .examination import acting_party, party_of_received
 from .merkle import MemoryNodes, leaf_hash, nodes_for_append, root_hash
@@ -236,7 +236,7 @@ class LogVerifier:
         if not key.valid_on(leaf.received_day):
             return f"the key {key.name} ({key_text}) could not act on {leaf.received_day}"
         signature = from_b64(document.get("signature"), "the instrument's signature")
-        statement = instrument_statement(document)
+        statement = leaf_statement(leaf)
         if not key.verifier.verify(statement, signature):
             return f"the signature does not verify with the key {key.name} ({key_text})"
         self._statement_sha256 = hashlib.sha256(statement).digest()
