@@ -219,3 +219,12 @@ def test_a_leaf_read_the_fast_way_is_what_rfc_8785_says(act: dict[str, Any]) -> 
     if spaced != data:
         with pytest.raises(EntryError, match="entry 3: the leaf is not in canonical form"):
             read_leaf(spaced, 3)
+
+
+def test_a_malformed_document_is_named_not_raised_as_a_key_error(
+        store: LedgerStore, sample: Sample, ledger_db: str) -> None:
+    genesis = read_leaf(store.entry(0).payload, 0)
+    del genesis.document["depositary_name"]
+    execute_sql(ledger_db, "UPDATE ledger_entries SET payload = ? WHERE idx = ?",
+                leaf_bytes(genesis.document, genesis.received), 0)
+    _fails_at(store, 0, "a malformed genesis entry (KeyError")

@@ -137,16 +137,17 @@ class LogVerifier:
 
         if stored.index != index:
             raise fail(f"missing: the next entry stored has index {stored.index}")
+        what = "entry"
         try:
             leaf = read_leaf(stored.payload, index)
+            what = f"{leaf.type} entry"
             problem = self._document_problem(leaf, index) or _column_problem(stored, leaf)
             if problem is None:
                 self.keys.apply(leaf, index, statement_sha256=self._statement_sha256)
         except EntryError as error:
             raise fail(error.diagnostics[0].message.removeprefix(f"entry {index}: ")) from None
         except (LedgerError, KeyError, ValueError, TypeError, AttributeError) as error:
-            raise fail(f"a malformed {leaf.type} entry ({type(error).__name__}: "
-                       f"{error})") from None
+            raise fail(f"a malformed {what} ({type(error).__name__}: {error})") from None
         if problem is not None:
             raise fail(problem)
         self.counts[leaf.type] = self.counts.get(leaf.type, 0) + 1
