@@ -134,7 +134,8 @@ def test_a_line_that_is_not_json_is_named(bundle: Path) -> None:
     lines = _lines(bundle)
     lines[5] = lines[5][:40] + "\n"
     bundle.write_text("".join(lines), encoding="utf-8")
-    assert _fails(bundle, "line 6: not a JSON line").line == 6
+    error = _fails(bundle, "line 6, entry 4: not a JSON line")
+    assert (error.line, error.index) == (6, 4)
 
 
 def test_an_edited_checkpoint_line_is_named(bundle: Path) -> None:

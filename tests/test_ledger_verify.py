@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cli_inprocess import EXAMPLES
 from ledger_sample import GARBAGE, Sample, build_sample, execute_sql
@@ -19,7 +23,13 @@ from test_ledger_depositary import DEPOSITARY_KEY, NATO, PARTY_KEYS, noon
 from treatyline.bundle import load_bundle
 from treatyline.ledger.checkpoint import Checkpoint, sign_checkpoint
 from treatyline.ledger.cosignature import Cosigner
-from treatyline.ledger.entries import read_leaf
+from treatyline.ledger.entries import (
+    EntryError,
+    instrument_statement,
+    leaf_bytes,
+    leaf_statement,
+    read_leaf,
+)
 from treatyline.ledger.keys import generate_party_key
 from treatyline.ledger.merkle import root_hash
 from treatyline.ledger.notes import parse_note
@@ -185,3 +195,36 @@ def test_a_bad_cosignature_of_a_registered_witness_is_an_error(
     with pytest.raises(LedgerVerifyError, match=f"checkpoint of size {latest.size}, "
                        f"cosignature of {gb.name}: the cosignature does not verify"):
         verify_store(store)
+
+
+_TEXT = st.text(st.characters(max_codepoint=0x10FFFF, exclude_categories=("Cs",)),
+                max_size=8)
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | _TEXT
+    | st.floats(-(2.0**53), 2.0**53, allow_nan=False, allow_infinity=False,
+                exclude_min=True, exclude_max=True),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(act=st.dictionaries(_TEXT, _VALUES, max_size=5))
+def test_a_leaf_read_the_fast_way_is_what_rfc_8785_says(act: dict[str, Any]) -> None:
+    document = {"act": act, "key_id": "00000000", "signature": "", "treaty": "t",
+                "type": "instrument"}
+    data = leaf_bytes(document, noon(date(1949, 4, 4)))
+    leaf = read_leaf(data, 3)  # canonical: read whichever way is taken
+    assert leaf_statement(leaf) == instrument_statement(document)
+    spaced = json.dumps(json.loads(data), ensure_ascii=False).encode()
+    if spaced != data:
+        with pytest.raises(EntryError, match="entry 3: the leaf is not in canonical form"):
+            read_leaf(spaced, 3)
+
+
+def test_a_malformed_document_is_named_not_raised_as_a_key_error(
+        store: LedgerStore, sample: Sample, ledger_db: str) -> None:
+    genesis = read_leaf(store.entry(0).payload, 0)
+    del genesis.document["depositary_name"]
+    execute_sql(ledger_db, "UPDATE ledger_entries SET payload = ? WHERE idx = ?",
+                leaf_bytes(genesis.document, genesis.received), 0)
+    _fails_at(store, 0, "a malformed genesis entry (KeyError")

@@ -19,7 +19,7 @@ verified bundle; `record.load_record` reads a file ending in ``.tlbundle`` this 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Final
@@ -107,11 +107,16 @@ def export_record(store: LedgerStore, treaty: Treaty, path: str | Path) -> int:
 
 def _read_bundle(path: Path, treaty: Treaty | None, progress: Progress | None,
                  state: LogState | None) -> Verified:
-    lines = _lines(path)
-    header = _header(path, next(lines, None))
-    size = header["size"]
     verifier = LogVerifier(treaty)
     checkpoint: tuple[int, str] | None = None
+    size = -1
+
+    def next_entry() -> int | None:
+        return verifier.size if 0 <= verifier.size < size and checkpoint is None else None
+
+    lines = _lines(path, next_entry)
+    header = _header(path, next(lines, None))
+    size = header["size"]
     for number, value in lines:
         kind = next(iter(value))
         if kind == "entry":
@@ -150,17 +155,21 @@ def _read_bundle(path: Path, treaty: Treaty | None, progress: Progress | None,
     return verified
 
 
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each line's number and its object of one member (streamed: a bundle may be big)."""
+def _lines(path: Path, next_entry: Callable[[], int | None]
+           ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each line's number and its object of one member (streamed: a bundle may be big);
+    a damaged line is named with the entry it should hold (`next_entry`), if any."""
     try:
         with path.open("r", encoding="utf-8", newline="\n") as file:
             for number, raw in enumerate(file, start=1):
                 try:
                     value = json.loads(raw)
                 except ValueError as error:
-                    raise _line_error(number, f"not a JSON line ({error})", None) from None
+                    raise _line_error(number, f"not a JSON line ({error})",
+                                      next_entry()) from None
                 if not isinstance(value, dict) or len(value) != 1:
-                    raise _line_error(number, "a bundle line is an object of one member", None)
+                    raise _line_error(number, "a bundle line is an object of one member",
+                                      next_entry())
                 yield number, value
     except OSError as error:
         raise LedgerVerifyError(f"{path}: cannot read the bundle ({error.strerror})") from None

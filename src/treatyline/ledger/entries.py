@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -41,6 +43,7 @@ __all__ = [
     "from_b64",
     "instrument_statement",
     "leaf_bytes",
+    "leaf_statement",
     "read_leaf",
     "signed_part",
     "utc_text",
@@ -78,9 +81,17 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_UTC_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def _parse_utc(text: object, where: str) -> datetime:
     if not isinstance(text, str) or not text.endswith("Z"):
         raise EntryError(f"{where}: the time of receipt must be UTC text ending in 'Z'")
+    if _UTC_TEXT.fullmatch(text):  # as `utc_text` writes it: read fast (not strptime)
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # a day or hour out of range: strptime says so
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
@@ -113,10 +124,55 @@ class LeafEntry:
     document: dict[str, Any]
     type: EntryType
     received: datetime
+    plain: bool = False
+    """Whether the leaf holds no number but integers and no character beyond the Basic
+    Multilingual Plane: then Python's own sorted, compact JSON of any part of it is its
+    canonical form (see `_plainly_canonical`), which is much faster to write."""
 
     @property
     def received_day(self) -> date:
         return self.received.date()
+
+
+def leaf_statement(leaf: LeafEntry) -> bytes:
+    """`instrument_statement` of an instrument's leaf, written the fast way when it may."""
+    if not leaf.plain:
+        return instrument_statement(leaf.document)
+    document = leaf.document
+    return _plain_json({"act": document.get("act"), "treaty": document.get("treaty"),
+                        "type": "instrument"})
+
+
+class _FloatSeenError(Exception):
+    """A JSON text holds a number that is not an integer."""
+
+
+def _refuse_float(text: str) -> float:
+    raise _FloatSeenError(text)
+
+
+_FOUR_BYTE_UTF8: Final = re.compile(rb"[\xf0-\xf4]")
+
+
+def _plain_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def _plainly_canonical(value: object, data: bytes) -> bool:
+    """Whether `data`, read strictly as `value` (`parse_json`: no lone surrogates, no
+    integer beyond 2**53), is canonical, checked without the rfc8785 writer. For such a
+    value with no fractional number and no character beyond U+FFFF, RFC 8785 and Python's
+    sorted, compact JSON agree: the same escapes (the short ones, \\u00xx for the other
+    controls), integers written alike, and keys sorted by code point, which is UTF-16 order
+    within the BMP. False means "not known": the caller asks `canonical_json`."""
+    if _FOUR_BYTE_UTF8.search(data):
+        return False
+    try:
+        json.loads(data, parse_float=_refuse_float)
+    except _FloatSeenError:
+        return False
+    return _plain_json(value) == data
 
 
 def read_leaf(data: bytes, index: int) -> LeafEntry:
@@ -128,10 +184,11 @@ def read_leaf(data: bytes, index: int) -> LeafEntry:
         raise EntryError(f"{where}: {error.diagnostics[0].message}") from None
     if not isinstance(value, dict) or set(value) != {"entry", "received"}:
         raise EntryError(f"{where}: a leaf is an object with 'entry' and 'received'")
-    if canonical_json(value) != data:
+    plain = _plainly_canonical(value, data)
+    if not plain and canonical_json(value) != data:
         raise EntryError(f"{where}: the leaf is not in canonical form (RFC 8785)")
     document = value["entry"]
     if not isinstance(document, dict) or document.get("type") not in ENTRY_TYPES:
         raise EntryError(f"{where}: the entry has no known type ({', '.join(ENTRY_TYPES)})")
     kind: EntryType = document["type"]
-    return LeafEntry(dict(document), kind, _parse_utc(value["received"], where))
+    return LeafEntry(dict(document), kind, _parse_utc(value["received"], where), plain)

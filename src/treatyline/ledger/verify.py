@@ -37,7 +37,7 @@ from typing import Any
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, open_checkpoint
 from .cosignature import CosignatureVerifier
-from .entries import EntryError, LeafEntry, from_b64, instrument_statement, read_leaf, signed_part
+from .entries import EntryError, LeafEntry, from_b64, leaf_statement, read_leaf, signed_part
 from .errors import LedgerError
 from .examination import acting_party, party_of_received
 from .merkle import MemoryNodes, leaf_hash, nodes_for_append, root_hash
@@ -137,16 +137,17 @@ class LogVerifier:
 
         if stored.index != index:
             raise fail(f"missing: the next entry stored has index {stored.index}")
+        what = "entry"
         try:
             leaf = read_leaf(stored.payload, index)
+            what = f"{leaf.type} entry"
             problem = self._document_problem(leaf, index) or _column_problem(stored, leaf)
             if problem is None:
                 self.keys.apply(leaf, index, statement_sha256=self._statement_sha256)
         except EntryError as error:
             raise fail(error.diagnostics[0].message.removeprefix(f"entry {index}: ")) from None
         except (LedgerError, KeyError, ValueError, TypeError, AttributeError) as error:
-            raise fail(f"a malformed {leaf.type} entry ({type(error).__name__}: "
-                       f"{error})") from None
+            raise fail(f"a malformed {what} ({type(error).__name__}: {error})") from None
         if problem is not None:
             raise fail(problem)
         self.counts[leaf.type] = self.counts.get(leaf.type, 0) + 1
@@ -236,7 +237,7 @@ class LogVerifier:
         if not key.valid_on(leaf.received_day):
             return f"the key {key.name} ({key_text}) could not act on {leaf.received_day}"
         signature = from_b64(document.get("signature"), "the instrument's signature")
-        statement = instrument_statement(document)
+        statement = leaf_statement(leaf)
         if not key.verifier.verify(statement, signature):
             return f"the signature does not verify with the key {key.name} ({key_text})"
         self._statement_sha256 = hashlib.sha256(statement).digest()
