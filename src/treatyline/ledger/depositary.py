@@ -210,7 +210,9 @@ class Depositary:
                 entry = NewEntry(payload=leaf_bytes(found.document, received),
                                  received=received, kind=str(found.document["type"]),
                                  party=found.party, accepted=found.accepted).at(index)
-                self.state.apply(read_leaf(entry.payload, index), index)
+                examined = (found.act, found.record) if (
+                    found.act is not None and found.record is not None) else None
+                self.state.apply(read_leaf(entry.payload, index), index, examined=examined)
                 if index == 0:
                     self._check_genesis()
                 if found.act is not None:  # the notification: what the act changes

@@ -38,6 +38,8 @@ class Examined:
     reasons: tuple[str, ...] = ()
     act: Act | None = None
     party: str | None = None
+    record: Record | None = None
+    """For an accepted instrument: the log's record with its act (evaluated already)."""
 
 
 def instrument_document(treaty: str, act: dict[str, Any], key_id: int,
@@ -93,10 +95,11 @@ def examine(state: LogState, data: bytes, received: datetime) -> Examined:
     reasons = _form(state, value, data, received)
     if reasons:
         return _rejected(data, reasons, party)
-    act, problems = _act(state, value, received)
-    if act is None:
+    accepted, problems = _act(state, value, received)
+    if accepted is None:
         return _rejected(data, problems, party)
-    return Examined(value, True, act=act, party=party)
+    act, record = accepted
+    return Examined(value, True, act=act, party=party, record=record)
 
 
 def _form(state: LogState, value: dict[str, Any], data: bytes,
@@ -165,8 +168,9 @@ def _form(state: LogState, value: dict[str, Any], data: bytes,
 
 
 def _act(state: LogState, value: dict[str, Any],
-         received: datetime) -> tuple[Act | None, list[str]]:
-    """The act, checked as a record checks it and as the procedure counts it."""
+         received: datetime) -> tuple[tuple[Act, Record] | None, list[str]]:
+    """The act, checked as a record checks it and as the procedure counts it, with the
+    log's record made with it."""
     index = state.size
     act_data = value["act"]
     if isinstance(act_data.get("date"), str) and act_data["date"][:10] > (
@@ -185,4 +189,4 @@ def _act(state: LogState, value: dict[str, Any],
                    if a is act), None)
     if reason is not None:
         return None, [f"act: {reason}"]
-    return act, []
+    return (act, after), []

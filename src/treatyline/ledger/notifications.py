@@ -18,7 +18,7 @@ from typing import Any
 from ..evaluation import evaluate
 from ..record import Act, Record
 from ..spec.model import Treaty
-from ..timeline import TimelineEntry, describe_act, timeline
+from ..timeline import TimelineEntry, derived_entries, describe_act
 
 __all__ = ["Notification", "notification_number", "notify"]
 
@@ -93,9 +93,11 @@ def notify(treaty: Treaty, before: Record, after: Record, act: Act, *, sequence:
            received: date) -> Notification:
     """The notification of `act`, received on `received`: `after` is the record with it,
     `before` the record as it stood without it."""
-    old = _derived(timeline(treaty, before))
-    new = _derived(timeline(treaty, after))
+    # the derived entries only: the acts' own entries (every act described) are not needed,
+    # and `evaluate` is cached per record, so the record before costs nothing once known
     ev = evaluate(treaty, after)
+    old = _derived(derived_entries(evaluate(treaty, before)))
+    new = _derived(derived_entries(ev))
     reason = next((d.message for a, d in ev.rejected if a is act), None)
     return Notification(
         reference=notification_number(sequence, received),

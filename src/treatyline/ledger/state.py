@@ -156,10 +156,18 @@ class LogState(LogKeys):
         return self._record
 
     def apply(self, entry: LeafEntry, index: int, *,
-              statement_sha256: bytes | None = None) -> None:
-        """Take in the log's entry `index` (the next one), an instrument's act included."""
+              statement_sha256: bytes | None = None,
+              examined: tuple[Act, Record] | None = None) -> None:
+        """Take in the log's entry `index` (the next one), an instrument's act included.
+        `examined`: the act as the examination read it and the record it made with it,
+        taken as they are (the record is evaluated already: not again)."""
         super().apply(entry, index, statement_sha256=statement_sha256)
-        if entry.type == "instrument":
+        if entry.type == "instrument" and examined is not None:
+            act, record = examined
+            self.acts.append(act)
+            self.new_parties.update(record.new_parties)
+            self._record = record
+        elif entry.type == "instrument":
             row = act_row(entry.document["act"], index, entry.received_day)
             made = record_from_rows([row], self.treaty, first_sequence=index)
             self.acts.extend(made.acts)
