@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# The PostgreSQL fixtures (a private server per session; a database per test) and the
+# ledger stores' fixture that runs a test on SQLite and on PostgreSQL.
+pytest_plugins = ["postgres_server", "ledger_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 

@@ -31,6 +31,7 @@ from rich.text import Text
 
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
+from .cli_ledger import register_ledger_commands
 from .compiling import CompileStep, compile_progress
 from .console import (
     TIMELINE_TABLE_ROWS,
@@ -169,6 +170,16 @@ def _load(spec: Path, records: list[Path] | None, scenario: bool) -> Bundle:
     return load_bundle(spec, records or (), scenario=scenario)
 
 
+def _record_source(spec: Path, records: list[Path] | None, scenario: bool,
+                   ledger: str | None) -> Bundle:
+    """The treaty with its record files, or with the record a ledger holds."""
+    if ledger is None:
+        return _load(spec, records, scenario)
+    from .cli_ledger_common import ledger_bundle
+
+    return ledger_bundle(spec, ledger, records, scenario)
+
+
 def _styled(*parts: tuple[str, str] | str) -> Text:
     """Plain text with some styled parts: user text is never read as markup."""
     text = Text()
@@ -215,6 +226,12 @@ def check(spec: SpecArg, record: RecordOpt = None, scenario: ScenarioOpt = False
                          f"{len(bundle.record.acts)} acts in {files}"), soft_wrap=True)
 
 
+LedgerOpt = Annotated[
+    str | None,
+    typer.Option("--ledger", help="Read the record from this ledger (a SQLite file or a "
+                 "postgresql:// URL): its accepted acts, each recorded on its day of receipt. "
+                 "Not with --record or --scenario."),
+]
 RecordKnownOnOpt = Annotated[
     str | None,
     typer.Option("--known-on", help="The record as it stood on this day, YYYY-MM-DD: only the "
@@ -231,12 +248,13 @@ def status(
     json_output: JsonOpt = False,
     scenario: ScenarioOpt = False,
     known_on: RecordKnownOnOpt = None,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Who is bound and since when, what is pending, and why — as of a date (and, with
     --known-on, as the record stood on another)."""
     from .revisions import parse_known_on
 
-    bundle = _load(spec, record, scenario)
+    bundle = _record_source(spec, record, scenario, ledger)
     result = compute_status(bundle.treaty, bundle.record, _as_of(as_of),
                             known_on=parse_known_on(known_on))
     if json_output:
@@ -257,12 +275,13 @@ def timeline(
     json_output: JsonOpt = False,
     scenario: ScenarioOpt = False,
     known_on: RecordKnownOnOpt = None,
+    ledger: LedgerOpt = None,
 ) -> None:
     """Every date on which anything changed, in order (an act that became known after
     its date says when it was recorded)."""
     from .revisions import parse_known_on
 
-    bundle = _load(spec, record, scenario)
+    bundle = _record_source(spec, record, scenario, ledger)
     known = parse_known_on(known_on)
     entries = compute_timeline(bundle.treaty, bundle.record, known_on=known)
     rejected = _rejected_acts(bundle)
@@ -554,6 +573,9 @@ def warm_up() -> None:
 
     if not load_or_compile():
         stdout.print("point-in-polygon kernels ready (loaded from the cache)")
+
+
+register_ledger_commands(app)  # keys, ledger, deposit
 
 
 def main() -> None:

@@ -212,7 +212,8 @@ EMPTY_RECORD = Record(())
 
 
 def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Record:
-    """Read record files (YAML or CSV) and check each act against the treaty."""
+    """Read record files (YAML, CSV, JSON Lines, or a ledger bundle ending in .tlbundle,
+    verified first) and check each act against the treaty."""
     if isinstance(paths, str | Path):
         paths = [paths]
     acts: list[Act] = []
@@ -225,6 +226,15 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
         for raw in paths:
             path = Path(raw)
             check_regular_file(path, "record file", RecordError)
+            if path.suffix.lower() == ".tlbundle":  # a depositary's ledger, verified
+                from .ledger.bundle_file import bundle_record  # the ledger imports this
+
+                ledger = bundle_record(path, treaty)
+                acts.extend(ledger.acts)
+                new_parties.update(ledger.new_parties)
+                sequence += max((act.sequence for act in ledger.acts), default=-1) + 1
+                files.append(str(path))
+                continue
             rows, hypothetical = _read_rows(path)
             _acts_from_rows(rows, checker, hypothetical, sequence, acts, rejected, new_parties)
             sequence += len(rows)

@@ -15,7 +15,7 @@ from .spec.model import Treaty
 from .spec.vocabulary import NEGOTIATION_KINDS, REVOCATION_KINDS, SUCCESSION
 from .succession import succession_words
 
-__all__ = ["TimelineEntry", "describe_act", "timeline"]
+__all__ = ["TimelineEntry", "derived_entries", "describe_act", "timeline"]
 
 EntryKind = Literal["negotiation", "instrument", "fact", "other", "rejected", "derived"]
 
@@ -69,7 +69,7 @@ def timeline(treaty: Treaty, record: Record, *,
         else:
             entry = _act_entry(ev, act, _entry_kind(treaty, act), describe_act(ev, act))
         entries.append((act.day, 0, act.sequence, entry))
-    for order, entry in enumerate(_derived(ev)):
+    for order, entry in enumerate(derived_entries(ev)):
         entries.append((entry.day, 1, order, entry))
     entries.sort(key=lambda item: item[:3])
     return [entry for *_, entry in entries]
@@ -149,7 +149,9 @@ def _referendum_words(ev: Evaluation, act: Act) -> str:
             f"{verdict}{question}")
 
 
-def _derived(ev: Evaluation) -> list[TimelineEntry]:
+def derived_entries(ev: Evaluation) -> list[TimelineEntry]:
+    """The consequences the engine derives (entry into force, a party bound, a withdrawal
+    taking effect, ...), without the acts' own entries."""
     treaty = ev.treaty
     clause = treaty.entry_into_force.article
     out: list[TimelineEntry] = []

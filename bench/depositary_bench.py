@@ -1,0 +1,238 @@
+"""Benchmark of the depositary: signed instruments received per second, verification of a
+whole ledger, and the status read from a ledger's record.
+
+    .venv/bin/python bench/depositary_bench.py              # a ledger of 20,000 entries
+    .venv/bin/python bench/depositary_bench.py --quick      # small sizes, for CI (seconds)
+    .venv/bin/python bench/depositary_bench.py --backends sqlite --entries 50000
+
+The treaty is the North Atlantic Treaty (examples/nato-1949); its twelve original parties
+deposit statements (an act its record accepts any number of times), each signed with the
+party's registered Ed25519 key. For a SQLite file and a PostgreSQL database (a private
+server from the tests' `local_postgres`, as `ledger_bench` starts it), it prints:
+
+- deposits per second, durable (the receipt returned after the commit, with its signed
+  checkpoint): one at a time, and `deposit_many` in batches of 10 and 100, on a new
+  ledger, and one at a time and in batches of 10 on the ledger of --entries entries
+  (target: >= 1,000 signed instruments/s);
+- `verify_store` on a ledger of --entries entries, in entries/s (target: >= 50,000/s),
+  beside the raw `cryptography` Ed25519 verification rate measured in the same run (the
+  ceiling: one verification per instrument); `verify_bundle` on its exported bundle;
+- the status on a day from the ledger's record (the state read from the store) and from
+  the record file exported from it (`export_record`, read by `load_record`).
+
+The large ledger is filled as the depositary writes accepted instruments (the same
+leaves, columns, nodes and signed checkpoints, one every 1,000 entries) without examining
+each against the whole record: examining 20,000 deposits one by one would take hours (see
+the deposit figures on the large ledger). Always exits 0: the figures are for reading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+TESTS = Path(__file__).resolve().parents[1] / "tests"
+sys.path.insert(0, str(TESTS))
+
+from ledger_bench import postgres_databases  # noqa: E402 (starts the private server)
+from treatyline.bundle import load_bundle  # noqa: E402
+from treatyline.ledger.bundle_file import export_bundle, export_record, verify_bundle  # noqa: E402
+from treatyline.ledger.canonical import canonical_json, parse_json  # noqa: E402
+from treatyline.ledger.depositary import Depositary  # noqa: E402
+from treatyline.ledger.entries import instrument_statement, leaf_bytes  # noqa: E402
+from treatyline.ledger.examination import instrument_document  # noqa: E402
+from treatyline.ledger.keys import generate_party_key  # noqa: E402
+from treatyline.ledger.merkle import leaf_hash, nodes_for_append  # noqa: E402
+from treatyline.ledger.store import (  # noqa: E402
+    AppendBatch,
+    LedgerReader,
+    LedgerStore,
+    NewEntry,
+    Node,
+    init_store,
+)
+from treatyline.ledger.verify import verify_store  # noqa: E402
+from treatyline.record import load_record  # noqa: E402
+from treatyline.status import status  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "src" / "treatyline" / "examples" / "nato-1949"
+NATO = load_bundle(EXAMPLE)
+NATO_SHA = "0" * 64  # the spec's digest matters to no figure here
+PARTIES = ("US", "GB", "FR", "BE", "CA", "DK", "IS", "IT", "LU", "NL", "NO", "PT")
+KEYS = {code: generate_party_key(code, f"{code.lower()}.mfa/nato-1949") for code in PARTIES}
+DEPOSITARY_KEY = generate_party_key("depositary", "state.gov/nato-1949")
+START = datetime(1949, 4, 1, 9, tzinfo=UTC)
+FIRST_DAY = date(1950, 1, 2)
+PER_DAY = 8
+"""Statements received per day: 20,000 of them span about seven years."""
+FILL_CHUNK = 1000
+
+
+def statement(number: int) -> tuple[bytes, datetime]:
+    """Statement `number`, signed by its party, and when it is received."""
+    party = PARTIES[number % len(PARTIES)]
+    day = FIRST_DAY + timedelta(days=number // PER_DAY)
+    act = {"date": day.isoformat(), "kind": "statement", "party": party,
+           "text": f"statement {number} of {party}", "source": "depositary_bench"}
+    key = KEYS[party]
+    unsigned = instrument_document(NATO.treaty.id, act, key.key_id, b"")
+    document = instrument_document(NATO.treaty.id, act, key.key_id,
+                                   key.sign(instrument_statement(unsigned)))
+    received = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=9)
+    return canonical_json(document), received
+
+
+def new_ledger(store: LedgerStore) -> Depositary:
+    depositary = Depositary.create(store, NATO.treaty, NATO_SHA, DEPOSITARY_KEY, START)
+    for key in KEYS.values():
+        depositary.register_key(key.public(), START.date(), "full powers (bench)", START,
+                                DEPOSITARY_KEY)
+    return depositary
+
+
+def fill(depositary: Depositary, first: int, count: int) -> None:
+    """Append statements `first`... as accepted instruments, a chunk per commit, each
+    chunk followed by a signed checkpoint."""
+    store = depositary.store
+    for start in range(first, first + count, FILL_CHUNK):
+        made = [statement(n) for n in range(start, min(start + FILL_CHUNK, first + count))]
+
+        def build(size: int, reader: LedgerReader, made: Sequence[tuple[bytes, datetime]]
+                  = made) -> AppendBatch:
+            entries = []
+            for offset, (data, received) in enumerate(made):
+                document: Any = parse_json(data)
+                entries.append(NewEntry(
+                    payload=leaf_bytes(document, received), received=received,
+                    kind="instrument", party=document["act"]["party"]).at(size + offset))
+            hashes = [leaf_hash(entry.payload) for entry in entries]
+            return AppendBatch(entries, [Node(level, index, hash_) for level, index, hash_
+                                         in nodes_for_append(size, hashes, reader)])
+
+        store.append(build)
+        depositary.checkpoint(DEPOSITARY_KEY)
+
+
+def deposit_rates(depositary: Depositary, first: int, count: int,
+                  batches: Sequence[int] = (1, 10, 100)) -> dict[int, float]:
+    """Deposits per second, one at a time and in batches (at least one of each)."""
+    rates = {}
+    number = first
+    for batch in batches:
+        items = [statement(n) for n in range(number, number + max(count, batch))]
+        number += len(items)
+        started = time.perf_counter()
+        for at in range(0, len(items), batch):
+            chunk = items[at:at + batch]
+            receipts = depositary.deposit_many([data for data, _ in chunk], chunk[-1][1],
+                                               DEPOSITARY_KEY)
+            assert all(receipt.accepted for receipt in receipts), receipts[0].reasons
+        rates[batch] = len(items) / (time.perf_counter() - started)
+    return rates
+
+
+def raw_verify_rate(count: int) -> float:
+    """Ed25519 verifications per second with `cryptography` alone (an instrument-sized
+    message): the ceiling of a verification that checks one signature per instrument."""
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key()
+    message = statement(0)[0][:400]
+    signature = private.sign(message)
+    started = time.perf_counter()
+    for _ in range(count):
+        public.verify(signature, message)
+    return count / (time.perf_counter() - started)
+
+
+def timed(run: Callable[[], object]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def bench_backend(name: str, new_db: Callable[[str], str], args: argparse.Namespace,
+                  folder: Path) -> None:
+    print(f"\n{name}")
+    with init_store(new_db("deposits")) as store:
+        rates = deposit_rates(new_ledger(store), 0, args.deposits)
+        print("  deposits on a new ledger: " + ", ".join(
+            f"batches of {batch}: {rate:,.0f}/s" for batch, rate in rates.items())
+              + f" (target >= 1,000/s: best {max(rates.values()) / 1000:.2f}x)")
+    with init_store(new_db("large")) as store:
+        depositary = new_ledger(store)
+        seconds, _ = timed(lambda: fill(depositary, 0, args.entries))
+        size = store.size()
+        print(f"  filled a ledger of {size:,} entries in {seconds:.1f} s (signing included)")
+        seconds, verified = timed(lambda: verify_store(store))
+        rate = size / seconds
+        ceiling = raw_verify_rate(min(size, 20_000))
+        print(f"  verify_store: {seconds:.2f} s, {rate:,.0f} entries/s (target >= 50,000/s: "
+              f"{rate / 50_000:.2f}x; raw Ed25519 verify {ceiling:,.0f}/s, "
+              f"{rate / ceiling:.2f} of it); {verified.checkpoints} checkpoints")
+        bundle = folder / f"{name.split()[0]}.tlbundle"
+        export_seconds, _ = timed(lambda: export_bundle(store, bundle))
+        seconds, _ = timed(lambda: verify_bundle(bundle))
+        print(f"  export_bundle: {export_seconds:.2f} s; verify_bundle: {seconds:.2f} s, "
+              f"{size / seconds:,.0f} entries/s")
+        day = FIRST_DAY + timedelta(days=args.entries // PER_DAY)
+        open_seconds, opened = timed(lambda: Depositary.open(store, NATO.treaty, NATO_SHA))
+        status_seconds, live = timed(lambda: status(NATO.treaty, opened.state.record, day))
+        record_file = folder / f"{name.split()[0]}.jsonl"
+        timed(lambda: export_record(store, NATO.treaty, record_file))
+        load_seconds, record = timed(lambda: load_record(record_file, NATO.treaty))
+        file_seconds, from_file = timed(lambda: status(NATO.treaty, record, day))
+        assert live.state == from_file.state
+        ledger_seconds, file_total = open_seconds + status_seconds, load_seconds + file_seconds
+        print(f"  status on {day} from the ledger: state read in {open_seconds:.2f} s + status "
+              f"{status_seconds:.2f} s; from the exported record file: read in "
+              f"{load_seconds:.2f} s + status {file_seconds:.2f} s "
+              f"(ledger/file {ledger_seconds / file_total:.1f}x)")
+        # batches of 10 at most: each deposit examines and notifies against the whole
+        # record, so a batch of 100 on this ledger takes minutes
+        rates = deposit_rates(depositary, args.entries, args.large_deposits, (1, 10))
+        print(f"  deposits on the ledger of {size:,} entries: " + ", ".join(
+            f"batches of {batch}: {rate:,.1f}/s" for batch, rate in rates.items()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI")
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--entries", type=int, help="entries of the large ledger")
+    parser.add_argument("--deposits", type=int, help="deposits per batch size, new ledger")
+    parser.add_argument("--large-deposits", type=int,
+                        help="deposits per batch size on the large ledger")
+    args = parser.parse_args(argv)
+    args.entries = args.entries or (1_000 if args.quick else 20_000)
+    args.deposits = args.deposits or (20 if args.quick else 200)
+    args.large_deposits = args.large_deposits or 10
+    backends = args.backends.split(",")
+    # Durable appends wait on fsync and on the CPU: the figures mean little without this.
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dep-bench-")))
+        if "sqlite" in backends:
+            bench_backend("SQLite (WAL, synchronous=FULL)",
+                          lambda name: str(folder / f"{name}.db"), args, folder)
+        if "postgres" in backends:
+            new_database = stack.enter_context(postgres_databases())
+            if new_database is None:
+                print("\nPostgreSQL: skipped (not installed)")
+            else:
+                bench_backend("PostgreSQL (private server, synchronous_commit on)",
+                              new_database, args, folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

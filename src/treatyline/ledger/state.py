@@ -1,0 +1,175 @@
+"""What the log says so far: the treaty, the depositary's key, the parties' keys and when
+each could act, the instruments accepted — rebuilt by reading the entries in order.
+
+`LogState.apply` takes one entry after another (as verified, or as just appended) and
+answers the depositary's questions: which key could act for a party on a day, whether an
+instrument was received before (a replay), and the record of accepted acts, each act
+`recorded` on the day of its receipt, so that `status(..., known_on=K)` reads the record as
+the depositary knew it on K. Pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..errors import Position
+from ..record import Act, Record, record_from_rows
+from ..spec.model import Treaty
+from .entries import EntryError, LeafEntry, from_b64, instrument_statement
+from .notes import Ed25519Verifier
+
+__all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogKeys", "LogState", "act_row"]
+
+DEPOSITARY_PARTY = "depositary"
+"""The party code of the depositary's own key: it records the acts that no one party
+deposits (a fact established, a joint meeting) under its own signature."""
+
+
+@dataclass(slots=True)
+class KeyRecord:
+    """A party's key as registered: from when it may act and, once revoked, until when."""
+
+    party: str
+    name: str
+    public_key: bytes
+    key_id: int
+    valid_from: date
+    registered_at: int
+    """The index of the registration entry."""
+    revoked_from: date | None = None
+    revoked_at: int | None = None
+    _verifier: Ed25519Verifier | None = field(default=None, repr=False)
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.revoked_from is None or day < self.revoked_from)
+
+    @property
+    def verifier(self) -> Ed25519Verifier:
+        if self._verifier is None:
+            self._verifier = Ed25519Verifier(self.name, self.public_key)
+        return self._verifier
+
+    def to_json(self) -> dict[str, Any]:
+        return {"party": self.party, "name": self.name, "key_id": f"{self.key_id:08x}",
+                "valid_from": self.valid_from.isoformat(), "registered_at": self.registered_at,
+                "revoked_from": self.revoked_from.isoformat() if self.revoked_from else None,
+                "revoked_at": self.revoked_at}
+
+
+def act_row(act: dict[str, Any], index: int, received_day: date
+            ) -> tuple[dict[str, Any], str, Position, Any]:
+    """An instrument's act as a record row (the record's own validation reads it), with
+    `recorded`: the day of receipt."""
+    from ..record import RowLocator
+
+    ref = f"ledger entry {index}"
+    return ({**act, "recorded": received_day.isoformat()}, ref, Position(ref),
+            RowLocator(None, ()))
+
+
+@dataclass(kw_only=True)
+class LogKeys:
+    """The log read up to `size` entries, without its acts: the genesis, the parties' keys
+    and the statements accepted. Enough to check every signature (`verify` reads a ledger
+    this way, without the treaty's spec); `LogState` adds the record."""
+
+    size: int = 0
+    treaty_id: str | None = None
+    origin: str | None = None
+    treaty_sha256: str | None = None
+    depositary: Ed25519Verifier | None = None
+    keys: dict[int, KeyRecord] = field(default_factory=dict)
+    statements: dict[bytes, int] = field(default_factory=dict)
+    """SHA-256 of each accepted instrument's signed statement → its entry (replays)."""
+    rejected: int = 0
+
+    def depositary_key(self) -> KeyRecord:
+        """The depositary's key (from the genesis entry), as a key that may act."""
+        verifier = self.depositary
+        assert verifier is not None
+        return KeyRecord(DEPOSITARY_PARTY, verifier.name, verifier.public_key,
+                         verifier.key_id, date.min, 0)
+
+    def keys_of(self, party: str) -> Iterator[KeyRecord]:
+        return (key for key in self.keys.values() if key.party == party)
+
+    def keys_valid_on(self, party: str, day: date) -> list[KeyRecord]:
+        """The keys that could act for `party` on `day`, as the log says."""
+        return [key for key in self.keys_of(party) if key.valid_on(day)]
+
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None) -> None:
+        """Take in the log's entry `index` (the next one). For an instrument, the caller
+        that hashed its statement already may pass the digest (see `verify`)."""
+        if index != self.size:
+            raise EntryError(f"entry {index} read out of order (the state holds {self.size})")
+        document = entry.document
+        kind = entry.type
+        if index == 0 and kind != "genesis":
+            raise EntryError("entry 0: a ledger begins with its genesis entry")
+        if kind == "genesis":
+            if index != 0:
+                raise EntryError(f"entry {index}: a second genesis entry")
+            self.treaty_id = str(document["treaty"])
+            self.origin = str(document["origin"])
+            self.treaty_sha256 = str(document["treaty_sha256"])
+            self.depositary = Ed25519Verifier(str(document["depositary_name"]),
+                                              from_b64(document["depositary_key"],
+                                                       "the depositary's key"))
+        elif kind == "key_registration":
+            public = from_b64(document["public_key"], f"entry {index}: public_key")
+            record = KeyRecord(str(document["party"]), str(document["name"]), public,
+                               Ed25519Verifier(str(document["name"]), public).key_id,
+                               date.fromisoformat(str(document["valid_from"])), index)
+            self.keys[record.key_id] = record
+        elif kind == "key_revocation":
+            key = self.keys[int(str(document["key_id"]), 16)]
+            key.revoked_from = date.fromisoformat(str(document["revoked_from"]))
+            key.revoked_at = index
+        elif kind == "instrument":
+            if statement_sha256 is None:
+                statement_sha256 = hashlib.sha256(instrument_statement(document)).digest()
+            self.statements[statement_sha256] = index
+        else:
+            self.rejected += 1
+        self.size = index + 1
+
+
+@dataclass
+class LogState(LogKeys):
+    """The log read up to `size` entries, with the record of its accepted acts."""
+
+    treaty: Treaty
+    acts: list[Act] = field(default_factory=list)
+    new_parties: dict[str, str] = field(default_factory=dict)
+    _record: Record | None = field(default=None, repr=False)
+
+    @property
+    def record(self) -> Record:
+        """The accepted acts as a record (each `recorded` on its day of receipt)."""
+        if self._record is None:
+            self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
+        return self._record
+
+    def apply(self, entry: LeafEntry, index: int, *,
+              statement_sha256: bytes | None = None,
+              examined: tuple[Act, Record] | None = None) -> None:
+        """Take in the log's entry `index` (the next one), an instrument's act included.
+        `examined`: the act as the examination read it and the record it made with it,
+        taken as they are (the record is evaluated already: not again)."""
+        super().apply(entry, index, statement_sha256=statement_sha256)
+        if entry.type == "instrument" and examined is not None:
+            act, record = examined
+            self.acts.append(act)
+            self.new_parties.update(record.new_parties)
+            self._record = record
+        elif entry.type == "instrument":
+            row = act_row(entry.document["act"], index, entry.received_day)
+            made = record_from_rows([row], self.treaty, first_sequence=index)
+            self.acts.extend(made.acts)
+            self.new_parties.update(made.new_parties)
+            self._record = None
