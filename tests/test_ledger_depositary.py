@@ -183,7 +183,8 @@ def test_a_reopened_ledger_reads_its_state_back_and_checks_the_treaty(
     with closing(open_store(ledger_db)) as store:
         again = Depositary.open(store, NATO.treaty, NATO_SHA)
         assert again.state.size == nato.state.size
-        assert [a.label for a in again.state.acts] == [a.label for a in nato.state.acts]
+        assert ([a.label for a in again.state.record.acts]
+                == [a.label for a in nato.state.record.acts])
         assert set(again.state.keys) == set(nato.state.keys)
         with pytest.raises(DepositaryError, match="another version of the treaty"):
             Depositary.open(store, NATO.treaty, "0" * 64)

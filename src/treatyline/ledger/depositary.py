@@ -19,7 +19,7 @@ from typing import Any
 
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, sign_checkpoint
-from .entries import b64, leaf_bytes, read_leaf, signed_part
+from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
 from .errors import LedgerError
 from .examination import Examined, examine
 from .keys import PartyKey, PublicPartyKey
@@ -110,7 +110,7 @@ class Depositary:
         for stored in entries:
             if stored.index >= size:
                 break
-            self.state.apply(read_leaf(stored.payload, stored.index), stored.index)
+            self.state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
             if stored.index == 0:
                 self._check_genesis()
 
@@ -212,11 +212,11 @@ class Depositary:
                                  party=found.party, accepted=found.accepted).at(index)
                 examined = (found.act, found.record) if (
                     found.act is not None and found.record is not None) else None
-                self.state.apply(read_leaf(entry.payload, index), index, examined=examined)
+                self.state.apply(read_stored_leaf(entry.payload, index), index, examined=examined)
                 if index == 0:
                     self._check_genesis()
                 if found.act is not None:  # the notification: what the act changes
-                    note = notify(self.treaty, before, self.state.record, self.state.acts[-1],
+                    note = notify(self.treaty, before, self.state.record, found.act,
                                   sequence=index, received=received.date())
                     entry = replace(entry, notification=json.dumps(
                         note.to_json(), ensure_ascii=False))

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import Position
 from ..record import Act, Record, record_from_rows
 from ..spec.model import Treaty
-from .entries import EntryError, LeafEntry, from_b64, instrument_statement
+from .entries import EntryError, LeafEntry, from_b64, leaf_statement
 from .notes import Ed25519Verifier
 
 __all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogKeys", "LogState", "act_row"]
@@ -132,7 +132,7 @@ class LogKeys:
             key.revoked_at = index
         elif kind == "instrument":
             if statement_sha256 is None:
-                statement_sha256 = hashlib.sha256(instrument_statement(document)).digest()
+                statement_sha256 = hashlib.sha256(leaf_statement(entry)).digest()
             self.statements[statement_sha256] = index
         else:
             self.rejected += 1
@@ -147,10 +147,13 @@ class LogState(LogKeys):
     acts: list[Act] = field(default_factory=list)
     new_parties: dict[str, str] = field(default_factory=dict)
     _record: Record | None = field(default=None, repr=False)
+    _pending: list[Any] = field(default_factory=list, repr=False)
+    """Instruments' rows read from the log, not yet made acts (see `apply`)."""
 
     @property
     def record(self) -> Record:
         """The accepted acts as a record (each `recorded` on its day of receipt)."""
+        self._flush()
         if self._record is None:
             self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
         return self._record
@@ -163,13 +166,25 @@ class LogState(LogKeys):
         taken as they are (the record is evaluated already: not again)."""
         super().apply(entry, index, statement_sha256=statement_sha256)
         if entry.type == "instrument" and examined is not None:
+            self._flush()
             act, record = examined
             self.acts.append(act)
             self.new_parties.update(record.new_parties)
             self._record = record
         elif entry.type == "instrument":
-            row = act_row(entry.document["act"], index, entry.received_day)
-            made = record_from_rows([row], self.treaty, first_sequence=index)
-            self.acts.extend(made.acts)
-            self.new_parties.update(made.new_parties)
+            # read in one batch when the record is asked for: the record's reader checks
+            # many rows at once much faster than one at a time
+            self._pending.append(act_row(entry.document["act"], index, entry.received_day))
             self._record = None
+
+    def _flush(self) -> None:
+        """Make acts of the rows read from the log; each keeps its entry's index as its
+        sequence (the order of acts on one day is the log's)."""
+        if not self._pending:
+            return
+        made = record_from_rows(self._pending, self.treaty)
+        self._pending.clear()
+        for act in made.acts:
+            object.__setattr__(act, "sequence", int(act.ref.rsplit(" ", 1)[1]))
+        self.acts.extend(made.acts)
+        self.new_parties.update(made.new_parties)
