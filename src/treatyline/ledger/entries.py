@@ -15,8 +15,10 @@ changed without changing the tree. The documents (``"type"``):
 - ``rejected``: something received that failed the depositary's examination, kept with
   the reasons: nothing received is lost, and nothing counts that was not in due form.
 
-Documents the depositary makes itself (genesis, key events, rejections) carry its
-signature over the canonical JSON of the document without its ``signature`` member.
+Documents the depositary makes itself (genesis, key events) carry its signature over the
+canonical JSON of the document without its ``signature`` member. A rejection is not signed
+on its own: like every entry it is under the tree, whose checkpoints the depositary signs,
+and `verify` checks that its reasons, size and digest match the bytes it keeps.
 Pure: times are arguments.
 """
 
