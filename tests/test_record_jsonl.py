@@ -166,6 +166,8 @@ def test_jsonl_is_picked_up_in_an_example_folder(tmp_path: Path) -> None:
     {"date": "1949-04-04", "kind": "talks_round", "parties": ["BE", "FR"], "source": "s",
      "place": "Paris", "text": None, "id": "t1", "hypothetical": True, "note": "n"},
     {"date": "1949-04-04", "kind": "fact", "fact": "f", "source": "s", "parties": []},
+    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": "1949-04-05"},
+    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": "1949-04-04"},
 ])
 @pytest.mark.parametrize("hypothetical", [False, True])
 def test_plain_acts_are_the_acts_pydantic_builds(data: dict[str, object],
@@ -191,7 +193,9 @@ def test_plain_acts_are_the_acts_pydantic_builds(data: dict[str, object],
     {"date": "1949-04-04", "kind": "signature", "source": "s", "party": 1},
     {"date": "1949-04-04", "kind": "signature", "source": "s", "parties": "BE"},
     {"date": "1949-04-04", "kind": "signature", "source": "s", "hypothetical": "true"},
-    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": "1949-04-05"},
+    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": "1949-04-03"},
+    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": "1949-04-05T10:00Z"},
+    {"date": "1949-04-04", "kind": "signature", "source": "s", "recorded": 19490405},
     {"date": "1949-04-04", "kind": "signature", "source": "s", "yes_share": 0.5},
     {"date": "\u0661949-04-04", "kind": "signature", "source": "s"},
 ])

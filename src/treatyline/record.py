@@ -764,7 +764,7 @@ _ACT_TEMPLATE: dict[str, Any] = {
 """Every field of an act, in order, with its default (None for the required ones)."""
 _PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "place", "host",
                          "text", "source", "note", "referendum"})
-_PLAIN_FIELDS = _PLAIN_TEXT | {"date", "parties", "hypothetical"}
+_PLAIN_FIELDS = _PLAIN_TEXT | {"date", "recorded", "parties", "hypothetical"}
 _TEXT_ONLY = frozenset({str})
 _set = object.__setattr__
 
@@ -784,6 +784,13 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
     day = _plain_day(raw_day)
     if day is None:
         return None
+    recorded = data.get("recorded")
+    if recorded is not None:  # a day too (a ledger's acts: the day of receipt)
+        if type(recorded) is not str:
+            return None
+        recorded = _plain_day(recorded)
+        if recorded is None or recorded < day:
+            return None  # the validator says why
     source = data.get("source")
     if type(source) is not str or not source:
         return None
@@ -801,6 +808,8 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
     values = _ACT_TEMPLATE.copy()  # in field order; `data` has only known fields
     values.update(data)
     values["date"], values["parties"], values["delegations"] = day, parties, {}
+    if recorded is not None:
+        values["recorded"] = recorded
     values["ref"], values["position"], values["sequence"] = ref, position, sequence
     given = {*data, "ref", "position", "sequence"}
     if hypothetical:
