@@ -23,8 +23,9 @@ from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
 from .errors import LedgerError
 from .examination import Examined, examine
 from .keys import PartyKey, PublicPartyKey
-from .merkle import inclusion_proof, leaf_hash, nodes_for_append, root_hash
+from .merkle import leaf_hash, nodes_for_append, root_hash
 from .notifications import notify
+from .proofs import inclusion_proof_from
 from .state import DEPOSITARY_PARTY, LogState
 from .store import AppendBatch, LedgerReader, LedgerStore, NewEntry, Node
 
@@ -235,7 +236,7 @@ class Depositary:
         size = batch.entries[-1].index + 1
         note = self.checkpoint(signer, size)
         return [Receipt(e.index, found.accepted, found.reasons, leaf_hash(e.payload), size,
-                        tuple(inclusion_proof(e.index, size, self.store)), note,
+                        tuple(inclusion_proof_from(self.store, e.index, size)), note,
                         json.loads(e.notification) if e.notification else None)
                 for e, found in zip(batch.entries, results, strict=True)]
 

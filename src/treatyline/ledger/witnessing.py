@@ -26,8 +26,8 @@ from .cosignature import Cosigner
 from .entries import from_b64, read_leaf
 from .errors import LedgerError, WitnessError
 from .keys import PartyKey
-from .merkle import consistency_proof
 from .notes import Ed25519Verifier, parse_note
+from .proofs import consistency_proof_from
 from .store import LedgerStore
 from .witness import Relation, SplitViewError, Witness, compare_checkpoints
 
@@ -120,7 +120,7 @@ def cosign_latest(store: LedgerStore, key: PartyKey, state: WitnessState,
         _check_stored_checkpoint(store, last, verifier)
         if 0 < old_size < latest.size:
             try:
-                proof = consistency_proof(old_size, latest.size, store)
+                proof = consistency_proof_from(store, old_size, latest.size)
             except LedgerError as error:
                 raise WitnessError(f"{store.location}: no consistency proof from size "
                                    f"{old_size} to {latest.size}: "
