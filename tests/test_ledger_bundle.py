@@ -154,3 +154,17 @@ def test_a_bundle_s_header_must_be_the_log_s(bundle: Path) -> None:
     _fails(bundle, "nato.tlbundle:1: the header's origin, treaty or depositary key")
     bundle.write_text("".join(['{"record": {}}\n', *lines[1:]]), encoding="utf-8")
     _fails(bundle, "nato.tlbundle:1: not a treatyline ledger bundle")
+
+
+def test_a_bundle_line_nested_too_deeply_is_named(tmp_path: Path) -> None:
+    from treatyline.ledger.bundle_file import verify_bundle
+    from treatyline.ledger.verify import LedgerVerifyError
+
+    bundle = tmp_path / "deep.tlbundle"
+    header = json.dumps({"bundle": {"format": "treatyline-ledger-bundle", "version": 1,
+                                    "origin": "o", "treaty": "nato-1949", "size": 1,
+                                    "depositary_key": "k"}})
+    bundle.write_text(header + '\n{"entry": ' + "[" * 5_000 + "]" * 5_000 + "}\n",
+                      encoding="utf-8")
+    with pytest.raises(LedgerVerifyError, match=r"line 2.*nested too deeply"):
+        verify_bundle(bundle)

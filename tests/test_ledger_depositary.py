@@ -149,6 +149,8 @@ def test_what_is_not_in_due_form_is_logged_as_rejected_with_its_reasons(
     assert "not in canonical form" in _reasons(nato, good.replace(b",", b", ", 1))
     assert "not JSON" in _reasons(nato, b'{"type": "instrument",')
     assert "at most 65,536 bytes" in _reasons(nato, b" " * (MAX_INSTRUMENT_BYTES + 1))
+    assert "nested too deeply" in _reasons(nato, b'{"a":' * 5_000 + b"1" + b"}" * 5_000)
+    assert "nested too deeply" in _reasons(nato, b"[" * 30_000 + b"]" * 30_000)
     assert "after its receipt" in _reasons(nato, signed(PARTY_KEYS["US"], SIGNATURE),
                                            date(1949, 4, 3))
     assert "unknown field 'colour'" in _reasons(nato, signed(

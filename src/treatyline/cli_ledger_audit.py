@@ -171,11 +171,13 @@ def cosign(
 
 
 def _witness_state(path: Path, witness: str) -> WitnessState:
-    from .inputs import check_regular_file
+    from .inputs import check_regular_file, read_input_text
     from .ledger.errors import WitnessError
     from .ledger.witnessing import WitnessState
 
     if not path.exists():
         return WitnessState(witness)
     check_regular_file(path, "witness state file", WitnessError)
-    return WitnessState.from_json_text(path.read_text(encoding="utf-8"), str(path))
+    # bounded in size and read as UTF-8 with a located message, like every input file
+    text = read_input_text(path, "witness state file", WitnessError, label=str(path))
+    return WitnessState.from_json_text(text, str(path))

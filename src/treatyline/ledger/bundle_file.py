@@ -167,6 +167,9 @@ def _lines(path: Path, next_entry: Callable[[], int | None]
                 except ValueError as error:
                     raise _line_error(number, f"not a JSON line ({error})",
                                       next_entry()) from None
+                except RecursionError:
+                    raise _line_error(number, "not a bundle line: JSON nested too deeply",
+                                      next_entry()) from None
                 if not isinstance(value, dict) or len(value) != 1:
                     raise _line_error(number, "a bundle line is an object of one member",
                                       next_entry())

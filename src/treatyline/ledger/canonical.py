@@ -31,15 +31,19 @@ JSONValue: TypeAlias = (
 )
 
 MAX_SAFE_INTEGER = 2**53 - 1
+_TOO_DEEP = "JSON nested too deeply (arrays and objects within each other, hundreds deep)"
 
 
 def canonical_json(value: JSONValue) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value (dicts, lists or tuples, str,
     int, float, bool, None)."""
-    problem = _first_problem(value, "$")
-    if problem is not None:
-        raise CanonicalJSONError(f"cannot write canonical JSON: {problem}")
-    return rfc8785.dumps(value)
+    try:
+        problem = _first_problem(value, "$")
+        if problem is None:
+            return rfc8785.dumps(value)
+    except RecursionError:
+        raise CanonicalJSONError(_TOO_DEEP) from None
+    raise CanonicalJSONError(f"cannot write canonical JSON: {problem}")
 
 
 def parse_json(text: str | bytes) -> JSONValue:
@@ -58,7 +62,12 @@ def parse_json(text: str | bytes) -> JSONValue:
         ) from error
     except UnicodeDecodeError as error:
         raise CanonicalJSONError(f"not UTF-8 text: {error.reason}") from error
-    problem = _first_problem(value, "$")
+    except RecursionError:
+        raise CanonicalJSONError(_TOO_DEEP) from None
+    try:
+        problem = _first_problem(value, "$")
+    except RecursionError:
+        raise CanonicalJSONError(_TOO_DEEP) from None
     if problem is not None:
         raise CanonicalJSONError(f"cannot read as canonical JSON: {problem}")
     return value

@@ -207,7 +207,7 @@ def read_stored_leaf(data: bytes, index: int) -> LeafEntry:
         plain = not _FOUR_BYTE_UTF8.search(data)
     except _FloatSeenError:
         return read_leaf(data, index)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise EntryError(f"{where}: the stored leaf is not JSON: verify the ledger") from None
     document = value.get("entry") if isinstance(value, dict) else None
     if not isinstance(document, dict) or document.get("type") not in ENTRY_TYPES:

@@ -58,6 +58,9 @@ class WitnessState:
         except json.JSONDecodeError as error:
             raise WitnessError(f"{source}:{error.lineno}:{error.colno}: not JSON "
                                f"({error.msg})") from None
+        except RecursionError:
+            raise WitnessError(f"{source}: not a witness state file (JSON nested too "
+                               "deeply)") from None
         if not isinstance(value, dict) or value.get("format") != WITNESS_STATE_FORMAT:
             raise WitnessError(f"{source}: not a witness state file (\"format\": "
                                f"\"{WITNESS_STATE_FORMAT}\" expected)")
