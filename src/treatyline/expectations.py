@@ -36,6 +36,7 @@ from .measuring import (
     touches,
     weighed_total,
 )
+from .spec.model import Measure
 from .weekly import weekly_verdicts, window_verdicts
 
 __all__ = ["measure_ceasefire", "measure_reduction", "measure_withdrawal"]
@@ -282,16 +283,24 @@ def measure_ceasefire(ctx: Context, base: dict[str, Any], territory: AreaOracle 
         warnings=tuple(warnings), because=tuple(ctx.because))
 
 
+def withdrawal_deadline(measure: Measure, start: date) -> date:
+    """The day after which a withdrawal is checked: its date, or its offset after the
+    start (the calendar's last day when the offset reaches beyond it: it cannot have
+    passed by any as-of date). The Dask workers' foresight reads it here too."""
+    assert measure.deadline is not None
+    try:
+        return measure.deadline if isinstance(measure.deadline, date) else (
+            measure.deadline.after(start))
+    except DateRangeError:
+        return date.max
+
+
 def measure_withdrawal(ctx: Context, base: dict[str, Any], territory: AreaOracle | None,
                 max_listed: int) -> CommitmentResult:
     m = ctx.measure
     assert m.line is not None and m.distance_km is not None and m.deadline is not None
     assert territory is not None
-    start = start_day(ctx.start)
-    try:
-        deadline = m.deadline if isinstance(m.deadline, date) else m.deadline.after(start)
-    except DateRangeError:
-        deadline = date.max  # beyond the calendar: it cannot have passed by any as-of date
+    deadline = withdrawal_deadline(m, start_day(ctx.start))
     base = {**base, "area": base["area"] or m.line}
     how = (f"{m.deadline.describe()} the start" if isinstance(m.deadline, Offset)
            else "a fixed date")

@@ -21,13 +21,12 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .calendar import DateRangeError
+from .expectations import withdrawal_deadline
 from .incidents import Incidents
 from .measuring import AreaOracle, area_membership, start_day
 from .spec.model import Measure, Provision, Treaty
 
-__all__ = ["Answer", "Question", "RowChoice", "answer", "foreseen_questions",
-           "withdrawal_deadline"]
+__all__ = ["Answer", "Question", "RowChoice", "answer", "foreseen_questions"]
 
 Kind = Literal["membership", "distance_km"]
 BoolArray = npt.NDArray[np.bool_]
@@ -74,18 +73,6 @@ class Answer:
     question: Question
     rows: npt.NDArray[np.int64] | None
     values: npt.NDArray[np.int8] | npt.NDArray[np.float64]
-
-
-def withdrawal_deadline(measure: Measure, start: date) -> date:
-    """The day after which a withdrawal is checked (the calendar's last day when the offset
-    reaches beyond it: it cannot have passed). `expectations.measure_withdrawal` reads the
-    deadline the same way."""
-    assert measure.deadline is not None
-    try:
-        return measure.deadline if isinstance(measure.deadline, date) else (
-            measure.deadline.after(start))
-    except DateRangeError:
-        return date.max
 
 
 def _membership(place: str, territory: Readings, as_of: date, rows: RowChoice
