@@ -21,6 +21,7 @@ from .store import (
     AppendBatch,
     LedgerExistsError,
     LedgerReader,
+    Node,
     NotALedgerError,
     NotInLedgerError,
     SchemaVersionError,
@@ -37,6 +38,8 @@ __all__ = ["FORMAT_NAME", "ColumnTypes", "Cursor", "SqlLedgerStore"]
 FORMAT_NAME = "treatyline-ledger"
 # Rows read per query when streaming the whole log (bounded memory).
 _PAGE_SIZE = 1000
+# An upper bound of sizes above every log's (a BIGINT), for ranges open at the top.
+_NO_END = 2**63 - 1
 
 _ENTRY_COLUMNS = "idx, payload, received, kind, party, accepted, notification"
 
@@ -243,6 +246,32 @@ class SqlLedgerStore(ABC):
                 return
             start += _PAGE_SIZE
 
+    def node_range(self, level: int, start: int, stop: int) -> list[Node]:
+        with self._reading() as cursor:
+            cursor.execute(
+                self._sql(
+                    "SELECT level, idx, hash FROM ledger_nodes "
+                    "WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
+                ),
+                (level, start, stop),
+            )
+            return [Node(int(row[0]), int(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+
+    def completed_nodes(self, start: int, stop: int) -> list[Node]:
+        # One query for every level: a range of the primary key per level, so each part
+        # is an index range scan (an expression over `level` would scan the table).
+        ranges = list(_level_ranges(start, stop))
+        if not ranges:
+            return []
+        part = "SELECT level, idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
+        with self._reading() as cursor:
+            cursor.execute(
+                self._sql(" UNION ALL ".join([part] * len(ranges))),
+                [value for bounds in ranges for value in bounds],
+            )
+            found = [Node(int(row[0]), int(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+        return sorted(found, key=lambda node: (node.level, node.index))
+
     def _size(self, cursor: Cursor) -> int:
         cursor.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
         return int(cursor.fetchone()[0])
@@ -343,6 +372,33 @@ class SqlLedgerStore(ABC):
         with self._reading() as cursor:
             return self._checkpoint(cursor, size)
 
+    def checkpoint_range(self, start: int = 0, stop: int | None = None) -> list[StoredCheckpoint]:
+        with self._reading() as cursor:
+            cursor.execute(
+                self._sql(
+                    "SELECT size, root, note FROM ledger_checkpoints "
+                    "WHERE size >= ? AND size < ? ORDER BY size"
+                ),
+                (start, _NO_END if stop is None else stop),
+            )
+            return [StoredCheckpoint(int(size), bytes(root), note)
+                    for size, root, note in cursor.fetchall()]
+
+    def cosignature_range(self, start: int = 0, stop: int | None = None) -> list[StoredCosignature]:
+        with self._reading() as cursor:
+            cursor.execute(
+                self._sql(
+                    "SELECT checkpoint_size, witness, line, received FROM ledger_cosignatures "
+                    "WHERE checkpoint_size >= ? AND checkpoint_size < ? "
+                    "ORDER BY checkpoint_size, witness"
+                ),
+                (start, _NO_END if stop is None else stop),
+            )
+            return [
+                StoredCosignature(int(size), witness, line, self._time_from_db(received))
+                for size, witness, line, received in cursor.fetchall()
+            ]
+
     def _checkpoint(self, cursor: Cursor, size: int) -> StoredCheckpoint | None:
         cursor.execute(
             self._sql("SELECT root, note FROM ledger_checkpoints WHERE size = ?"), (size,)
@@ -395,6 +451,16 @@ class SqlLedgerStore(ABC):
                 StoredCosignature(checkpoint_size, witness, line, self._time_from_db(received))
                 for witness, line, received in cursor.fetchall()
             ]
+
+
+def _level_ranges(start: int, stop: int) -> Iterator[tuple[int, int, int]]:
+    """(level, first index, stop index) of the nodes that entries [start, stop) complete:
+    the non-empty ranges of `store.new_nodes`."""
+    level = 0
+    while (1 << level) <= stop:
+        if start >> level < stop >> level:
+            yield level, start >> level, stop >> level
+        level += 1
 
 
 class _TransactionReader:

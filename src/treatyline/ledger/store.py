@@ -198,6 +198,17 @@ class LedgerStore(LedgerReader, Protocol):
         """Several nodes in one read (a proof's path), in the order asked."""
         ...
 
+    def node_range(self, level: int, start: int, stop: int) -> list[Node]:
+        """The stored nodes of `level` with index in ``[start, stop)``, in one read, by
+        index (a node the store lacks is simply not there)."""
+        ...
+
+    def completed_nodes(self, start: int, stop: int) -> list[Node]:
+        """The stored nodes of the subtrees that entries ``[start, stop)`` complete (the
+        positions of `new_nodes(start, stop)`), in one read, by level then index; a node
+        the store lacks is simply not there."""
+        ...
+
     def entries(self, start: int, stop: int) -> list[StoredEntry]:
         """The entries with index in ``[start, stop)`` (clipped to the log's size)."""
         ...
@@ -214,11 +225,22 @@ class LedgerStore(LedgerReader, Protocol):
 
     def checkpoint(self, size: int) -> StoredCheckpoint | None: ...
 
+    def checkpoint_range(self, start: int = 0, stop: int | None = None) -> list[StoredCheckpoint]:
+        """The checkpoints of size in ``[start, stop)`` (no upper bound: None), by size,
+        in one read."""
+        ...
+
     def add_cosignature(
         self, checkpoint_size: int, witness: str, line_text: str, received: datetime
     ) -> None: ...
 
     def cosignatures(self, checkpoint_size: int) -> list[StoredCosignature]: ...
+
+    def cosignature_range(self, start: int = 0, stop: int | None = None
+                          ) -> list[StoredCosignature]:
+        """The cosignatures of the checkpoints of size in ``[start, stop)`` (no upper bound:
+        None), by checkpoint size then witness, in one read."""
+        ...
 
     def close(self) -> None: ...
 
