@@ -32,6 +32,9 @@ def verify(
     = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
     = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", min=1, help="Processes checking signatures (default: one per core; 1: "
+        "no worker processes).")] = None,
 ) -> None:
     """Recompute a ledger from its leaves: every hash, signature and checkpoint (each root
     recomputed, so each checkpoint is consistent with every earlier one); print the
@@ -41,7 +44,7 @@ def verify(
 
     treaty = treaty_spec(spec).treaty if spec is not None else None
     try:
-        verified = _verify(ledger, treaty)
+        verified = _verify(ledger, treaty, jobs)
     except LedgerVerifyError as error:
         from .console import print_diagnostics
 
@@ -66,7 +69,7 @@ def verify(
     out.print(Text("ok: every hash, signature and checkpoint verified", style="green"))
 
 
-def _verify(ledger: str, checked: Treaty | None) -> Verified:
+def _verify(ledger: str, checked: Treaty | None, jobs: int | None) -> Verified:
     from .ledger.bundle_file import verify_bundle
     from .ledger.store import is_postgres_url, open_store
     from .ledger.verify import verify_store
@@ -81,13 +84,13 @@ def _verify(ledger: str, checked: Treaty | None) -> Verified:
                                          Position(ledger))]) from None
         if not head.startswith(_SQLITE_MAGIC):
             if head.lstrip().startswith(b"{") and b'"bundle"' in head:
-                return verify_bundle(path, checked)
+                return verify_bundle(path, checked, jobs=jobs)
             raise UsageError([Diagnostic("neither a SQLite ledger nor a ledger bundle (a "
                                          "bundle's first line is {\"bundle\": ...})",
                                          Position(ledger, 1, 1))])
     store = open_store(ledger)
     try:
-        return verify_store(store, checked)
+        return verify_store(store, checked, jobs=jobs)
     finally:
         store.close()
 

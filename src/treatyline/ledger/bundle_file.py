@@ -59,12 +59,12 @@ def export_bundle(store: LedgerStore, path: str | Path) -> int:
                 "received": utc_text(stored.received), "kind": stored.kind,
                 "party": stored.party, "accepted": stored.accepted,
                 "notification": stored.notification}})
-        for checkpoint_size in range(1, size + 1):
-            checkpoint = store.checkpoint(checkpoint_size)
-            if checkpoint is None:
-                continue
+        cosignatures: dict[int, list[StoredCosignature]] = {}
+        for cosignature in store.cosignature_range(1, size + 1):
+            cosignatures.setdefault(cosignature.checkpoint_size, []).append(cosignature)
+        for checkpoint in store.checkpoint_range(1, size + 1):
             _write(out, {"checkpoint": {"size": checkpoint.size, "note": checkpoint.note}})
-            for cosignature in store.cosignatures(checkpoint_size):
+            for cosignature in cosignatures.get(checkpoint.size, []):
                 _write(out, {"cosignature": {"witness": cosignature.witness,
                                              "line": cosignature.line,
                                              "received": utc_text(cosignature.received)}})
@@ -76,15 +76,16 @@ def _write(out: IO[str], value: dict[str, Any]) -> None:
 
 
 def verify_bundle(path: str | Path, treaty: Treaty | None = None, *,
-                  progress: Progress | None = None) -> Verified:
-    """Verify a bundle file offline; `LedgerVerifyError` names the first bad line."""
-    return _read_bundle(Path(path), treaty, progress, None)
+                  progress: Progress | None = None, jobs: int | None = None) -> Verified:
+    """Verify a bundle file offline; `LedgerVerifyError` names the first bad line.
+    `jobs`: the processes that check signatures (None: one per core; 1: this one)."""
+    return _read_bundle(Path(path), treaty, progress, None, jobs)
 
 
-def bundle_record(path: str | Path, treaty: Treaty) -> Record:
+def bundle_record(path: str | Path, treaty: Treaty, *, jobs: int | None = None) -> Record:
     """The accepted acts of a verified bundle, each recorded on its day of receipt."""
     state = LogState(treaty)
-    _read_bundle(Path(path), treaty, None, state)
+    _read_bundle(Path(path), treaty, None, state, jobs)
     return state.record
 
 
@@ -106,8 +107,16 @@ def export_record(store: LedgerStore, treaty: Treaty, path: str | Path) -> int:
 
 
 def _read_bundle(path: Path, treaty: Treaty | None, progress: Progress | None,
-                 state: LogState | None) -> Verified:
-    verifier = LogVerifier(treaty)
+                 state: LogState | None, jobs: int | None) -> Verified:
+    with LogVerifier(treaty) as verifier:
+        try:
+            return _check_bundle(path, verifier, progress, state, jobs)
+        except LedgerVerifyError as error:
+            raise verifier.earliest(error) from None
+
+
+def _check_bundle(path: Path, verifier: LogVerifier, progress: Progress | None,
+                  state: LogState | None, jobs: int | None) -> Verified:
     checkpoint: tuple[int, str] | None = None
     size = -1
 
@@ -117,6 +126,7 @@ def _read_bundle(path: Path, treaty: Treaty | None, progress: Progress | None,
     lines = _lines(path, next_entry)
     header = _header(path, next(lines, None))
     size = header["size"]
+    verifier.check_signatures_in_parallel(jobs, size)
     for number, value in lines:
         kind = next(iter(value))
         if kind == "entry":

@@ -30,9 +30,11 @@ and then the checkpoints, from a store or from a bundle file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, open_checkpoint
@@ -42,8 +44,9 @@ from .errors import LedgerError
 from .examination import acting_party, party_of_received
 from .merkle import MemoryNodes, leaf_hash, nodes_for_append, root_hash
 from .notes import Ed25519Verifier, parse_note
+from .signature_checks import PARALLEL_THRESHOLD, DeferredSignatures, available_cores
 from .state import KeyRecord, LogKeys
-from .store import LedgerStore, NotInLedgerError, StoredCosignature, StoredEntry, new_nodes
+from .store import LedgerStore, StoredCheckpoint, StoredCosignature, StoredEntry
 
 __all__ = ["CosignatureCheck", "LedgerVerifyError", "LogVerifier", "Progress", "Verified",
            "verify_store"]
@@ -51,8 +54,9 @@ __all__ = ["CosignatureCheck", "LedgerVerifyError", "LogVerifier", "Progress", "
 Progress = Callable[[int, int], None]
 """Called with (entries verified, entries in all) as the verification goes on."""
 
-_PAGE = 1000
-"""Entries read, and their nodes fetched, per round trip to the store."""
+_PAGE = 4096
+"""Entries read per page: one query each for the entries, the nodes they complete, the
+checkpoints and the cosignatures of the sizes they reach."""
 
 
 class LedgerVerifyError(LedgerError):
@@ -107,7 +111,12 @@ class _PendingCosignature:
 
 class LogVerifier:
     """Checks a log fed in order: `add_entry` for each entry, then `add_checkpoint` (any
-    time after the entries it covers) and `add_cosignature`, then `finish`."""
+    time after the entries it covers) and `add_cosignature`, then `finish`.
+
+    With `check_signatures_in_parallel`, the entries' signatures are checked by worker
+    processes while the walk goes on: an error of the walk must then go through
+    `earliest`, which names a bad signature of an earlier entry instead, if there is one.
+    Use it as a context manager (closing stops the workers)."""
 
     def __init__(self, treaty: Treaty | None = None) -> None:
         self.treaty_id = None if treaty is None else treaty.id
@@ -119,6 +128,40 @@ class LogVerifier:
         self._cosignatures: list[_PendingCosignature] = []
         self._statement_sha256: bytes | None = None
         """The digest of the instrument just checked (hashed once, for replays)."""
+        self._line: int | None = None
+        """The bundle line of the entry being checked."""
+        self._deferred: DeferredSignatures | None = None
+
+    def check_signatures_in_parallel(self, jobs: int | None, signatures: int) -> None:
+        """Check the entries' signatures with `jobs` workers (None: one per core) if there
+        are enough of them (about `signatures`) to repay starting the workers."""
+        jobs = available_cores() if jobs is None else jobs
+        if jobs < 1:
+            raise ValueError(f"verifying needs at least one job, not {jobs}")
+        if jobs > 1 and signatures >= PARALLEL_THRESHOLD and self._deferred is None:
+            self._deferred = DeferredSignatures(jobs)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._deferred is not None:
+            self._deferred.close()
+
+    def earliest(self, error: LedgerVerifyError) -> LedgerVerifyError:
+        """The error to report for `error`, raised by the walk: the failing signature of
+        an earlier entry (the first), if a deferred check finds one, else `error`."""
+        if self._deferred is None:
+            return error
+        failure = self._deferred.first_failure(
+            below=error.index if error.index is not None else self.size)
+        if failure is None:
+            return error
+        return _entry_error(failure.index, failure.line, failure.problem)
 
     @property
     def size(self) -> int:
@@ -130,10 +173,10 @@ class LogVerifier:
                   stored_nodes: dict[tuple[int, int], bytes] | None = None) -> None:
         """Check the next entry; `stored_nodes` holds the store's nodes it completes."""
         index = self.keys.size
-        where = f"line {line}, entry {index}" if line is not None else f"entry {index}"
+        self._line = line
 
         def fail(problem: str) -> LedgerVerifyError:
-            return LedgerVerifyError(f"{where}: {problem}", index=index, line=line)
+            return _entry_error(index, line, problem)
 
         if stored.index != index:
             raise fail(f"missing: the next entry stored has index {stored.index}")
@@ -191,9 +234,18 @@ class LogVerifier:
         verifier = self.keys.depositary
         assert verifier is not None  # entry 0 was the genesis
         signature = from_b64(document.get("signature"), f"the {what}'s signature")
-        if not verifier.verify(signed_part(document), signature):
-            return f"the {what} is not signed by the depositary's key"
-        return None
+        return self._signature_problem(verifier, signed_part(document), signature,
+                                       f"the {what} is not signed by the depositary's key")
+
+    def _signature_problem(self, verifier: Ed25519Verifier, message: bytes, signature: bytes,
+                           problem: str) -> str | None:
+        """`problem` if the signature does not verify; when signatures are checked in
+        parallel, None, the check deferred."""
+        if self._deferred is not None:
+            self._deferred.add(self.keys.size, verifier.public_key, message, signature,
+                               problem, self._line)
+            return None
+        return None if verifier.verify(message, signature) else problem
 
     def _rejected_problem(self, document: dict[str, Any]) -> str | None:
         kept, reasons = document.get("received_data"), document.get("reasons")
@@ -238,8 +290,11 @@ class LogVerifier:
             return f"the key {key.name} ({key_text}) could not act on {leaf.received_day}"
         signature = from_b64(document.get("signature"), "the instrument's signature")
         statement = leaf_statement(leaf)
-        if not key.verifier.verify(statement, signature):
-            return f"the signature does not verify with the key {key.name} ({key_text})"
+        problem = self._signature_problem(
+            key.verifier, statement, signature,
+            f"the signature does not verify with the key {key.name} ({key_text})")
+        if problem is not None:
+            return problem
         self._statement_sha256 = hashlib.sha256(statement).digest()
         replayed = keys.statements.get(self._statement_sha256)
         if replayed is not None:
@@ -290,6 +345,10 @@ class LogVerifier:
         """The verified ledger, once every cosignature is checked."""
         if self.size == 0:
             raise LedgerVerifyError("the ledger is empty: it has no genesis entry", index=0)
+        if self._deferred is not None:  # every entry, before the witnesses
+            failure = self._deferred.first_failure()
+            if failure is not None:
+                raise _entry_error(failure.index, failure.line, failure.problem)
         witnesses = CosignatureCheck(self.keys)
         verified = sum(witnesses.check(pending.cosignature, pending.checkpoint_text,
                                        pending.line) for pending in self._cosignatures)
@@ -340,6 +399,11 @@ class CosignatureCheck:
         return True
 
 
+def _entry_error(index: int, line: int | None, problem: str) -> LedgerVerifyError:
+    where = f"line {line}, entry {index}" if line is not None else f"entry {index}"
+    return LedgerVerifyError(f"{where}: {problem}", index=index, line=line)
+
+
 def _column_problem(stored: StoredEntry, leaf: LeafEntry) -> str | None:
     """What the store's columns say that the leaf does not."""
     if stored.kind != leaf.type:
@@ -367,52 +431,58 @@ def _party_of(leaf: LeafEntry) -> str | None:
 
 
 def verify_store(store: LedgerStore, treaty: Treaty | None = None, *,
-                 progress: Progress | None = None) -> Verified:
+                 progress: Progress | None = None, jobs: int | None = None) -> Verified:
     """Verify a ledger in a store (see the module's docstring); `LedgerVerifyError`
-    names the first bad entry or checkpoint."""
-    verifier = LogVerifier(treaty)
+    names the first bad entry or checkpoint. `jobs`: the processes that check signatures
+    (None: one per core; 1: all in this process)."""
     total = store.size()
+    with LogVerifier(treaty) as verifier:
+        verifier.check_signatures_in_parallel(jobs, total)
+        try:
+            _walk_store(store, verifier, total, progress)
+            latest = store.latest_checkpoint()
+            if latest is not None and latest.size > total:  # the log lost entries at its end
+                verifier.add_checkpoint(latest.size, latest.note, stored_root=latest.root)
+            return verifier.finish()
+        except LedgerVerifyError as error:
+            raise verifier.earliest(error) from None
+
+
+def _walk_store(store: LedgerStore, verifier: LogVerifier, total: int,
+                progress: Progress | None) -> None:
+    """Feed the store's entries, and the checkpoints of each size they reach, a page at a
+    time (the store is read a few queries per page, never per entry)."""
     start = 0
     while start < total:
         stop = min(start + _PAGE, total)
         page = store.entries(start, stop)
-        stored_nodes = _stored_nodes(store, start, stop)
+        stored_nodes = {(node.level, node.index): node.hash
+                        for node in store.completed_nodes(start, stop)}
+        # A checkpoint of size n is checked once the log has n entries: sizes start+1..stop.
+        checkpoints = {head.size: head for head in store.checkpoint_range(start + 1, stop + 1)}
+        cosignatures = _by_checkpoint(store.cosignature_range(start + 1, stop + 1)
+                                      if checkpoints else [])
         for stored in page:
             verifier.add_entry(stored, stored_nodes=stored_nodes)
-            _check_checkpoint_at(store, verifier, verifier.size)
+            head = checkpoints.get(verifier.size)
+            if head is not None:
+                _add_checkpoint(verifier, head, cosignatures.get(head.size, []))
         if not page:  # a gap of a whole page below the last entry
             raise LedgerVerifyError(f"entry {start}: missing", index=start)
         start = stop
         if progress is not None:
             progress(start, total)
-    latest = store.latest_checkpoint()
-    if latest is not None and latest.size > total:  # the log lost entries at its end
-        verifier.add_checkpoint(latest.size, latest.note, stored_root=latest.root)
-    return verifier.finish()
 
 
-def _stored_nodes(store: LedgerStore, start: int, stop: int) -> dict[tuple[int, int], bytes]:
-    """The store's nodes that entries [start, stop) complete, those it has."""
-    positions: Sequence[tuple[int, int]] = list(new_nodes(start, stop))
-    try:
-        return dict(zip(positions, store.nodes(positions), strict=True))
-    except NotInLedgerError:  # one is missing: read them one by one to know which
-        found: dict[tuple[int, int], bytes] = {}
-        for position in positions:
-            try:
-                found[position] = store.node(*position)
-            except NotInLedgerError:
-                continue
-        return found
+def _by_checkpoint(cosignatures: list[StoredCosignature]) -> dict[int, list[StoredCosignature]]:
+    grouped: defaultdict[int, list[StoredCosignature]] = defaultdict(list)
+    for cosignature in cosignatures:
+        grouped[cosignature.checkpoint_size].append(cosignature)
+    return grouped
 
 
-def _check_checkpoint_at(store: LedgerStore, verifier: LogVerifier, size: int) -> None:
-    # The store lists checkpoints only by size: each size is asked for as the log
-    # reaches it (the depositary signs one after every append).
-    stored = store.checkpoint(size)
-    if stored is None:
-        return
-    verifier.add_checkpoint(size, stored.note, stored_root=stored.root)
-    for cosignature in store.cosignatures(size):
-        verifier.add_cosignature(cosignature, stored.note)
-
+def _add_checkpoint(verifier: LogVerifier, head: StoredCheckpoint,
+                    cosignatures: list[StoredCosignature]) -> None:
+    verifier.add_checkpoint(head.size, head.note, stored_root=head.root)
+    for cosignature in cosignatures:
+        verifier.add_cosignature(cosignature, head.note)
