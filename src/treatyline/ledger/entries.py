@@ -178,18 +178,44 @@ def _plainly_canonical(value: object, data: bytes) -> bool:
     return _plain_json(value) == data
 
 
+def _safe_integer(literal: str) -> int:
+    value = int(literal)
+    if abs(value) > 2**53 - 1:  # a double in RFC 8785, or refused: `parse_json` decides
+        raise _FloatSeenError(literal)
+    return value
+
+
+def _read_plain_leaf(data: bytes) -> Any:
+    """`data` parsed once, when it is the compact sorted JSON of a value of no fraction,
+    no integer beyond 2**53 and no character beyond U+FFFF or lone surrogate: then it is
+    the value's canonical JSON and what `parse_json` reads (a repeated key would not
+    survive the round trip). None when it is not so plain (the strict reading decides)."""
+    if _FOUR_BYTE_UTF8.search(data):
+        return None
+    try:
+        value = json.loads(data, parse_float=_refuse_float, parse_int=_safe_integer,
+                           parse_constant=_refuse_float)
+        return value if _plain_json(value) == data else None
+    except (_FloatSeenError, ValueError, RecursionError):  # UnicodeError is a ValueError
+        return None
+
+
 def read_leaf(data: bytes, index: int) -> LeafEntry:
     """The entry a leaf holds; EntryError naming the entry when it is not one."""
     where = f"entry {index}"
-    try:
-        value = parse_json(data)
-    except LedgerError as error:
-        raise EntryError(f"{where}: {error.diagnostics[0].message}") from None
+    value = _read_plain_leaf(data)
+    plain = value is not None
+    if not plain:  # the strict reading, with its messages
+        try:
+            value = parse_json(data)
+        except LedgerError as error:
+            raise EntryError(f"{where}: {error.diagnostics[0].message}") from None
     if not isinstance(value, dict) or set(value) != {"entry", "received"}:
         raise EntryError(f"{where}: a leaf is an object with 'entry' and 'received'")
-    plain = _plainly_canonical(value, data)
-    if not plain and canonical_json(value) != data:
-        raise EntryError(f"{where}: the leaf is not in canonical form (RFC 8785)")
+    if not plain:
+        plain = _plainly_canonical(value, data)
+        if not plain and canonical_json(value) != data:
+            raise EntryError(f"{where}: the leaf is not in canonical form (RFC 8785)")
     document = value["entry"]
     if not isinstance(document, dict) or document.get("type") not in ENTRY_TYPES:
         raise EntryError(f"{where}: the entry has no known type ({', '.join(ENTRY_TYPES)})")
