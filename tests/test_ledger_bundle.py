@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from cli_inprocess import EXAMPLES, run_cli_output
+from ledger_jobs import verify_jobs  # noqa: F401 (every test with jobs=1 and jobs=2)
 from ledger_sample import Sample, build_sample
 from test_ledger_depositary import NATO, _without_places
 from treatyline.ledger.bundle_file import (

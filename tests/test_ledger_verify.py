@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_inprocess import EXAMPLES
+from ledger_jobs import verify_jobs  # noqa: F401 (every test with jobs=1 and jobs=2)
 from ledger_sample import GARBAGE, Sample, build_sample, execute_sql
 from test_ledger_depositary import DEPOSITARY_KEY, NATO, PARTY_KEYS, noon
 from treatyline.bundle import load_bundle

@@ -54,9 +54,9 @@ def available_cores() -> int:
 class DeferredSignatures:
     """Signatures collected during a walk and checked by `jobs` worker processes."""
 
-    def __init__(self, jobs: int, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(self, jobs: int, chunk_size: int | None = None) -> None:
         self._jobs = jobs
-        self._chunk_size = chunk_size
+        self._chunk_size = CHUNK_SIZE if chunk_size is None else chunk_size
         self._executor: ProcessPoolExecutor | None = None
         self._chunk: list[_Check] = []
         self._problems: dict[int, tuple[int | None, str]] = {}
@@ -88,12 +88,12 @@ class DeferredSignatures:
         future = self._executor.submit(first_bad_signature, chunk)
         self._submitted.append(_Submitted(future, chunk, problems))
 
-    def first_failure(self, below: int | None = None) -> SignatureFailure | None:
-        """The failing signature of the lowest entry (below `below`, if given), once every
-        signature added is checked; None when all of them verify."""
+    def first_failure(self, through: int | None = None) -> SignatureFailure | None:
+        """The failing signature of the lowest entry (up to entry `through`, if given),
+        once every signature added is checked; None when all of them verify."""
         self._submit()
         bad = [(index, sent) for sent in self._submitted
-               if (index := sent.result()) is not None and (below is None or index < below)]
+               if (index := sent.result()) is not None and (through is None or index <= through)]
         if not bad:
             return None
         index, sent = min(bad, key=lambda found: found[0])

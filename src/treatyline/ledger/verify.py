@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from ..spec.model import Treaty
+from . import signature_checks
 from .checkpoint import Checkpoint, open_checkpoint
 from .cosignature import CosignatureVerifier
 from .entries import EntryError, LeafEntry, from_b64, leaf_statement, read_leaf, signed_part
@@ -44,7 +45,6 @@ from .errors import LedgerError
 from .examination import acting_party, party_of_received
 from .merkle import MemoryNodes, leaf_hash, nodes_for_append, root_hash
 from .notes import Ed25519Verifier, parse_note
-from .signature_checks import PARALLEL_THRESHOLD, DeferredSignatures, available_cores
 from .state import KeyRecord, LogKeys
 from .store import LedgerStore, StoredCheckpoint, StoredCosignature, StoredEntry
 
@@ -130,16 +130,17 @@ class LogVerifier:
         """The digest of the instrument just checked (hashed once, for replays)."""
         self._line: int | None = None
         """The bundle line of the entry being checked."""
-        self._deferred: DeferredSignatures | None = None
+        self._deferred: signature_checks.DeferredSignatures | None = None
 
     def check_signatures_in_parallel(self, jobs: int | None, signatures: int) -> None:
         """Check the entries' signatures with `jobs` workers (None: one per core) if there
         are enough of them (about `signatures`) to repay starting the workers."""
-        jobs = available_cores() if jobs is None else jobs
+        jobs = signature_checks.available_cores() if jobs is None else jobs
         if jobs < 1:
             raise ValueError(f"verifying needs at least one job, not {jobs}")
-        if jobs > 1 and signatures >= PARALLEL_THRESHOLD and self._deferred is None:
-            self._deferred = DeferredSignatures(jobs)
+        if (jobs > 1 and signatures >= signature_checks.PARALLEL_THRESHOLD
+                and self._deferred is None):
+            self._deferred = signature_checks.DeferredSignatures(jobs)
 
     def __enter__(self) -> Self:
         return self
@@ -157,8 +158,10 @@ class LogVerifier:
         an earlier entry (the first), if a deferred check finds one, else `error`."""
         if self._deferred is None:
             return error
+        # An entry's signature is checked before anything else can fail at that entry, so a
+        # failing signature of the entry named is the error a check in order would raise.
         failure = self._deferred.first_failure(
-            below=error.index if error.index is not None else self.size)
+            through=error.index if error.index is not None else self.size - 1)
         if failure is None:
             return error
         return _entry_error(failure.index, failure.line, failure.problem)
