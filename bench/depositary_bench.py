@@ -15,8 +15,10 @@ server from the tests' `local_postgres`, as `ledger_bench` starts it), it prints
   ledger, and one at a time and in batches of 10 on the ledger of --entries entries
   (target: >= 1,000 signed instruments/s);
 - `verify_store` on a ledger of --entries entries, in entries/s (target: >= 50,000/s),
-  beside the raw `cryptography` Ed25519 verification rate measured in the same run (the
-  ceiling: one verification per instrument); `verify_bundle` on its exported bundle;
+  with one job and with one per core (signatures checked by worker processes), beside
+  the raw `cryptography` Ed25519 verification rate measured in the same run on one core,
+  times the cores, and measured with as many worker processes (the ceiling: one
+  verification per instrument); `verify_bundle` on its exported bundle, likewise;
 - the status on a day from the ledger's record (the state read from the store) and from
   the record file exported from it (`export_record`, read by `load_record`).
 
@@ -29,11 +31,13 @@ the deposit figures on the large ledger). Always exits 0: the figures are for re
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -53,6 +57,11 @@ from treatyline.ledger.entries import instrument_statement, leaf_bytes  # noqa: 
 from treatyline.ledger.examination import instrument_document  # noqa: E402
 from treatyline.ledger.keys import generate_party_key  # noqa: E402
 from treatyline.ledger.merkle import leaf_hash, nodes_for_append  # noqa: E402
+from treatyline.ledger.signature_checks import (  # noqa: E402
+    CHUNK_SIZE,
+    available_cores,
+    first_bad_signature,
+)
 from treatyline.ledger.store import (  # noqa: E402
     AppendBatch,
     LedgerReader,
@@ -154,6 +163,48 @@ def raw_verify_rate(count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+def raw_parallel_verify_rate(count: int, jobs: int) -> float:
+    """Ed25519 verifications per second by `jobs` worker processes, sent in chunks as
+    `verify` sends them (pickling included): the ceiling of parallel verification."""
+    private = Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes_raw()
+    message = statement(0)[0][:400]
+    check = (0, public, message, private.sign(message))
+    chunks = [[check] * CHUNK_SIZE for _ in range(max(jobs, count // CHUNK_SIZE))]
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(first_bad_signature, [[check]] * jobs))  # the workers started
+        started = time.perf_counter()
+        assert all(bad is None for bad in pool.map(first_bad_signature, chunks))
+        return len(chunks) * CHUNK_SIZE / (time.perf_counter() - started)
+
+
+def bench_verify(store: LedgerStore, size: int, bundle: Path) -> None:
+    """`verify_store` and `verify_bundle` with one job and one per core, beside the raw
+    Ed25519 rate of one core and of all of them, measured in the same run."""
+    cores = available_cores()
+    raw = raw_verify_rate(min(size, 20_000))
+    raw_parallel = raw_parallel_verify_rate(min(size, 20_000), cores)
+    print(f"  raw Ed25519 verify: {raw:,.0f}/s on one core; {raw_parallel:,.0f}/s measured "
+          f"with {cores} worker processes ({raw * cores:,.0f}/s = {cores} x one core)")
+
+    def report(what: str, jobs: int, seconds: float) -> None:
+        rate = size / seconds
+        print(f"  {what} jobs={jobs}: {seconds:.2f} s, {rate:,.0f} entries/s (target >= "
+              f"50,000/s: {rate / 50_000:.2f}x; {rate / raw:.2f} of one core's raw, "
+              f"{rate / (raw * cores):.2f} of {cores} cores' raw, "
+              f"{rate / raw_parallel:.2f} of the measured parallel raw)")
+
+    for jobs in sorted({1, cores}):
+        seconds, verified = timed(lambda jobs=jobs: verify_store(store, jobs=jobs))
+        report("verify_store", jobs, seconds)
+    print(f"  ({verified.checkpoints} checkpoints verified)")
+    export_seconds, _ = timed(lambda: export_bundle(store, bundle))
+    print(f"  export_bundle: {export_seconds:.2f} s")
+    for jobs in sorted({1, cores}):
+        seconds, _ = timed(lambda jobs=jobs: verify_bundle(bundle, jobs=jobs))
+        report("verify_bundle", jobs, seconds)
+
+
 def timed(run: Callable[[], object]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = run()
@@ -173,17 +224,7 @@ def bench_backend(name: str, new_db: Callable[[str], str], args: argparse.Namesp
         seconds, _ = timed(lambda: fill(depositary, 0, args.entries))
         size = store.size()
         print(f"  filled a ledger of {size:,} entries in {seconds:.1f} s (signing included)")
-        seconds, verified = timed(lambda: verify_store(store))
-        rate = size / seconds
-        ceiling = raw_verify_rate(min(size, 20_000))
-        print(f"  verify_store: {seconds:.2f} s, {rate:,.0f} entries/s (target >= 50,000/s: "
-              f"{rate / 50_000:.2f}x; raw Ed25519 verify {ceiling:,.0f}/s, "
-              f"{rate / ceiling:.2f} of it); {verified.checkpoints} checkpoints")
-        bundle = folder / f"{name.split()[0]}.tlbundle"
-        export_seconds, _ = timed(lambda: export_bundle(store, bundle))
-        seconds, _ = timed(lambda: verify_bundle(bundle))
-        print(f"  export_bundle: {export_seconds:.2f} s; verify_bundle: {seconds:.2f} s, "
-              f"{size / seconds:,.0f} entries/s")
+        bench_verify(store, size, folder / f"{name.split()[0]}.tlbundle")
         day = FIRST_DAY + timedelta(days=args.entries // PER_DAY)
         open_seconds, opened = timed(lambda: Depositary.open(store, NATO.treaty, NATO_SHA))
         status_seconds, live = timed(lambda: status(NATO.treaty, opened.state.record, day))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_inprocess import run_cli_output
 from ledger_large import FIRST_STATEMENT, large_ledger, statement_entry
 from ledger_sample import execute_sql
 from treatyline.ledger import signature_checks
@@ -108,3 +109,16 @@ def test_a_bad_number_of_jobs_is_refused(store: LedgerStore) -> None:
     large_ledger(store, FIRST_STATEMENT + 3)
     with pytest.raises(ValueError, match="at least one job"):
         verify_store(store, jobs=0)
+
+
+def test_the_command_line_takes_the_number_of_jobs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "large.db"
+    with closing(init_store(str(db))) as opened:
+        large_ledger(opened, SIZE, forged={2_345})
+    for jobs in ("1", "2"):
+        code, _, err = run_cli_output(capsys, "ledger", "verify", db, "--jobs", jobs)
+        assert code == 1 and "the first bad entry is 2345" in err, err
+        assert "entry 2345: the signature does not verify" in " ".join(err.split())
+    code, _, err = run_cli_output(capsys, "ledger", "verify", db, "--jobs", "0")
+    assert code == 2 and "--jobs" in err
