@@ -63,6 +63,9 @@ class DeferredSignatures:
         """Per entry of the chunk being filled: its bundle line and its problem."""
         self._submitted: list[_Submitted] = []
         """The chunks sent to the workers and not yet known good."""
+        self.failed = False
+        """Whether a chunk found a bad signature already (`first_failure` says which is
+        the first): the walk need not go on."""
 
     def add(self, index: int, public_key: bytes, message: bytes, signature: bytes,
             problem: str, line: int | None = None) -> None:
@@ -80,13 +83,19 @@ class DeferredSignatures:
             # platforms without it, the default start method.
             context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
             self._executor = ProcessPoolExecutor(self._jobs, mp_context=context)
-        # Chunks known good are forgotten: the problems kept stay a few chunks' worth.
-        self._submitted = [sent for sent in self._submitted
-                           if not sent.future.done() or sent.result() is not None]
         chunk, self._chunk = self._chunk, []
         problems, self._problems = self._problems, {}
         future = self._executor.submit(first_bad_signature, chunk)
         self._submitted.append(_Submitted(future, chunk, problems))
+        # A walk faster than the workers waits for them rather than queue the whole log's
+        # messages in memory.
+        running = [sent for sent in self._submitted if not sent.future.done()]
+        for sent in running[:max(0, len(running) - 2 * self._jobs)]:
+            sent.result()
+        # Chunks known good are forgotten: the problems kept stay a few chunks' worth.
+        self._submitted = [sent for sent in self._submitted
+                           if not sent.future.done() or sent.result() is not None]
+        self.failed = any(sent.future.done() for sent in self._submitted)
 
     def first_failure(self, through: int | None = None) -> SignatureFailure | None:
         """The failing signature of the lowest entry (up to entry `through`, if given),

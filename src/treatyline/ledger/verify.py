@@ -166,6 +166,13 @@ class LogVerifier:
             return error
         return _entry_error(failure.index, failure.line, failure.problem)
 
+    def _raise_signature_failure(self) -> None:
+        """Raise for the first bad signature of the entries fed so far, if there is one."""
+        assert self._deferred is not None
+        failure = self._deferred.first_failure()
+        if failure is not None:
+            raise _entry_error(failure.index, failure.line, failure.problem)
+
     @property
     def size(self) -> int:
         return self.keys.size
@@ -196,6 +203,8 @@ class LogVerifier:
             raise fail(f"a malformed {what} ({type(error).__name__}: {error})") from None
         if problem is not None:
             raise fail(problem)
+        if self._deferred is not None and self._deferred.failed:  # no need to go on
+            self._raise_signature_failure()
         self.counts[leaf.type] = self.counts.get(leaf.type, 0) + 1
         created = nodes_for_append(index, [leaf_hash(stored.payload)], self.tree)
         self.tree.store(created)
@@ -349,9 +358,7 @@ class LogVerifier:
         if self.size == 0:
             raise LedgerVerifyError("the ledger is empty: it has no genesis entry", index=0)
         if self._deferred is not None:  # every entry, before the witnesses
-            failure = self._deferred.first_failure()
-            if failure is not None:
-                raise _entry_error(failure.index, failure.line, failure.problem)
+            self._raise_signature_failure()
         witnesses = CosignatureCheck(self.keys)
         verified = sum(witnesses.check(pending.cosignature, pending.checkpoint_text,
                                        pending.line) for pending in self._cosignatures)
