@@ -189,7 +189,7 @@ def bench_verify(store: LedgerStore, size: int, bundle: Path) -> None:
 
     def report(what: str, jobs: int, seconds: float) -> None:
         rate = size / seconds
-        print(f"  {what} jobs={jobs}: {seconds:.2f} s, {rate:,.0f} entries/s (target >= "
+        print(f"  {what}: jobs={jobs}, {seconds:.2f} s, {rate:,.0f} entries/s (target >= "
               f"50,000/s: {rate / 50_000:.2f}x; {rate / raw:.2f} of one core's raw, "
               f"{rate / (raw * cores):.2f} of {cores} cores' raw, "
               f"{rate / raw_parallel:.2f} of the measured parallel raw)")
