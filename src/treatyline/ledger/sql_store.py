@@ -247,15 +247,12 @@ class SqlLedgerStore(ABC):
             start += _PAGE_SIZE
 
     def node_range(self, level: int, start: int, stop: int) -> list[Node]:
-        with self._reading() as cursor:
-            cursor.execute(
-                self._sql(
-                    "SELECT level, idx, hash FROM ledger_nodes "
-                    "WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"
-                ),
-                (level, start, stop),
-            )
-            return [Node(int(row[0]), int(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+        rows = self._select(
+            "SELECT level, idx, hash FROM ledger_nodes "
+            "WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+            level, start, stop,
+        )
+        return [Node(int(row[0]), int(row[1]), bytes(row[2])) for row in rows]
 
     def completed_nodes(self, start: int, stop: int) -> list[Node]:
         # One query for every level: a range of the primary key per level, so each part
@@ -264,13 +261,10 @@ class SqlLedgerStore(ABC):
         if not ranges:
             return []
         part = "SELECT level, idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ?"
-        with self._reading() as cursor:
-            cursor.execute(
-                self._sql(" UNION ALL ".join([part] * len(ranges))),
-                [value for bounds in ranges for value in bounds],
-            )
-            found = [Node(int(row[0]), int(row[1]), bytes(row[2])) for row in cursor.fetchall()]
-        return sorted(found, key=lambda node: (node.level, node.index))
+        rows = self._select(" UNION ALL ".join([part] * len(ranges)),
+                            *(value for bounds in ranges for value in bounds))
+        return sorted((Node(int(row[0]), int(row[1]), bytes(row[2])) for row in rows),
+                      key=lambda node: (node.level, node.index))
 
     def _size(self, cursor: Cursor) -> int:
         cursor.execute("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries")
@@ -373,31 +367,29 @@ class SqlLedgerStore(ABC):
             return self._checkpoint(cursor, size)
 
     def checkpoint_range(self, start: int = 0, stop: int | None = None) -> list[StoredCheckpoint]:
-        with self._reading() as cursor:
-            cursor.execute(
-                self._sql(
-                    "SELECT size, root, note FROM ledger_checkpoints "
-                    "WHERE size >= ? AND size < ? ORDER BY size"
-                ),
-                (start, _NO_END if stop is None else stop),
-            )
-            return [StoredCheckpoint(int(size), bytes(root), note)
-                    for size, root, note in cursor.fetchall()]
+        rows = self._select(
+            "SELECT size, root, note FROM ledger_checkpoints "
+            "WHERE size >= ? AND size < ? ORDER BY size",
+            start, _NO_END if stop is None else stop,
+        )
+        return [StoredCheckpoint(int(size), bytes(root), note) for size, root, note in rows]
 
     def cosignature_range(self, start: int = 0, stop: int | None = None) -> list[StoredCosignature]:
+        rows = self._select(
+            "SELECT checkpoint_size, witness, line, received FROM ledger_cosignatures "
+            "WHERE checkpoint_size >= ? AND checkpoint_size < ? ORDER BY checkpoint_size, witness",
+            start, _NO_END if stop is None else stop,
+        )
+        return [
+            StoredCosignature(int(size), witness, line, self._time_from_db(received))
+            for size, witness, line, received in rows
+        ]
+
+    def _select(self, query: str, *params: object) -> list[Any]:
+        """The rows of one read (`query` with ``?`` placeholders)."""
         with self._reading() as cursor:
-            cursor.execute(
-                self._sql(
-                    "SELECT checkpoint_size, witness, line, received FROM ledger_cosignatures "
-                    "WHERE checkpoint_size >= ? AND checkpoint_size < ? "
-                    "ORDER BY checkpoint_size, witness"
-                ),
-                (start, _NO_END if stop is None else stop),
-            )
-            return [
-                StoredCosignature(int(size), witness, line, self._time_from_db(received))
-                for size, witness, line, received in cursor.fetchall()
-            ]
+            cursor.execute(self._sql(query), params)
+            return cursor.fetchall()
 
     def _checkpoint(self, cursor: Cursor, size: int) -> StoredCheckpoint | None:
         cursor.execute(
