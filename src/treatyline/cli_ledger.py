@@ -8,6 +8,7 @@ is lost) and also exits 1.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -238,12 +239,11 @@ def ledger_revoke_key(
 ) -> None:
     """Revoke a party's key from a day (signed by the depositary)."""
     day = _day(revoked_from, "--from")
-    try:
-        number = int(key_id, 16)
-    except ValueError:
-        number = -1
-    if len(key_id) != 8 or number < 0:
+    # exactly 8 ASCII hex digits: int() alone would also take "+0000001", "0x000001",
+    # "0000_001" and other scripts' digits
+    if re.fullmatch(r"[0-9a-fA-F]{8}", key_id) is None:
         raise UsageError(f"--key-id: 8 hex digits, not {key_id!r}")
+    number = int(key_id, 16)
     signer = depositary_key(key)
     with open_ledger(db, spec) as depositary:
         found = depositary.state.keys.get(number)

@@ -171,6 +171,8 @@ class PartyKey:
             problem = (
                 "is encrypted, and the passphrase given is wrong"
                 if passphrase is not None and is_encrypted_key(block)
+                else "holds a public key: signing needs the private key file"
+                if b"-----BEGIN PUBLIC KEY-----" in block
                 else "is not a PEM private key (truncated or damaged?)"
             )
             raise KeyFileError(f"{source} {problem}") from error
@@ -247,8 +249,9 @@ def _read_headers(data: bytes, source: str) -> tuple[str, str, str, bytes]:
 
 
 def _check_party(party: str) -> None:
-    if not party or any(char.isspace() for char in party):
-        raise KeyFileError(f"a party code is non-empty, without spaces, not {party!r}")
+    # a lone surrogate is a command line's byte that was not UTF-8: no party's code
+    if not party or any(char.isspace() or "\ud800" <= char <= "\udfff" for char in party):
+        raise KeyFileError(f"a party code is non-empty UTF-8 text without spaces, not {party!r}")
 
 
 def _check_use(use: str) -> None:
