@@ -332,3 +332,21 @@ def test_names_that_are_not_utf8(tmp_path: Path) -> None:
                        tmp_path / "x.key")
     assert found.returncode == 1 and b"is not UTF-8 text" in found.stderr
     assert not (tmp_path / "x.key").exists()
+
+
+def test_json_inputs_with_integers_too_long_for_python(
+        setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    # Python refuses to convert integer text beyond 4300 digits with a ValueError
+    huge = "9" * 5000
+    state = setup.path("state.json")
+    state.write_text('{"format": "treatyline-witness-state", "version": ' + huge + "}",
+                     encoding="utf-8")
+    err = refused(capsys, "ledger", "cosign", "--db", setup.db, "--witness",
+                  setup.path("gb-witness.key"), "--state", state)
+    assert f"{state}: not a witness state file" in err
+    instrument = setup.path("huge.json")
+    instrument.write_text('{"instrument": ' + huge + "}", encoding="utf-8")
+    code, out, err = run(capsys, "deposit", instrument, "--ledger", setup.db,
+                         "--depositary-key", setup.path("depositary.key"))
+    assert code == 1 and "REJECTED" in out  # logged as received, and rejected
+    assert "the integer of 5000 digits at $.instrument is beyond" in out

@@ -62,6 +62,8 @@ class WitnessState:
         except RecursionError:
             raise WitnessError(f"{source}: not a witness state file (JSON nested too "
                                "deeply)") from None
+        except ValueError as error:  # an integer beyond Python's 4300 digits
+            raise WitnessError(f"{source}: not a witness state file ({error})") from None
         if not isinstance(value, dict) or value.get("format") != WITNESS_STATE_FORMAT:
             raise WitnessError(f"{source}: not a witness state file (\"format\": "
                                f"\"{WITNESS_STATE_FORMAT}\" expected)")
