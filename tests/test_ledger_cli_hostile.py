@@ -240,14 +240,45 @@ def test_a_ledger_locked_by_another_writer_is_waited_for(
     assert code == 0 and "accepted" in out, err
 
 
-@pytest.mark.skipif(AS_ROOT, reason="run as root: a file's mode does not stop root writing")
+def test_a_ledger_locked_past_the_wait_is_named(
+        setup: Setup, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from treatyline.ledger import sqlite_store
+
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_SECONDS", 0.3)  # a minute, really
+    size = setup.db.stat().st_size
+    other = sqlite3.connect(setup.db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        err = refused(capsys, *LEDGER_COMMANDS["deposit"](setup, str(setup.db)))
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert str(setup.db) in err and "database is locked" in err
+    assert setup.db.stat().st_size == size
+    code, out, err = run(capsys, *LEDGER_COMMANDS["deposit"](setup, str(setup.db)))
+    assert code == 0 and "accepted" in out, err  # and taken once the other is done
+
+
 def test_a_read_only_ledger_is_named(setup: Setup,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    for leftover in setup.folder.glob("ledger.db-*"):
-        leftover.unlink()
-    setup.db.chmod(0o444)
-    err = refused(capsys, *LEDGER_COMMANDS["deposit"](setup, str(setup.db)))
-    assert str(setup.db) in err and "readonly" in err.replace("-", "").replace(" ", "")
+    # root writes whatever a file's mode says: as root the file is made immutable instead
+    # (chattr +i), which stops root too, where the file system has the attribute
+    if AS_ROOT and subprocess.run(["chattr", "+i", setup.db], capture_output=True,
+                                  check=False).returncode != 0:
+        pytest.skip("run as root, and the file system cannot make a file immutable")
+    if not AS_ROOT:
+        setup.db.chmod(0o444)
+    size = setup.db.stat().st_size
+    try:
+        err = refused(capsys, *LEDGER_COMMANDS["deposit"](setup, str(setup.db)))
+        assert str(setup.db) in err and "readonly database" in err
+        code, out, err = run(capsys, "ledger", "verify", setup.db, "--spec", ISTANBUL)
+        assert code == 0 and "ok:" in out, err  # still read and verified
+    finally:
+        if AS_ROOT:
+            subprocess.run(["chattr", "-i", setup.db], check=True)
+    assert setup.db.stat().st_size == size
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [
