@@ -303,6 +303,19 @@ def test_revoke_key_options_out_of_range(setup: Setup, capsys: pytest.CaptureFix
     assert message in err
 
 
+def test_empty_texts_the_log_would_keep_are_refused(
+        setup: Setup, capsys: pytest.CaptureFixture[str]) -> None:
+    size = setup.db.stat().st_size
+    assert "--full-powers: the citation" in refused(
+        capsys, "ledger", "register-key", setup.path("ua.key"), "--db", setup.db, "--key",
+        setup.path("depositary.key"), "--valid-from", "2022-01-01", "--full-powers", " ")
+    assert "--reason: why the key is revoked" in refused(
+        capsys, "ledger", "revoke-key", "--db", setup.db, "--party", "UA", "--key-id",
+        "00000000", "--from", "2023-01-01", "--reason", "", "--key",
+        setup.path("depositary.key"))
+    assert setup.db.stat().st_size == size
+
+
 @pytest.mark.parametrize("value", ["99999-01-01", "0000-01-01", "tomorrow", "2022-13-01"])
 def test_register_key_days_out_of_range(setup: Setup, capsys: pytest.CaptureFixture[str],
                                         value: str) -> None:

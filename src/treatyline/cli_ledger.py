@@ -65,6 +65,12 @@ def _day(text: str, option: str) -> date:
         raise UsageError(f"{option}: {error}") from None
 
 
+def _required_text(text: str, option: str, what: str) -> None:
+    """Text that goes into the log for good: an empty one would record nothing."""
+    if not text.strip():
+        raise UsageError(f"{option}: {what}, which the log keeps (not empty)")
+
+
 # -- keys ------------------------------------------------------------------------------------
 
 
@@ -214,6 +220,7 @@ def ledger_register_key(
 ) -> None:
     """Register a party's key (signed by the depositary): from --valid-from on it may sign
     the party's instruments. Exit 1 when the depositary refuses (e.g. registered already)."""
+    _required_text(full_powers, "--full-powers", "the citation of the full powers")
     public = _public_key(public_key, "party")
     day = _day(valid_from, "--valid-from")
     signer = depositary_key(key)
@@ -238,6 +245,7 @@ def ledger_revoke_key(
     spec: SpecOpt = None,
 ) -> None:
     """Revoke a party's key from a day (signed by the depositary)."""
+    _required_text(reason, "--reason", "why the key is revoked")
     day = _day(revoked_from, "--from")
     # exactly 8 ASCII hex digits: int() alone would also take "+0000001", "0x000001",
     # "0000_001" and other scripts' digits
