@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from pathlib import Path
 
@@ -128,6 +129,18 @@ def test_large_integer_literals_are_read_only_when_they_are_canonical_doubles() 
         parse_json("[295147905179352825856]")  # 2**68 exactly, but not as a double is written
     with pytest.raises(CanonicalJSONError, match=r"integer 1{400} at \$"):
         parse_json("1" * 400)
+    # beyond the 4300 digits Python converts: refused all the same, with its place
+    with pytest.raises(CanonicalJSONError, match=r"integer of 5000 digits at \$\.n\[1\]"):
+        parse_json('{"n": [1, -' + "1" * 5000 + "]}")
+
+
+@pytest.mark.parametrize("number", [2.0**53, -(2.0**53), 2.0**68, 1e20, 123456789012345680.0])
+def test_doubles_written_as_integers_read_back(number: float) -> None:
+    # RFC 8785 writes these doubles as integer literals beyond 2**53 - 1: they must read
+    # back, or the depositary could sign bytes no one can read
+    written = canonical_json({"n": number})
+    assert b"." not in written and b"e" not in written
+    assert parse_json(written) == {"n": number}
 
 
 def test_the_largest_safe_integers_are_kept() -> None:
@@ -167,3 +180,36 @@ JSON_VALUES = st.recursive(
 def test_canonical_bytes_read_back_to_the_same_canonical_bytes(value: object) -> None:
     canonical = canonical_json(value)  # type: ignore[arg-type]
     assert canonicalize_text(canonical) == canonical
+
+
+INTEGRAL_DOUBLES = st.integers(-(2**1023), 2**1023).map(float).filter(math.isfinite)
+
+
+def _as_json(value: object) -> object:
+    """`value` as parse_json gives it back: tuples are arrays (lists)."""
+    if isinstance(value, tuple | list):
+        return [_as_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_json(item) for key, item in value.items()}
+    return value
+
+
+@given(st.recursive(
+    JSON_VALUES | INTEGRAL_DOUBLES,
+    lambda children: st.tuples(children, children) | st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=12,
+))
+def test_whatever_canonical_json_writes_parse_json_reads_back(value: object) -> None:
+    # RFC 8785 3.2.2.3: a number is a double, so 2.0 and 2 are the same JSON value
+    assert parse_json(canonical_json(value)) == _as_json(value)  # type: ignore[arg-type]
+
+
+@given(st.one_of(st.integers(), st.floats(), INTEGRAL_DOUBLES))
+def test_canonical_json_refuses_every_number_parse_json_refuses(number: int | float) -> None:
+    try:
+        written = canonical_json([number])
+    except CanonicalJSONError as refused:
+        assert "at $[0]" in str(refused)
+        return
+    assert parse_json(written) == [number]

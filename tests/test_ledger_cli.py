@@ -165,17 +165,28 @@ def test_witnesses_cosign_and_a_split_view_is_shown_with_its_evidence(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = made(capsys, tmp_path / "a", str(tmp_path / "a.db"), parties=("UA", "GB"))
     state = tmp_path / "gb-witness.json"
-    witness = ("--witness", first.path("gb.key"), "--state", state)
+    first.ok("keys", "new", "--party", "GB", "--witness", "-o", first.path("gb-witness.key"))
+    witness = ("--witness", first.path("gb-witness.key"), "--state", state)
     code, _, err = first.run("ledger", "cosign", "--db", first.db, "--witness",
-                             first.path("gb.key"), "--state", tmp_path / "no" / "state.json")
+                             first.path("gb-witness.key"), "--state",
+                             tmp_path / "no" / "state.json")
     assert code == 1 and "folder" in err and "does not exist" in err
+    # the party's own key signs instruments, never cosignatures
+    code, _, err = first.run("ledger", "cosign", "--db", first.db, "--witness",
+                             first.path("gb.key"), "--state", state)
+    assert code == 1 and f"the key file {first.path('gb.key')} is a party's key" in err
+    assert not state.exists()
     out = first.ok("ledger", "cosign", "--db", first.db, *witness)
     assert "cosigned treatyline/istanbul-2022 at size 3 (the first checkpoint" in out
     first.deposit(first.write("signature.yaml", SIGNATURE))
     assert "at size 4 (consistent with size 3)" in first.ok("ledger", "cosign", "--db",
                                                              first.db, *witness)
-    assert "cosigned by GB/test" in first.ok("ledger", "log", "--db", first.db)
-    assert "cosignatures: 2" in first.ok("ledger", "verify", first.db)
+    assert "cosigned by GB/witness" in first.ok("ledger", "log", "--db", first.db)
+    # the ledger registers no witness key: both cosignatures are counted, as unverifiable
+    assert "cosignatures unverifiable: 2" in first.ok("ledger", "verify", first.db)
+    # and a witness's key signs no instrument
+    code, _, err = first.deposit(first.path("signature.yaml"), "gb-witness.key")
+    assert code == 1 and "is a witness's key (Key-Use: witness)" in err
 
     # a second ledger of the same log (same depositary key, same treaty, another history)
     second = Ledger(capsys, tmp_path / "a", str(tmp_path / "b.db"))
@@ -290,6 +301,9 @@ def test_the_istanbul_replay_gives_the_example_s_status_at_both_times(
     assert "not_in_force" in out and "in_force since 2023-06-08" in out
     keys = tmp_path / "istanbul-2022-keys"
     assert (keys / "TR-witness.json").is_file() and (keys / "UA.key").is_file()
+    # the witnesses cosigned with keys of their own, not with their parties' keys
+    assert "Key-Use: witness" in (keys / "TR-witness.key").read_text()
+    assert "Key-Use" not in (keys / "TR.key").read_text()
     code, err = run_cli(capsys, "ledger", "verify", db, "--spec", ISTANBUL)
     assert code == 0, err
     # run again into the same keys folder: refused before a ledger is made

@@ -44,7 +44,7 @@ def test_an_encrypted_key_file_needs_its_passphrase(tmp_path: Path) -> None:
     assert load_party_key(path, b"correct horse").public() == key.public()
     with pytest.raises(KeyFileError, match="is encrypted: give its passphrase"):
         load_party_key(path)
-    with pytest.raises(KeyFileError, match="its passphrase is wrong"):
+    with pytest.raises(KeyFileError, match="the passphrase given is wrong"):
         load_party_key(path, b"wrong")
     plain = tmp_path / "plain.pem"
     save_party_key(key, plain)
@@ -108,7 +108,7 @@ def test_what_is_not_a_party_key_is_refused(data: bytes, reason: str, tmp_path: 
 
 
 def test_a_missing_key_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(KeyFileError, match=r"cannot read the key file .*missing\.pem"):
+    with pytest.raises(KeyFileError, match=r"missing\.pem.*no such key file"):
         load_party_key(tmp_path / "missing.pem")
 
 

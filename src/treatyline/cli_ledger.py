@@ -8,6 +8,7 @@ is lost) and also exits 1.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,13 +18,16 @@ from rich.text import Text
 
 from .cli_ledger_audit import cosign, export, verify
 from .cli_ledger_common import (
+    KEY_PASSPHRASE_ENV,
     DbOpt,
     DepositaryKeyOpt,
     SpecOpt,
     depositary_key,
+    load_key,
     now,
     open_ledger,
     print_json,
+    read_passphrase_file,
     stdout,
     treaty_spec,
 )
@@ -61,6 +65,12 @@ def _day(text: str, option: str) -> date:
         raise UsageError(f"{option}: {error}") from None
 
 
+def _required_text(text: str, option: str, what: str) -> None:
+    """Text that goes into the log for good: an empty one would record nothing."""
+    if not text.strip():
+        raise UsageError(f"{option}: {what}, which the log keeps (not empty)")
+
+
 # -- keys ------------------------------------------------------------------------------------
 
 
@@ -71,16 +81,53 @@ def keys_new(
     output: Annotated[Path, typer.Option("-o", "--output", help="The private key file to "
                                          "write (never overwritten; readable by you only).")],
     name: Annotated[str | None, typer.Option("--name", help="The key's name, which its "
-                                             "signatures carry (default: PARTY/treatyline).")]
+                                             "signatures carry (default: PARTY/treatyline, "
+                                             "or PARTY/witness for a witness's key).")]
     = None,
+    witness: Annotated[bool, typer.Option("--witness", help="A witness's key, to cosign "
+                                          "checkpoints with (and nothing else): a party "
+                                          "witnesses with a key other than its own.")]
+    = False,
+    passphrase_file: Annotated[Path | None, typer.Option(
+        "--passphrase-file", help="Encrypt the key with the passphrase on this file's first "
+        f"line; the commands that load it read it from ${KEY_PASSPHRASE_ENV}, or ask on "
+        "the terminal.")] = None,
+    ask_passphrase: Annotated[bool, typer.Option(
+        "--ask-passphrase", help="Encrypt the key with a passphrase asked for twice on the "
+        "terminal (without echo).")] = False,
 ) -> None:
-    """Make a new Ed25519 key for a party and write its private key file."""
-    from .ledger.keys import generate_party_key, save_party_key
+    """Make a new Ed25519 key for a party (or its witness) and write its private key file."""
+    from .inputs import check_output_path
+    from .ledger.keys import PARTY_USE, WITNESS_USE, generate_party_key, save_party_key
 
-    key = generate_party_key(party, name or f"{party}/treatyline")
-    save_party_key(key, output)
-    stdout.print(Text(f"wrote {output}: key {key.name} of {key.party}, key ID "
-                      f"{key.key_id:08x}"), soft_wrap=True)
+    if passphrase_file is not None and ask_passphrase:
+        raise UsageError("--passphrase-file and --ask-passphrase are exclusive")
+    check_output_path(output, "key file")
+    passphrase = (read_passphrase_file(passphrase_file) if passphrase_file is not None
+                  else _ask_new_passphrase() if ask_passphrase else None)
+    use = WITNESS_USE if witness else PARTY_USE
+    key = generate_party_key(party, name or f"{party}/{'witness' if witness else 'treatyline'}",
+                             use)
+    save_party_key(key, output, passphrase)
+    kind = "witness key" if witness else "key"
+    encrypted = ", encrypted" if passphrase else ""
+    stdout.print(Text(f"wrote {output}: {kind} {key.name} of {key.party}, key ID "
+                      f"{key.key_id:08x}{encrypted}"), soft_wrap=True)
+
+
+def _ask_new_passphrase() -> bytes:
+    """A new passphrase, typed twice without echo; refused off a terminal."""
+    import getpass
+    import sys
+
+    if not sys.stdin.isatty():
+        raise UsageError("--ask-passphrase: no terminal to ask on; give --passphrase-file")
+    first = getpass.getpass("passphrase for the new key: ")
+    if not first:
+        raise UsageError("--ask-passphrase: an empty passphrase would encrypt nothing")
+    if getpass.getpass("the same passphrase again: ") != first:
+        raise UsageError("--ask-passphrase: the two passphrases differ; nothing written")
+    return first.encode("utf-8", "surrogateescape")
 
 
 @keys_app.command("public")
@@ -105,19 +152,20 @@ def keys_public(
                           + vkey), soft_wrap=True)
 
 
-def _public_key(path: Path) -> PublicPartyKey:
-    """The public key of a public or a private key file."""
-    from .inputs import check_regular_file
-    from .ledger.errors import KeyFileError
-    from .ledger.keys import PublicPartyKey
+def _public_key(path: Path, use: str | None = None) -> PublicPartyKey:
+    """The public key of a public or a private key file (for `use`, else for any)."""
+    from .ledger.keys import PublicPartyKey, read_key_file
 
-    check_regular_file(path, "key file", KeyFileError)
-    data = path.read_bytes()
+    data = read_key_file(path)
     if b"-----BEGIN PUBLIC KEY-----" in data:
-        return PublicPartyKey.from_pem(data, source=f"the key file {path}")
-    from .cli_ledger_common import load_key
+        public = PublicPartyKey.from_pem(data, source=f"the key file {path}")
+        if use is not None and public.use != use:
+            from .ledger.errors import KeyFileError
 
-    return load_key(path).public()
+            raise KeyFileError(f"the key file {path} is a {public.use}'s key, not a "
+                               f"{use}'s")
+        return public
+    return load_key(path, use).public()
 
 
 # -- ledger: making it, registering keys -------------------------------------------------
@@ -172,7 +220,8 @@ def ledger_register_key(
 ) -> None:
     """Register a party's key (signed by the depositary): from --valid-from on it may sign
     the party's instruments. Exit 1 when the depositary refuses (e.g. registered already)."""
-    public = _public_key(public_key)
+    _required_text(full_powers, "--full-powers", "the citation of the full powers")
+    public = _public_key(public_key, "party")
     day = _day(valid_from, "--valid-from")
     signer = depositary_key(key)
     with open_ledger(db, spec) as depositary:
@@ -196,13 +245,13 @@ def ledger_revoke_key(
     spec: SpecOpt = None,
 ) -> None:
     """Revoke a party's key from a day (signed by the depositary)."""
+    _required_text(reason, "--reason", "why the key is revoked")
     day = _day(revoked_from, "--from")
-    try:
-        number = int(key_id, 16)
-    except ValueError:
-        number = -1
-    if len(key_id) != 8 or number < 0:
+    # exactly 8 ASCII hex digits: int() alone would also take "+0000001", "0x000001",
+    # "0000_001" and other scripts' digits
+    if re.fullmatch(r"[0-9a-fA-F]{8}", key_id) is None:
         raise UsageError(f"--key-id: 8 hex digits, not {key_id!r}")
+    number = int(key_id, 16)
     signer = depositary_key(key)
     with open_ledger(db, spec) as depositary:
         found = depositary.state.keys.get(number)

@@ -132,7 +132,8 @@ def export(
 def cosign(
     db: DbOpt,
     witness: Annotated[Path, typer.Option(
-        "--witness", help="The witness's private key file (a party's key).")],
+        "--witness", help="The witness's private key file (made with 'keys new --witness': "
+        "a party witnesses with a key other than its own).")],
     state: Annotated[Path, typer.Option(
         "--state", help="The witness's state file: the last checkpoint it cosigned per log "
         "(created on the first run, updated after each cosignature).")],
@@ -149,7 +150,7 @@ def cosign(
     from .ledger.witness import SplitViewError
     from .ledger.witnessing import cosign_latest
 
-    key = load_key(witness)
+    key = load_key(witness, "witness")
     before = _witness_state(state, key.name)
     check_output_path(state, "witness state")  # before cosigning: the state must be kept
     store = open_store(db)

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from .ledger.keys import PartyKey
     from .spec.model import Treaty
 
-__all__ = ["DEPOSITARY_KEY_ENV", "DbOpt", "DepositaryKeyOpt", "SpecOpt", "TreatySpec",
-           "depositary_key", "ledger_bundle", "load_key", "now", "open_ledger", "print_json",
-           "stderr", "stdout", "treaty_spec"]
+__all__ = ["DEPOSITARY_KEY_ENV", "KEY_PASSPHRASE_ENV", "DbOpt", "DepositaryKeyOpt", "SpecOpt",
+           "TreatySpec", "depositary_key", "ledger_bundle", "load_key", "now", "open_ledger",
+           "print_json", "read_passphrase_file", "stderr", "stdout", "treaty_spec"]
 
 # the same consoles as cli.py's: plain text (never markup), 120 columns when piped
 stdout = Console(width=None if sys.stdout.isatty() else 120, markup=False, emoji=False)
@@ -38,6 +38,8 @@ stderr = Console(stderr=True, width=None if sys.stderr.isatty() else 120, markup
                  emoji=False)
 
 DEPOSITARY_KEY_ENV = "TREATYLINE_DEPOSITARY_KEY"
+KEY_PASSPHRASE_ENV = "TREATYLINE_KEY_PASSPHRASE"
+"""The passphrase of encrypted key files, for every command that loads a private key."""
 
 DbOpt = Annotated[str, typer.Option(
     "--db", help="The ledger: a SQLite file, or a postgresql:// URL.")]
@@ -61,11 +63,58 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
-def load_key(path: Path) -> PartyKey:
-    """A private key file; KeyFileError naming the file when it is not one."""
-    from .ledger.keys import load_party_key
+def load_key(path: Path, use: str | None = "party") -> PartyKey:
+    """A private key file for `use` ("party": it signs instruments and checkpoints;
+    "witness": it cosigns; None: either); KeyFileError naming the file when it is not one.
+    An encrypted key is opened with the passphrase of $TREATYLINE_KEY_PASSPHRASE, else one
+    asked for on the terminal."""
+    from .ledger.errors import KeyFileError
+    from .ledger.keys import WITNESS_USE, PartyKey, is_encrypted_key, read_key_file
 
-    return load_party_key(path)
+    data = read_key_file(path)
+    passphrase = _passphrase_of(path) if is_encrypted_key(data) else None
+    key = PartyKey.from_pem(data, passphrase, source=f"the key file {path}")
+    if use is None or key.use == use:
+        return key
+    if key.use == WITNESS_USE:
+        raise KeyFileError(f"the key file {path} is a witness's key (Key-Use: witness): it "
+                           "cosigns checkpoints, never instruments; give a party's key")
+    raise KeyFileError(f"the key file {path} is a party's key, which signs instruments: a "
+                       "witness cosigns with a key of its own (make one with 'treatyline "
+                       "keys new --witness')")
+
+
+def read_passphrase_file(path: Path) -> bytes:
+    """The passphrase on a file's first line (without its line end), as gpg and openssl's
+    `file:` read one."""
+    from .inputs import read_input_bytes
+
+    data = read_input_bytes(path, "passphrase file", max_bytes=64 * 1024)
+    first = data.split(b"\n", 1)[0].removesuffix(b"\r")
+    if not first:
+        raise UsageError([Diagnostic("--passphrase-file: its first line is empty; an empty "
+                                     "passphrase would encrypt nothing", Position(str(path), 1))])
+    return first
+
+
+def _passphrase_of(path: Path) -> bytes:
+    """The passphrase of an encrypted key file: the environment's, else asked for (without
+    echo) when a terminal is attached. Never printed."""
+    import os
+
+    from .ledger.errors import KeyFileError
+
+    given = os.environ.get(KEY_PASSPHRASE_ENV)
+    if given:
+        return given.encode("utf-8", "surrogateescape")
+    if sys.stdin.isatty():
+        import getpass
+
+        asked = getpass.getpass(f"passphrase of the key file {path}: ")
+        if asked:
+            return asked.encode("utf-8", "surrogateescape")
+    raise KeyFileError(f"the key file {path} is encrypted: give its passphrase in "
+                       f"{KEY_PASSPHRASE_ENV} (or run on a terminal, to be asked for it)")
 
 
 def depositary_key(path: Path | None, option: str = "--key") -> PartyKey:

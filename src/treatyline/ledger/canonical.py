@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypeAlias
 
 import rfc8785
@@ -87,11 +88,22 @@ def _refuse_repeated_keys(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONV
     return result
 
 
-def _read_integer(literal: str) -> int | float:
+@dataclass(frozen=True)
+class _TooLongInteger:
+    """An integer literal longer than Python converts (4300 digits): kept as its length,
+    to be refused with its place like any integer beyond 2**53."""
+
+    digits: int
+
+
+def _read_integer(literal: str) -> int | float | _TooLongInteger:
     """An integer literal; beyond +/-(2**53 - 1) it is a double, as for any JSON number,
     when the literal is that double's own canonical form (as RFC 8785 writes 2**68,
     "295147905179352830000"); otherwise the int is kept and refused with its place."""
-    value = int(literal)
+    try:
+        value = int(literal)
+    except ValueError:  # sys.get_int_max_str_digits(): refused, as it would be anyway
+        return _TooLongInteger(len(literal.lstrip("-")))
     if abs(value) <= MAX_SAFE_INTEGER:
         return value
     try:
@@ -109,6 +121,11 @@ def _first_problem(value: object, path: str) -> str | None:
     """Where and why `value` cannot be canonical JSON, or None when it can."""
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, _TooLongInteger):
+        return (
+            f"the integer of {value.digits} digits at {path} is beyond +/-(2**53 - 1), which "
+            "a JSON number cannot hold exactly; write it as a string"
+        )
     if isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             return (

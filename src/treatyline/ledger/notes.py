@@ -102,9 +102,20 @@ def key_id(name: str, signature_type: int, public_key: bytes) -> int:
 
 
 def check_key_name(name: str, error: type[LedgerError] = NoteError) -> None:
-    """Refuse a key name that is empty or holds a Unicode space or a plus."""
+    """Refuse a key name that is empty, holds a Unicode space or a plus, or is not Unicode
+    text (a lone surrogate: bytes of a command line that were not UTF-8)."""
     if not name or "+" in name or any(char.isspace() for char in name):
         raise error(f"the key name {name!r} must be non-empty, without spaces or '+'")
+    if not _is_unicode_text(name):
+        raise error(f"the key name {name!r} is not UTF-8 text")
+
+
+def _is_unicode_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def decode_base64(text: str, what: str, error: type[LedgerError] = NoteError) -> bytes:

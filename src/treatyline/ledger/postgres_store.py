@@ -54,6 +54,10 @@ class PostgresLedgerStore(SqlLedgerStore):
 
     @classmethod
     def _connect(cls, db: str, *, creating: bool) -> Self:
+        try:
+            urlsplit(db).port  # noqa: B018 -- the port is read to check it
+        except ValueError as error:  # not named back: it may hold a password
+            raise StoreError(f"the PostgreSQL ledger's URL is malformed ({error})") from None
         return cls(db)
 
     def close(self) -> None:

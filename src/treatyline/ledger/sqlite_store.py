@@ -74,6 +74,9 @@ class SqliteLedgerStore(SqlLedgerStore):
             raise StoreError(f"the folder {path.parent} of the ledger file {path} does not exist")
         if not creating and not path.exists():
             raise StoreError(f"there is no ledger at {path} (create one first)")
+        if not creating and path.is_file() and path.stat().st_size == 0:
+            # SQLite would take it for an empty database and write its header into it
+            raise NotALedgerError(f"{path} is an empty file, not a treatyline ledger")
         return cls(path)
 
     def close(self) -> None:

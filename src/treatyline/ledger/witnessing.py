@@ -6,7 +6,8 @@ The witness's state is a small JSON file, kept by the witness (not by the deposi
      "logs": {"ORIGIN": {"log_key": "NAME+KEYID+BASE64", "checkpoint": "NOTE TEXT"}}}
 
 per log watched, the depositary's note verifier key and the last checkpoint it cosigned.
-`cosign_latest` takes the store's latest checkpoint, checks the depositary's signature and
+`cosign_latest` (with a witness's key, never a party's: one key per kind of signature)
+takes the store's latest checkpoint, checks the depositary's signature and
 its consistency with the last one cosigned (the consistency proof read from the store; a
 stored checkpoint of the old size with another root is a proven split view), cosigns it,
 stores the cosignature with the checkpoint and returns the new state. The first round
@@ -25,7 +26,7 @@ from .checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
 from .cosignature import Cosigner
 from .entries import from_b64, read_leaf
 from .errors import LedgerError, WitnessError
-from .keys import PartyKey
+from .keys import WITNESS_USE, PartyKey
 from .notes import Ed25519Verifier, parse_note
 from .proofs import consistency_proof_from
 from .store import LedgerStore
@@ -61,6 +62,8 @@ class WitnessState:
         except RecursionError:
             raise WitnessError(f"{source}: not a witness state file (JSON nested too "
                                "deeply)") from None
+        except ValueError as error:  # an integer beyond Python's 4300 digits
+            raise WitnessError(f"{source}: not a witness state file ({error})") from None
         if not isinstance(value, dict) or value.get("format") != WITNESS_STATE_FORMAT:
             raise WitnessError(f"{source}: not a witness state file (\"format\": "
                                f"\"{WITNESS_STATE_FORMAT}\" expected)")
@@ -99,7 +102,11 @@ class Cosigned:
 def cosign_latest(store: LedgerStore, key: PartyKey, state: WitnessState,
                   now: datetime, log_key: str | None = None) -> Cosigned:
     """Cosign the store's latest checkpoint (see the module's docstring); SplitViewError
-    with both signed checkpoints when it cannot be shown consistent with the last one."""
+    with both signed checkpoints when it cannot be shown consistent with the last one.
+    The key must be a witness's (`Key-Use: witness`): a party's key signs instruments."""
+    if key.use != WITNESS_USE:
+        raise WitnessError(f"the key {key.name} of {key.party} is a party's key: a witness "
+                           "cosigns with a key of its own ('treatyline keys new --witness')")
     if state.witness != key.name:
         raise WitnessError(f"the witness state is the witness {state.witness!r}'s, and the "
                            f"key given is {key.name!r}'s")

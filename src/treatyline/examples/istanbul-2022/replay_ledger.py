@@ -13,10 +13,11 @@ keys, then deposits every act in the order of receipt — each received at noon 
 date, or of its `recorded` day when it has one — a party's act signed with its own key, a
 fact or a joint act (no single party) recorded by the depositary under its key. Each day's
 acts are one commit with one signed checkpoint, which two parties cosign as witnesses after
-checking its consistency with the one they cosigned before. It prints the entries, how many
-were accepted and rejected, the final checkpoint, and the status on 2023-06-08 as known on
-2023-06-07 and as known on 2023-06-08 (China's ratification, received at noon that day,
-brings the treaty into force that day).
+checking its consistency with the one they cosigned before — each with a witness key of
+its own (CODE-witness.key), never with the key that signs its instruments. It prints the
+entries, how many were accepted and rejected, the final checkpoint, and the status on
+2023-06-08 as known on 2023-06-07 and as known on 2023-06-08 (China's ratification,
+received at noon that day, brings the treaty into force that day).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from treatyline.bundle import load_bundle
 from treatyline.errors import TreatylineError, UsageError
 from treatyline.ledger.depositary import Depositary
 from treatyline.ledger.instruments import act_fields, signed_instrument
-from treatyline.ledger.keys import PartyKey, generate_party_key, save_party_key
+from treatyline.ledger.keys import WITNESS_USE, PartyKey, generate_party_key, save_party_key
 from treatyline.ledger.state import DEPOSITARY_PARTY
 from treatyline.ledger.store import init_store
 from treatyline.ledger.witnessing import WitnessState, cosign_latest
@@ -78,6 +79,16 @@ def make_keys(parties: Sequence[str], folder: Path) -> dict[str, PartyKey]:
     return keys
 
 
+def make_witness_keys(folder: Path) -> dict[str, PartyKey]:
+    """A witness key for each witnessing party, written to `folder` as CODE-witness.key:
+    one key per kind of signature, so a cosignature is never an instrument's signature."""
+    keys: dict[str, PartyKey] = {}
+    for code in WITNESSES:
+        keys[code] = generate_party_key(code, f"{code}/istanbul-2022-witness", WITNESS_USE)
+        save_party_key(keys[code], folder / f"{code}-witness.key")
+    return keys
+
+
 def replay(db: str, keys_folder: Path, say: Callable[[str], None] = print) -> Replayed:
     """Replay the example's record and scenario into a new ledger at `db`."""
     bundle = load_bundle(FOLDER, scenario=True)
@@ -98,7 +109,8 @@ def replay(db: str, keys_folder: Path, say: Callable[[str], None] = print) -> Re
             depositary.register_key(keys[code].public(), start.date(),
                                     "full powers (hypothetical, for this replay)", start,
                                     depositary_key)
-        witnesses = {code: WitnessState(keys[code].name) for code in WITNESSES}
+        witness_keys = make_witness_keys(keys_folder)
+        witnesses = {code: WitnessState(witness_keys[code].name) for code in WITNESSES}
         rejected: list[str] = []
         cosignatures = 0
         for received in sorted({receipt_time(a) for a in acts}):
@@ -112,7 +124,8 @@ def replay(db: str, keys_folder: Path, say: Callable[[str], None] = print) -> Re
                     rejected.append(f"entry {receipt.index} ({act.label}): "
                                     + "; ".join(receipt.reasons))
             for code, state in witnesses.items():
-                witnesses[code] = cosign_latest(store, keys[code], state, received).state
+                witnesses[code] = cosign_latest(store, witness_keys[code], state,
+                                                received).state
                 cosignatures += 1
         for code, state in witnesses.items():  # to go on with 'treatyline ledger cosign'
             (keys_folder / f"{code}-witness.json").write_text(
