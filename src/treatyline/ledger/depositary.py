@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from ..record import collector_paused
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, sign_checkpoint
 from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
@@ -108,12 +109,13 @@ class Depositary:
             entries = (e for e in self.store.iter_entries(self.state.size))
         else:
             entries = (reader.entry(i) for i in range(self.state.size, size))
-        for stored in entries:
-            if stored.index >= size:
-                break
-            self.state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
-            if stored.index == 0:
-                self._check_genesis()
+        with collector_paused():  # tens of thousands of new objects, none in a cycle
+            for stored in entries:
+                if stored.index >= size:
+                    break
+                self.state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
+                if stored.index == 0:
+                    self._check_genesis()
 
     def _check_genesis(self) -> None:
         if self.state.treaty_sha256 != self.treaty_sha256:
