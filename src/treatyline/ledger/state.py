@@ -148,6 +148,16 @@ class LogKeys:
         that hashed its statement already may pass the digest (see `verify`)."""
         if index != self.size:
             raise EntryError(f"entry {index} read out of order (the state holds {self.size})")
+        try:
+            self._take(entry, index, statement_sha256)
+        except (KeyError, TypeError, ValueError) as error:
+            # a member missing or of the wrong type: only a log changed behind the
+            # depositary's back (every entry it writes has them) — refused, not a traceback
+            raise EntryError(f"entry {index}: a malformed {entry.type} entry "
+                             f"({type(error).__name__}: {error})") from None
+        self.size = index + 1
+
+    def _take(self, entry: LeafEntry, index: int, statement_sha256: bytes | None) -> None:
         document = entry.document
         kind = entry.type
         if index == 0 and kind != "genesis":
@@ -178,7 +188,6 @@ class LogKeys:
                 self.statements.add(statement_sha256, index)
         else:
             self.rejected += 1
-        self.size = index + 1
 
 
 @dataclass
