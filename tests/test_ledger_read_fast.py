@@ -33,6 +33,7 @@ from test_ledger_depositary import (
 )
 from treatyline import record as record_module
 from treatyline.errors import Diagnostic
+from treatyline.ledger import sql_store
 from treatyline.ledger.bundle_file import bundle_record, export_bundle
 from treatyline.ledger.depositary import Depositary
 from treatyline.ledger.entries import instrument_statement, read_stored_leaf
@@ -259,3 +260,12 @@ def test_an_untouched_ledger_has_no_unreadable_act(store: LedgerStore) -> None:
     for stored in store.iter_entries():
         state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
     assert len(state.record.acts) == len(NATO.record.acts) and not state.unreadable_acts
+
+
+@pytest.mark.parametrize("start", [0, 2, 17, 45, 1000])
+def test_the_leaves_read_page_by_page_are_the_entries_payloads(
+        store: LedgerStore, start: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    _nato_ledger(store)
+    monkeypatch.setattr(sql_store, "_PAGE_SIZE", 4)  # pages end inside the log, and at it
+    expected = [(e.index, e.payload) for e in store.entries(0, store.size())][start:]
+    assert list(store.iter_leaves(start)) == expected

@@ -212,7 +212,7 @@ def read_stored_leaf(data: bytes, index: int) -> LeafEntry:
         value, end = _STORED_LEAF_DECODER.raw_decode(text)
         if end != len(text):  # what follows may be only white space: the full reader says
             value = _STORED_LEAF_DECODER.decode(text)
-        plain = not _FOUR_BYTE_UTF8.search(data)
+        plain = text.isascii() or not _FOUR_BYTE_UTF8.search(data)  # isascii: a flag read
     except _FloatSeenError:
         return read_leaf(data, index)
     except (ValueError, UnicodeDecodeError, RecursionError):
