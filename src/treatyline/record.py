@@ -780,6 +780,7 @@ _PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "plac
                          "text", "source", "note", "referendum"})
 _PLAIN_FIELDS = _PLAIN_TEXT | {"date", "recorded", "parties", "hypothetical"}
 _TEXT_ONLY = frozenset({str})
+_TEXT_OR_NONE = frozenset({str, type(None)})
 _set = object.__setattr__
 
 
@@ -789,9 +790,10 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
     `parties`), built as `Act.model_validate` would build it; None for any other row."""
     if not _PLAIN_FIELDS.issuperset(data):
         return None
-    for name, value in data.items():
-        if name in _PLAIN_TEXT and type(value) is not str and value is not None:
-            return None
+    if not _TEXT_OR_NONE.issuperset(map(type, data.values())):  # checked in C: most rows
+        for name, value in data.items():
+            if name in _PLAIN_TEXT and type(value) is not str and value is not None:
+                return None
     raw_day = data.get("date")
     if type(raw_day) is not str or type(data.get("kind")) is not str:
         return None
