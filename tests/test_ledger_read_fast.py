@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cli_inprocess import run_cli
+from ledger_sample import execute_sql
 from test_ledger_depositary import (
     DEPOSITARY_KEY,
     NATO,
@@ -125,14 +125,13 @@ def test_ledger_rows_keep_their_entry_s_index_and_name_it_when_rejected() -> Non
 
 
 @pytest.fixture
-def store(ledger_db: str) -> Iterator[LedgerStore]:
-    opened = init_store(ledger_db)
-    yield opened
-    opened.close()
+def nato(ledger_db: str) -> Iterator[Depositary]:
+    """The NATO example's record deposited act by act, each on its own day or later."""
+    with init_store(ledger_db) as store:
+        yield _nato_ledger(store)
 
 
 def _nato_ledger(store: LedgerStore) -> Depositary:
-    """The NATO example's record deposited act by act, each on its own day."""
     depositary = Depositary.create(store, NATO.treaty, NATO_SHA, DEPOSITARY_KEY, START)
     for key in PARTY_KEYS.values():
         depositary.register_key(key.public(), START.date(), "full powers (test)", START,
@@ -147,8 +146,8 @@ def _nato_ledger(store: LedgerStore) -> Depositary:
 
 
 def test_the_record_read_from_the_store_is_the_verified_bundle_s(
-        store: LedgerStore, tmp_path: Path) -> None:
-    written = _nato_ledger(store)
+        nato: Depositary, tmp_path: Path) -> None:
+    written, store = nato, nato.store
     opened = Depositary.open(store, NATO.treaty, NATO_SHA)
     export_bundle(store, tmp_path / "nato.tlbundle")
     verified = bundle_record(tmp_path / "nato.tlbundle", NATO.treaty)
@@ -167,8 +166,8 @@ def test_the_record_read_from_the_store_is_the_verified_bundle_s(
     assert len(opened.state.statements) == len(NATO.record.acts)
 
 
-def test_a_replay_is_still_refused_by_a_reopened_depositary(store: LedgerStore) -> None:
-    _nato_ledger(store)
+def test_a_replay_is_still_refused_by_a_reopened_depositary(nato: Depositary) -> None:
+    store = nato.store
     first = NATO.record.acts[0]
     data = signed(PARTY_KEYS[first.party or "US"], act_fields(first))
     reopened = Depositary.open(store, NATO.treaty, NATO_SHA)
@@ -179,24 +178,10 @@ def test_a_replay_is_still_refused_by_a_reopened_depositary(store: LedgerStore) 
                                f"{first_entry}",)
 
 
-def _rewrite(db: str, index: int, change: Any) -> None:
+def _rewrite(store: LedgerStore, db: str, index: int, change: Any) -> None:
     """Change entry `index`'s leaf in the database, behind the depositary's back."""
-    if db.startswith("postgresql"):
-        import psycopg
-
-        with psycopg.connect(db, autocommit=True) as connection:
-            row = connection.execute("SELECT payload FROM ledger_entries WHERE idx = %s",
-                                     (index,)).fetchone()
-            assert row is not None
-            connection.execute("UPDATE ledger_entries SET payload = %s WHERE idx = %s",
-                               (change(bytes(row[0])), index))
-        return
-    with sqlite3.connect(db) as lite:
-        (payload,) = lite.execute("SELECT payload FROM ledger_entries WHERE idx = ?",
-                                  (index,)).fetchone()
-        lite.execute("UPDATE ledger_entries SET payload = ? WHERE idx = ?",
-                     (change(bytes(payload)), index))
-    lite.close()
+    execute_sql(db, "UPDATE ledger_entries SET payload = ? WHERE idx = ?",
+                change(store.entry(index).payload), index)
 
 
 def _with_act(act: object) -> Any:
@@ -228,12 +213,11 @@ TAMPERED = {
 
 @pytest.mark.parametrize("case", sorted(TAMPERED))
 def test_a_tampered_instrument_is_named_by_status_from_the_ledger(
-        case: str, store: LedgerStore, ledger_db: str,
+        case: str, nato: Depositary, ledger_db: str,
         capsys: pytest.CaptureFixture[str]) -> None:
-    _nato_ledger(store)
-    index = store.size() - 1  # the last act deposited
+    index = nato.store.size() - 1  # the last act deposited
     change, expected = TAMPERED[case]
-    _rewrite(ledger_db, index, change)
+    _rewrite(nato.store, ledger_db, index, change)
     code, output = run_cli(capsys, "status", NATO_FOLDER, "--ledger", ledger_db, "--as-of",
                            "2024-03-07", "--json")
     assert code == 1
@@ -242,30 +226,28 @@ def test_a_tampered_instrument_is_named_by_status_from_the_ledger(
 
 
 def test_a_tampered_key_event_or_leaf_is_refused_with_its_entry(
-        store: LedgerStore, ledger_db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    _nato_ledger(store)
-    _rewrite(ledger_db, 1, _without("public_key"))  # the first key registration
+        nato: Depositary, ledger_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _rewrite(nato.store, ledger_db, 1, _without("public_key"))  # the first key registration
     code, output = run_cli(capsys, "status", NATO_FOLDER, "--ledger", ledger_db)
     assert code != 0 and "entry 1: a malformed key_registration entry (KeyError" in output
     assert "Traceback" not in output and "internal error" not in output
-    _rewrite(ledger_db, 1, lambda payload: payload[:-5])
+    _rewrite(nato.store, ledger_db, 1, lambda payload: payload[:-5])
     code, output = run_cli(capsys, "timeline", NATO_FOLDER, "--ledger", ledger_db)
     assert code != 0 and "entry 1: the stored leaf is not JSON" in output
     assert "Traceback" not in output and "internal error" not in output
 
 
-def test_an_untouched_ledger_has_no_unreadable_act(store: LedgerStore) -> None:
-    _nato_ledger(store)
+def test_an_untouched_ledger_has_no_unreadable_act(nato: Depositary) -> None:
     state = LogState(NATO.treaty)
-    for stored in store.iter_entries():
+    for stored in nato.store.iter_entries():
         state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
     assert len(state.record.acts) == len(NATO.record.acts) and not state.unreadable_acts
 
 
 @pytest.mark.parametrize("start", [0, 2, 17, 45, 1000])
 def test_the_leaves_read_page_by_page_are_the_entries_payloads(
-        store: LedgerStore, start: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    _nato_ledger(store)
+        nato: Depositary, start: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = nato.store
     monkeypatch.setattr(sql_store, "_PAGE_SIZE", 4)  # pages end inside the log, and at it
     expected = [(e.index, e.payload) for e in store.entries(0, store.size())][start:]
     assert list(store.iter_leaves(start)) == expected
