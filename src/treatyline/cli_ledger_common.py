@@ -11,7 +11,7 @@ import hashlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -197,4 +197,8 @@ def ledger_bundle(spec: Path, db: str, records: list[Path] | None, scenario: boo
                          "exclusive: the ledger is the record")
     found = treaty_spec(spec)
     with open_ledger(db, found) as depositary:
-        return Bundle(depositary.treaty, depositary.state.record, found.path, ())
+        record = depositary.state.record
+        unreadable = depositary.state.unreadable_acts
+        if unreadable:  # a log changed behind the depositary's back: say which entries
+            record = replace(record, rejected=(*record.rejected, *unreadable))
+        return Bundle(depositary.treaty, record, found.path, ())

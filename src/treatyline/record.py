@@ -42,7 +42,8 @@ from .spec.vocabulary import (
 )
 from .states import is_state, state_name, suggest_state
 
-__all__ = ["Act", "Delegation", "Record", "load_record", "record_from_rows"]
+__all__ = ["Act", "Delegation", "Record", "acts_from_ledger_rows", "collector_paused",
+           "load_record", "record_from_rows"]
 
 
 class Delegation(BaseModel):
@@ -222,7 +223,7 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
     new_parties: dict[str, str] = {}
     sequence = 0
     checker = _ActChecker(treaty)
-    with _collector_paused():
+    with collector_paused():
         for raw in paths:
             path = Path(raw)
             check_regular_file(path, "record file", RecordError)
@@ -243,7 +244,7 @@ def load_record(paths: str | Path | Sequence[str | Path], treaty: Treaty) -> Rec
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a record is read: the tens of thousands of
     new (acyclic) objects would otherwise set off repeated full collections, each walking
     every object alive (the treaty, pycountry's tables), and nearly double the time.
@@ -702,9 +703,22 @@ def record_from_rows(
     return Record(tuple(acts), tuple(rejected), (), new_parties)
 
 
+def acts_from_ledger_rows(
+    rows: Sequence[Row], indices: Sequence[int], treaty: Treaty, acts: list[Act],
+    rejected: list[Diagnostic], new_parties: dict[str, str],
+) -> None:
+    """Validate a ledger's rows (`recorded` on their day of receipt) into `acts`, each with
+    its entry's index as its sequence (the order of acts on one day is the log's), checked
+    as `record_from_rows` checks them, appended in log order: no record is made (the caller
+    makes one of all its acts, sorted once)."""
+    _acts_from_rows(rows, _ActChecker(treaty), False, 0, acts, rejected, new_parties,
+                    sequences=indices)
+
+
 def _acts_from_rows(
     rows: Sequence[Row], checker: _ActChecker, hypothetical: bool, first_sequence: int,
     acts: list[Act], rejected: list[Diagnostic], new_parties: dict[str, str],
+    sequences: Sequence[int] | None = None,
 ) -> None:
     for offset, (data, ref, position, locator) in enumerate(rows):
         if "__not_a_mapping__" in data:
@@ -714,7 +728,7 @@ def _acts_from_rows(
         if "__not_a_row__" in data:
             rejected.append(Diagnostic(str(data["__not_a_row__"]), position))
             continue
-        sequence = first_sequence + offset
+        sequence = first_sequence + offset if sequences is None else sequences[offset]
         act = _plain_act(data, ref, position, sequence, hypothetical)
         if act is None:
             payload = {**data, "ref": ref, "position": position, "sequence": sequence}
@@ -766,6 +780,7 @@ _PLAIN_TEXT = frozenset({"id", "kind", "party", "fact", "organ", "person", "plac
                          "text", "source", "note", "referendum"})
 _PLAIN_FIELDS = _PLAIN_TEXT | {"date", "recorded", "parties", "hypothetical"}
 _TEXT_ONLY = frozenset({str})
+_TEXT_OR_NONE = frozenset({str, type(None)})
 _set = object.__setattr__
 
 
@@ -775,9 +790,10 @@ def _plain_act(data: dict[str, Any], ref: str, position: Position, sequence: int
     `parties`), built as `Act.model_validate` would build it; None for any other row."""
     if not _PLAIN_FIELDS.issuperset(data):
         return None
-    for name, value in data.items():
-        if name in _PLAIN_TEXT and type(value) is not str and value is not None:
-            return None
+    if not _TEXT_OR_NONE.issuperset(map(type, data.values())):  # checked in C: most rows
+        for name, value in data.items():
+            if name in _PLAIN_TEXT and type(value) is not str and value is not None:
+                return None
     raw_day = data.get("date")
     if type(raw_day) is not str or type(data.get("kind")) is not str:
         return None

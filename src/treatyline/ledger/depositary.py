@@ -12,11 +12,12 @@ the clock, not this module.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from ..record import collector_paused
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, sign_checkpoint
 from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
@@ -104,16 +105,19 @@ class Depositary:
     def refresh(self, reader: LedgerReader | None = None, size: int | None = None) -> None:
         """Read the entries appended since the state was last brought up to date."""
         size = self.store.size() if size is None else size
+        leaves: Iterator[tuple[int, bytes]]
         if reader is None:
-            entries = (e for e in self.store.iter_entries(self.state.size))
+            leaves = self.store.iter_leaves(self.state.size)
         else:
-            entries = (reader.entry(i) for i in range(self.state.size, size))
-        for stored in entries:
-            if stored.index >= size:
-                break
-            self.state.apply(read_stored_leaf(stored.payload, stored.index), stored.index)
-            if stored.index == 0:
-                self._check_genesis()
+            leaves = ((i, reader.entry(i).payload) for i in range(self.state.size, size))
+        apply = self.state.apply
+        with collector_paused():  # tens of thousands of new objects, none in a cycle
+            for index, payload in leaves:
+                if index >= size:
+                    break
+                apply(read_stored_leaf(payload, index), index)
+                if index == 0:
+                    self._check_genesis()
 
     def _check_genesis(self) -> None:
         if self.state.treaty_sha256 != self.treaty_sha256:

@@ -87,9 +87,10 @@ def utc_text(moment: datetime) -> str:
 _UTC_TEXT: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
-def _parse_utc(text: object, where: str) -> datetime:
+def _parse_utc(text: object, index: int) -> datetime:
+    """The time of receipt of entry `index` (the message names it only when needed)."""
     if not isinstance(text, str) or not text.endswith("Z"):
-        raise EntryError(f"{where}: the time of receipt must be UTC text ending in 'Z'")
+        raise EntryError(f"entry {index}: the time of receipt must be UTC text ending in 'Z'")
     if _UTC_TEXT.fullmatch(text):  # as `utc_text` writes it: read fast (not strptime)
         try:
             return datetime.fromisoformat(text)
@@ -98,7 +99,7 @@ def _parse_utc(text: object, where: str) -> datetime:
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError:
-        raise EntryError(f"{where}: {text!r} is not a time of receipt") from None
+        raise EntryError(f"entry {index}: {text!r} is not a time of receipt") from None
 
 
 def signed_part(document: Mapping[str, Any]) -> bytes:
@@ -220,23 +221,32 @@ def read_leaf(data: bytes, index: int) -> LeafEntry:
     if not isinstance(document, dict) or document.get("type") not in ENTRY_TYPES:
         raise EntryError(f"{where}: the entry has no known type ({', '.join(ENTRY_TYPES)})")
     kind: EntryType = document["type"]
-    return LeafEntry(dict(document), kind, _parse_utc(value["received"], where), plain)
+    return LeafEntry(dict(document), kind, _parse_utc(value["received"], index), plain)
+
+
+_STORED_LEAF_DECODER: Final = json.JSONDecoder(parse_float=_refuse_float)
+"""Made once: `json.loads` with an argument makes a decoder (and guesses the encoding of
+bytes) at every call, a sixth of the time a stored leaf takes to read."""
 
 
 def read_stored_leaf(data: bytes, index: int) -> LeafEntry:
     """A leaf this ledger's store committed, read back for the depositary's state: parsed
     once, without proving again that it is canonical and well formed in every part
     (`verify` does that, for the whole log): 20,000 leaves in 0.2 s instead of 1.5 s."""
-    where = f"entry {index}"
     try:
-        value = json.loads(data, parse_float=_refuse_float)
-        plain = not _FOUR_BYTE_UTF8.search(data)
+        text = data.decode("utf-8")
+        value, end = _STORED_LEAF_DECODER.raw_decode(text)
+        if end != len(text):  # what follows may be only white space: the full reader says
+            value = _STORED_LEAF_DECODER.decode(text)
+        plain = text.isascii() or not _FOUR_BYTE_UTF8.search(data)  # isascii: a flag read
     except _FloatSeenError:
         return read_leaf(data, index)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise EntryError(f"{where}: the stored leaf is not JSON: verify the ledger") from None
-    document = value.get("entry") if isinstance(value, dict) else None
-    if not isinstance(document, dict) or document.get("type") not in ENTRY_TYPES:
-        raise EntryError(f"{where}: the stored leaf has no known type: verify the ledger")
+        raise EntryError(f"entry {index}: the stored leaf is not JSON: verify the ledger"
+                         ) from None
+    document = value.get("entry") if type(value) is dict else None
+    if type(document) is not dict or document.get("type") not in ENTRY_TYPES:
+        raise EntryError(f"entry {index}: the stored leaf has no known type: verify the "
+                         "ledger")
     kind: EntryType = document["type"]
-    return LeafEntry(document, kind, _parse_utc(value.get("received"), where), plain)
+    return LeafEntry(document, kind, _parse_utc(value.get("received"), index), plain)

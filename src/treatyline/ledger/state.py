@@ -11,13 +11,13 @@ the depositary knew it on K. Pure.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import Position
-from ..record import Act, Record, record_from_rows
+from ..errors import Diagnostic, Position
+from ..record import Act, Record, Row, RowLocator, acts_from_ledger_rows, collector_paused
 from ..spec.model import Treaty
 from .entries import EntryError, LeafEntry, from_b64, leaf_statement
 from .notes import Ed25519Verifier
@@ -60,15 +60,56 @@ class KeyRecord:
                 "revoked_at": self.revoked_at}
 
 
-def act_row(act: dict[str, Any], index: int, received_day: date
-            ) -> tuple[dict[str, Any], str, Position, Any]:
-    """An instrument's act as a record row (the record's own validation reads it), with
-    `recorded`: the day of receipt."""
-    from ..record import RowLocator
+_NO_SOURCE_MAP = RowLocator(None, ())
+"""A ledger's act has no file to point into: its messages name the entry."""
 
+
+def act_row(act: object, index: int, received_day: date
+            ) -> tuple[dict[str, Any], str, Position, RowLocator]:
+    """An instrument's act as a record row (the record's own validation reads it), with
+    `recorded`: the day of receipt. An act that is not a mapping (only a tampered log holds
+    one) is a row the record rejects with its message."""
     ref = f"ledger entry {index}"
-    return ({**act, "recorded": received_day.isoformat()}, ref, Position(ref),
-            RowLocator(None, ()))
+    data = ({**act, "recorded": received_day.isoformat()} if isinstance(act, dict)
+            else {"__not_a_mapping__": True})
+    return data, ref, Position(ref), _NO_SOURCE_MAP
+
+
+class StatementDigests(Mapping[bytes, int]):
+    """SHA-256 of each accepted instrument's signed statement → its entry (replays).
+
+    Hashed when first asked: reading a ledger for its record (status, timeline) never asks,
+    and writing 20,000 statements' canonical JSON to hash them was a third of the time that
+    read takes. The deposits and `verify` ask; they get the same digests, in log order."""
+
+    def __init__(self) -> None:
+        self._digests: dict[bytes, int] = {}
+        self._unhashed: list[tuple[LeafEntry, int]] = []
+
+    def add(self, digest: bytes, index: int) -> None:
+        self._hash_pending()  # the log's order: a later entry's digest wins, as it did
+        self._digests[digest] = index
+
+    def add_unhashed(self, entry: LeafEntry, index: int) -> None:
+        self._unhashed.append((entry, index))
+
+    def _hash_pending(self) -> None:
+        if self._unhashed:
+            for entry, index in self._unhashed:
+                self._digests[hashlib.sha256(leaf_statement(entry)).digest()] = index
+            self._unhashed.clear()
+
+    def __getitem__(self, digest: bytes) -> int:
+        self._hash_pending()
+        return self._digests[digest]
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._hash_pending()
+        return iter(self._digests)
+
+    def __len__(self) -> int:
+        self._hash_pending()
+        return len(self._digests)
 
 
 @dataclass(kw_only=True)
@@ -83,7 +124,7 @@ class LogKeys:
     treaty_sha256: str | None = None
     depositary: Ed25519Verifier | None = None
     keys: dict[int, KeyRecord] = field(default_factory=dict)
-    statements: dict[bytes, int] = field(default_factory=dict)
+    statements: StatementDigests = field(default_factory=StatementDigests)
     """SHA-256 of each accepted instrument's signed statement → its entry (replays)."""
     rejected: int = 0
 
@@ -107,6 +148,16 @@ class LogKeys:
         that hashed its statement already may pass the digest (see `verify`)."""
         if index != self.size:
             raise EntryError(f"entry {index} read out of order (the state holds {self.size})")
+        try:
+            self._take(entry, index, statement_sha256)
+        except (KeyError, TypeError, ValueError) as error:
+            # a member missing or of the wrong type: only a log changed behind the
+            # depositary's back (every entry it writes has them) — refused, not a traceback
+            raise EntryError(f"entry {index}: a malformed {entry.type} entry "
+                             f"({type(error).__name__}: {error})") from None
+        self.size = index + 1
+
+    def _take(self, entry: LeafEntry, index: int, statement_sha256: bytes | None) -> None:
         document = entry.document
         kind = entry.type
         if index == 0 and kind != "genesis":
@@ -132,11 +183,11 @@ class LogKeys:
             key.revoked_at = index
         elif kind == "instrument":
             if statement_sha256 is None:
-                statement_sha256 = hashlib.sha256(leaf_statement(entry)).digest()
-            self.statements[statement_sha256] = index
+                self.statements.add_unhashed(entry, index)
+            else:
+                self.statements.add(statement_sha256, index)
         else:
             self.rejected += 1
-        self.size = index + 1
 
 
 @dataclass
@@ -147,8 +198,12 @@ class LogState(LogKeys):
     acts: list[Act] = field(default_factory=list)
     new_parties: dict[str, str] = field(default_factory=dict)
     _record: Record | None = field(default=None, repr=False)
-    _pending: list[Any] = field(default_factory=list, repr=False)
+    unreadable_acts: list[Diagnostic] = field(default_factory=list)
+    """The record's messages for accepted instruments whose act it rejects: only a log
+    changed behind the depositary's back holds one (the examination accepted each act)."""
+    _pending: list[Row] = field(default_factory=list, repr=False)
     """Instruments' rows read from the log, not yet made acts (see `apply`)."""
+    _pending_indices: list[int] = field(default_factory=list, repr=False)
 
     @property
     def record(self) -> Record:
@@ -174,7 +229,9 @@ class LogState(LogKeys):
         elif entry.type == "instrument":
             # read in one batch when the record is asked for: the record's reader checks
             # many rows at once much faster than one at a time
-            self._pending.append(act_row(entry.document["act"], index, entry.received_day))
+            self._pending.append(act_row(entry.document.get("act"), index,
+                                         entry.received_day))
+            self._pending_indices.append(index)
             self._record = None
 
     def _flush(self) -> None:
@@ -182,9 +239,8 @@ class LogState(LogKeys):
         sequence (the order of acts on one day is the log's)."""
         if not self._pending:
             return
-        made = record_from_rows(self._pending, self.treaty)
+        with collector_paused():
+            acts_from_ledger_rows(self._pending, self._pending_indices, self.treaty, self.acts,
+                                  self.unreadable_acts, self.new_parties)
         self._pending.clear()
-        for act in made.acts:
-            object.__setattr__(act, "sequence", int(act.ref.rsplit(" ", 1)[1]))
-        self.acts.extend(made.acts)
-        self.new_parties.update(made.new_parties)
+        self._pending_indices.clear()
