@@ -31,7 +31,9 @@ async def get_treaty(found: Ledger) -> dict[str, Any]:
     return await found.run(found.treaty)
 
 
-@router.get("/{treaty}/status", response_model=StatusModel,
+# exclude_unset: the fields the engine writes only when they apply (known_on, recorded) are
+# left out when it leaves them out, as in the command's JSON
+@router.get("/{treaty}/status", response_model=StatusModel, response_model_exclude_unset=True,
             summary="Who is bound and since when, as of a day, as known on a day")
 async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
                      as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> dict[str, Any]:
@@ -41,6 +43,7 @@ async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
 
 
 @router.get("/{treaty}/timeline", response_model=TimelineModel,
+            response_model_exclude_unset=True,
             summary="Every day on which anything changed, as known on a day")
 async def get_timeline(found: Ledger, known_on: KnownOnQuery = None) -> dict[str, Any]:
     return await found.run(found.timeline, query_day(known_on, "query.known_on"))
