@@ -15,11 +15,19 @@ from typing import Any
 import httpx
 import pytest
 
-from server_running import ISTANBUL, ServedLedger, SetClock, make_ledger, serve
+from server_running import (
+    ISTANBUL,
+    ServedLedger,
+    SetClock,
+    make_ledger,
+    running_server,
+    serve,
+)
 from treatyline.ledger.depositary import Depositary
 from treatyline.ledger.entries import MAX_INSTRUMENT_BYTES
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.store import open_store
+from treatyline.server import create_app
 from treatyline.spec.load import load_treaty
 
 API = "/api/treaties/istanbul-2022"
@@ -214,3 +222,24 @@ def test_the_openapi_document_declares_every_route(served: tuple[httpx.Client, S
     assert "413" in post["responses"]
     assert "application/json" in post["requestBody"]["content"]
     assert base64  # the receipts' hashes are base64 (see test_server_istanbul)
+
+
+class BrokenClock:
+    """A clock that fails: what the server does with an exception it did not expect."""
+
+    def now(self) -> datetime:
+        raise RuntimeError("the clock broke (secret detail)")
+
+
+def test_an_unexpected_failure_is_a_500_without_its_trace(tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    ledger = make_ledger(str(tmp_path / "ledger.db"), tmp_path, ["UA"])
+    with running_server(create_app(ledger.settings(), BrokenClock())) as url:
+        response = httpx.post(f"{url}{API}/instruments", content=signed_instrument(
+            ledger.keys["UA"], "istanbul-2022", SIGNATURE))
+        error = error_of(response, 500)
+        assert (error["code"], error["place"]) == ("internal_error", None)
+        assert "secret detail" not in response.text and "RuntimeError" not in response.text
+        assert httpx.get(f"{url}{API}/entries").json()["tree_size"] == 2  # nothing appended
+    assert any("the clock broke" in str(r.exc_info) for r in caplog.records if r.exc_info)
