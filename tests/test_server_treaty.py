@@ -16,8 +16,8 @@ def test_a_treaty_shows_each_clause_s_text_beside_its_logic(tmp_path: Path) -> N
     ledger = make_ledger(str(tmp_path / "ledger.db"), tmp_path, [])
     treaty = load_treaty(ISTANBUL / "treaty.yaml")
     with serve(ledger, SetClock(datetime(2022, 3, 1, tzinfo=UTC))) as url:
-        listed = httpx.get(f"{url}/api/treaties").json()
-        shown = httpx.get(f"{url}/api/treaties/istanbul-2022").json()
+        listed = httpx.get(f"{url}/api/treaties", timeout=60).json()
+        shown = httpx.get(f"{url}/api/treaties/istanbul-2022", timeout=60).json()
     assert listed == {"treaties": [{"id": "istanbul-2022", "title": treaty.title,
                                     "short_title": treaty.short_title, "hypothetical": True,
                                     "legal_form": "treaty"}]}

@@ -46,10 +46,10 @@ def test_two_servers_on_one_ledger_keep_one_order(ledger_db: str, tmp_path: Path
 
         with ThreadPoolExecutor(2) as pool:
             ua, gb = pool.map(deposit_all, urls, ["UA", "GB"])
-        logs = [httpx.get(f"{url}{API}/entries", params={"limit": 1000}).json()
+        logs = [httpx.get(f"{url}{API}/entries", params={"limit": 1000}, timeout=60).json()
                 for url in urls]
-        timelines = [httpx.get(f"{url}{API}/timeline").json() for url in urls]
-        notes = [httpx.get(f"{url}{API}/notifications").json() for url in urls]
+        timelines = [httpx.get(f"{url}{API}/timeline", timeout=60).json() for url in urls]
+        notes = [httpx.get(f"{url}{API}/notifications", timeout=60).json() for url in urls]
 
     first = 3  # after the genesis and the two keys
     indexes = sorted(r["index"] for r in ua + gb)

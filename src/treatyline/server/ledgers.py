@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..calendar import DayOrTime
 from ..cli_ledger_common import open_ledger, treaty_spec
 from ..ledger.entries import b64, read_stored_leaf, utc_text
+from ..ledger.merkle import leaf_hash
 from ..ledger.proofs import consistency_proof_from, inclusion_proof_from
 from ..ledger.store import LedgerStore, StoredCheckpoint, StoredEntry
 from ..status import status
@@ -190,8 +191,6 @@ class TreatyLedger:
 def entry_view(stored: StoredEntry) -> dict[str, Any]:
     """An entry of the log as the server shows it: what the depositary received, when,
     from whom, accepted or with the reasons it was rejected, and its notification."""
-    from ..ledger.merkle import leaf_hash
-
     document = read_stored_leaf(stored.payload, stored.index).document
     return {"index": stored.index, "received": utc_text(stored.received), "kind": stored.kind,
             "party": stored.party or document.get("party"), "accepted": stored.accepted,
