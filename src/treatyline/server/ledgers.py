@@ -21,9 +21,9 @@ import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from datetime import date, datetime
+from datetime import date
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..calendar import DayOrTime
 from ..cli_ledger_common import open_ledger, treaty_spec
@@ -34,7 +34,7 @@ from ..ledger.store import LedgerStore, StoredCheckpoint, StoredEntry
 from ..status import status
 from ..timeline import timeline_report
 from .errors import ApiError
-from .settings import LedgerSettings
+from .settings import Clock, LedgerSettings
 from .views import treaty_view
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["Treaties", "TreatyLedger"]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class TreatyLedger:
@@ -70,10 +71,10 @@ class TreatyLedger:
             raise
         return depositary
 
-    async def run(self, call: Callable[..., T], *args: Any) -> T:
-        """`call(*args)` in the ledger's thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread,
-                                                                partial(call, *args))
+    async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`call(*args, **kwargs)` in the ledger's thread."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, partial(call, *args, **kwargs))
 
     def close(self) -> None:
         self._thread.submit(self._exits.close).result()
@@ -105,9 +106,11 @@ class TreatyLedger:
 
     # -- receiving ---------------------------------------------------------------------
 
-    def deposit(self, data: bytes, received: datetime) -> Receipt:
-        """Examine and append what was received (accepted or rejected: it is logged)."""
-        return self.depositary.deposit(data, received, self.signer)
+    def deposit(self, data: bytes, clock: Clock) -> Receipt:
+        """Examine and append what was received (accepted or rejected: it is logged). The
+        time of receipt is read here, in the ledger's thread, just before the append: in
+        one process the log's order is then the order of the times of receipt."""
+        return self.depositary.deposit(data, clock.now(), self.signer)
 
     # -- the log -----------------------------------------------------------------------
 
