@@ -7,10 +7,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -270,3 +272,34 @@ def test_any_query_text_is_answered_or_refused_in_the_shape(tmp_path: Path) -> N
             assert error["place"] == f"query.{name}", (name, value, path)
 
         answered()
+
+
+def test_a_lost_database_connection_is_a_503_then_reopened(postgres_url: str,
+                                                           tmp_path: Path) -> None:
+    """PostgreSQL ends the server's connection: the answer says the ledger is unavailable,
+    in the shape, naming no internals; the next request is served on a new connection."""
+    import psycopg
+
+    ledger = make_ledger(postgres_url, tmp_path, ["UA"])
+    database = urlsplit(postgres_url).path.lstrip("/")
+    with (serve(ledger, SetClock(datetime(2022, 9, 15, 12, tzinfo=UTC))) as url,
+          httpx.Client(base_url=url, timeout=60) as client):
+        assert client.get(f"{API}/status").status_code == 200
+        with psycopg.connect(postgres_url.replace(f"/{database}?", "/postgres?"),
+                             autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s AND pid <> pg_backend_pid()", (database,))
+            for _ in range(500):  # the backends end soon after they are told to
+                left = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                                     "AND pid <> pg_backend_pid()", (database,)).fetchone()
+                if left is not None and left[0] == 0:
+                    break
+                time.sleep(0.01)
+        error = error_of(client.get(f"{API}/status"), 503)
+        assert (error["code"], error["place"]) == ("ledger_unavailable", None)
+        assert "postgresql" not in error["message"] and database not in error["message"]
+        # the next request opens the ledger again: served, and the deposit appended
+        response = client.post(f"{API}/instruments", content=signed_instrument(
+            ledger.keys["UA"], "istanbul-2022", SIGNATURE))
+        assert response.status_code == 201, response.text
+        assert client.get(f"{API}/entries").json()["tree_size"] == 3

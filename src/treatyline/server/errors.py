@@ -89,8 +89,8 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _store_error(request: Request, error: Exception) -> JSONResponse:
     log.error("ledger store error on %s %s: %s", request.method, request.url.path, error)
-    return error_response(503, "ledger_unavailable",
-                          f"the ledger cannot be read or written now: {error}")
+    return error_response(503, "ledger_unavailable", "the ledger's database cannot be read "
+                          "or written now (the failure is logged on the server); try again")
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -30,7 +30,7 @@ from ..cli_ledger_common import open_ledger, treaty_spec
 from ..ledger.entries import b64, read_stored_leaf, utc_text
 from ..ledger.merkle import leaf_hash
 from ..ledger.proofs import consistency_proof_from, inclusion_proof_from
-from ..ledger.store import LedgerStore, StoredCheckpoint, StoredEntry
+from ..ledger.store import LedgerStore, StoredCheckpoint, StoredEntry, StoreError
 from ..status import status
 from ..timeline import timeline_report
 from .errors import ApiError
@@ -54,6 +54,7 @@ class TreatyLedger:
         self.settings, self.signer = settings, signer
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"ledger-{settings.db}")
         self._exits = ExitStack()
+        self._broken = False
         try:
             self.depositary: Depositary = self._thread.submit(self._open).result()
         except BaseException:
@@ -74,7 +75,21 @@ class TreatyLedger:
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`call(*args, **kwargs)` in the ledger's thread."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._thread, partial(call, *args, **kwargs))
+            self._thread, partial(self._guarded, partial(call, *args, **kwargs)))
+
+    def _guarded(self, call: Callable[[], T]) -> T:
+        """`call()`, on a ledger opened again first if the last call lost its connection
+        (a PostgreSQL server restarted, say): the answer that failed was a 503, the next
+        one is served again once the database is back."""
+        if self._broken:
+            self._exits.close()
+            self.depositary = self._open()
+            self._broken = False
+        try:
+            return call()
+        except StoreError:
+            self._broken = True
+            raise
 
     def close(self) -> None:
         self._thread.submit(self._exits.close).result()
