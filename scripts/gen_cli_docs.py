@@ -10,7 +10,7 @@ from pathlib import Path
 COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect",
             "events diff", "schema", "demo", "warm-up", "keys new", "keys public",
             "ledger init", "ledger register-key", "ledger revoke-key", "deposit", "ledger log",
-            "ledger verify", "ledger export", "ledger cosign"]
+            "ledger verify", "ledger export", "ledger cosign", "serve"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 

@@ -32,6 +32,7 @@ from rich.text import Text
 from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
 from .cli_ledger import register_ledger_commands
+from .cli_serve import serve
 from .compiling import CompileStep, compile_progress
 from .console import (
     TIMELINE_TABLE_ROWS,
@@ -46,7 +47,7 @@ from .errors import Diagnostic, TreatylineError, UsageError
 from .inputs import InputPolicy, check_output_path, input_policy, write_output
 from .schema import treaty_schema
 from .status import status as compute_status
-from .timeline import timeline as compute_timeline
+from .timeline import rejected_acts, timeline_report
 
 if TYPE_CHECKING:  # the event side loads pyarrow and numba: only when assessing
     from .distributed import DaskOptions
@@ -191,10 +192,7 @@ def _styled(*parts: tuple[str, str] | str) -> Text:
 def _rejected_acts(bundle: Bundle) -> list[Diagnostic]:
     """Every act `check` rejects: malformed in the record, or not in due form for the
     procedure (one list for every command, so that they agree on the exit code)."""
-    from .evaluation import evaluate
-
-    evaluation = evaluate(bundle.treaty, bundle.record)
-    return list(bundle.record.rejected) + [d for _, d in evaluation.rejected]
+    return rejected_acts(bundle.treaty, bundle.record)
 
 
 def _print_json(data: Any) -> None:
@@ -282,14 +280,10 @@ def timeline(
     from .revisions import parse_known_on
 
     bundle = _record_source(spec, record, scenario, ledger)
-    known = parse_known_on(known_on)
-    entries = compute_timeline(bundle.treaty, bundle.record, known_on=known)
-    rejected = _rejected_acts(bundle)
+    found = timeline_report(bundle.treaty, bundle.record, known_on=parse_known_on(known_on))
+    entries, rejected = found.entries, found.rejected
     if json_output:
-        _print_json({"treaty": bundle.treaty.id, "entries": [e.to_json() for e in entries],
-                     "rejected": [d.to_json() for d in rejected]}
-                    | ({"known_on": known.isoformat(), "not_yet_known": [
-                        a.label for a in bundle.record.unknown_on(known)]} if known else {}))
+        _print_json(found.to_json())
     elif len(entries) > TIMELINE_TABLE_ROWS:
         for line in timeline_lines(entries, title=bundle.treaty.title):
             stdout.file.write(line + "\n")
@@ -576,6 +570,7 @@ def warm_up() -> None:
 
 
 register_ledger_commands(app)  # keys, ledger, deposit
+app.command("serve")(serve)  # the ledger over HTTP (docs/server.md)
 
 
 def main() -> None:

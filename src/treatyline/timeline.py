@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from .errors import Diagnostic
 from .evaluation import Evaluation, evaluate, in_sentence
 from .record import Act, Record
 from .referendums import resolve
@@ -15,7 +16,8 @@ from .spec.model import Treaty
 from .spec.vocabulary import NEGOTIATION_KINDS, REVOCATION_KINDS, SUCCESSION
 from .succession import succession_words
 
-__all__ = ["TimelineEntry", "derived_entries", "describe_act", "timeline"]
+__all__ = ["TimelineEntry", "TimelineReport", "derived_entries", "describe_act", "rejected_acts",
+           "timeline", "timeline_report"]
 
 EntryKind = Literal["negotiation", "instrument", "fact", "other", "rejected", "derived"]
 
@@ -73,6 +75,43 @@ def timeline(treaty: Treaty, record: Record, *,
         entries.append((entry.day, 1, order, entry))
     entries.sort(key=lambda item: item[:3])
     return [entry for *_, entry in entries]
+
+
+def rejected_acts(treaty: Treaty, record: Record) -> list[Diagnostic]:
+    """Every act that does not count: malformed in the record, or not in due form for the
+    procedure (one list for every command and the server, so that they agree)."""
+    return list(record.rejected) + [d for _, d in evaluate(treaty, record).rejected]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineReport:
+    """A timeline with the acts rejected, as `treatyline timeline --json` and the server's
+    timeline resource give it."""
+
+    treaty: str
+    entries: tuple[TimelineEntry, ...]
+    rejected: tuple[Diagnostic, ...]
+    known_on: date | None = None
+    not_yet_known: tuple[str, ...] = ()
+    """With `known_on`: the acts recorded after it (left out), by label."""
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"treaty": self.treaty,
+                                 "entries": [e.to_json() for e in self.entries],
+                                 "rejected": [d.to_json() for d in self.rejected]}
+        if self.known_on is not None:
+            found |= {"known_on": self.known_on.isoformat(),
+                      "not_yet_known": list(self.not_yet_known)}
+        return found
+
+
+def timeline_report(treaty: Treaty, record: Record, *,
+                    known_on: date | None = None) -> TimelineReport:
+    """`timeline` with the rejected acts of the whole record, and with `known_on` the acts
+    not yet known on that day."""
+    later = tuple(a.label for a in record.unknown_on(known_on)) if known_on else ()
+    return TimelineReport(treaty.id, tuple(timeline(treaty, record, known_on=known_on)),
+                          tuple(rejected_acts(treaty, record)), known_on, later)
 
 
 def _entry_kind(treaty: Treaty, act: Act) -> EntryKind:

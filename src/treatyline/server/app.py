@@ -1,0 +1,62 @@
+"""The app factory: `create_app(settings, clock)` opens the treaties' ledgers and returns
+the FastAPI application over them; `app_from_environment` is the factory uvicorn's worker
+processes call (`treatyline serve --workers N`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from ..cli_ledger_common import depositary_key
+from .errors import BodyLimit, install_error_handlers
+from .ledgers import Treaties, TreatyLedger
+from .routes import instruments, log, notifications, treaties
+from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+
+__all__ = ["app_from_environment", "create_app"]
+
+DESCRIPTION = """The depositary's ledger of a treaty over HTTP: the treaty, its status and
+timeline as of a day and as known on a day, deposits of signed instruments (each with its
+receipt: the entry's inclusion proof and a signed checkpoint), the log's entries, checkpoints
+and consistency proofs, and the depositary's notifications. Every error has one shape:
+`{"error": {"status", "code", "message", "place"}}`. See docs/server.md."""
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """The application over the ledgers of `settings`, opened now (a ledger that cannot be
+    opened, or a key that is not its depositary's, is an error here, before serving)."""
+    signer = depositary_key(settings.depositary_key, "--depositary-key")
+    opened: list[TreatyLedger] = []
+    try:
+        for ledger in settings.ledgers:
+            opened.append(TreatyLedger(ledger, signer))
+    except BaseException:
+        Treaties(opened).close()
+        raise
+    held = Treaties(opened)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            held.close()
+
+    app = FastAPI(title="treatyline", version=version("treatyline"), description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.treaties = held
+    app.state.clock = clock or SystemClock()
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (treaties, instruments, log, notifications):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of a worker process: its settings from TREATYLINE_SERVER_SETTINGS."""
+    return create_app(Settings.from_environment(os.environ[SETTINGS_ENV]))

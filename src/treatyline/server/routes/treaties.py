@@ -1,0 +1,49 @@
+"""The treaties, their status and their timeline, read from the depositary's ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from ..ledgers import Treaties, TreatyLedger
+from ..models import StatusModel, TimelineModel, TreatyList, TreatyModel
+from ..settings import Clock
+from ..views import treaty_summary
+from .common import ERRORS, AsOfQuery, KnownOnQuery, clock, ledger, query_day, query_day_or_time
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/treaties", tags=["treaties"], responses=ERRORS)
+
+Ledger = Annotated[TreatyLedger, Depends(ledger)]
+
+
+@router.get("", response_model=TreatyList, summary="The treaties this server holds")
+async def list_treaties(request: Request) -> dict[str, Any]:
+    treaties: Treaties = request.app.state.treaties
+    return {"treaties": [treaty_summary(t.depositary.treaty) for t in treaties.by_id.values()]}
+
+
+@router.get("/{treaty}", response_model=TreatyModel,
+            summary="A treaty: parties, and each clause's text beside its logic")
+async def get_treaty(found: Ledger) -> dict[str, Any]:
+    return await found.run(found.treaty)
+
+
+# exclude_unset: the fields the engine writes only when they apply (known_on, recorded) are
+# left out when it leaves them out, as in the command's JSON
+@router.get("/{treaty}/status", response_model=StatusModel, response_model_exclude_unset=True,
+            summary="Who is bound and since when, as of a day, as known on a day")
+async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
+                     as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> dict[str, Any]:
+    day = now.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
+    known = query_day(known_on, "query.known_on")
+    return await found.run(found.status, day, known)
+
+
+@router.get("/{treaty}/timeline", response_model=TimelineModel,
+            response_model_exclude_unset=True,
+            summary="Every day on which anything changed, as known on a day")
+async def get_timeline(found: Ledger, known_on: KnownOnQuery = None) -> dict[str, Any]:
+    return await found.run(found.timeline, query_day(known_on, "query.known_on"))
