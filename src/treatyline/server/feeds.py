@@ -33,8 +33,10 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 # hyphens, separated by dots
 _DNS_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
                        r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
-# XML 1.0 forbids these characters outright (not even as references)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# XML 1.0 forbids the C0 controls but tab and line ends, and U+FFFE/FFFF, outright; it
+# discourages the C1 controls (§2.2), which feed readers take for Windows-1252 letters
+# (NEL, U+0085, too)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def notification_item(treaty: str, entry: StoredEntry) -> dict[str, Any] | None:
@@ -81,7 +83,7 @@ def _text(value: object) -> str:
 
 def _add(parent: ElementTree.Element, name: str, text: object | None = None,
          **attributes: str) -> ElementTree.Element:
-    element = ElementTree.SubElement(parent, f"{{{ATOM_NS}}}{name}",
+    element = ElementTree.SubElement(parent, name,
                                      {k: _text(v) for k, v in attributes.items()})
     if text is not None:
         element.text = _text(text)
@@ -93,7 +95,8 @@ def atom_feed(source: FeedSource, items: Sequence[dict[str, Any]]) -> bytes:
     each entry's title is the notification's reference and what was received, its
     content the notification's text, its `updated` the time of receipt."""
     created = source.created.date()
-    feed = ElementTree.Element(f"{{{ATOM_NS}}}feed")
+    # unqualified names under a default namespace declared once: `<feed xmlns=...>`
+    feed = ElementTree.Element("feed", xmlns=ATOM_NS)
     _add(feed, "id", tag_uri(source.origin, created))
     _add(feed, "title", f"{source.title}: the depositary's notifications")
     _add(feed, "updated", items[0]["received"] if items else utc_text(source.created))
@@ -113,8 +116,7 @@ def atom_feed(source: FeedSource, items: Sequence[dict[str, Any]]) -> bytes:
             _add(entry, "category", term=item["party"], label="party")
         _add(entry, "category", term=notification["kind"], label="kind")
         _add(entry, "content", notification["text"], type="text")
-    document: bytes = ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True,
-                                           default_namespace=ATOM_NS)
+    document: bytes = ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
     return document
 
 
