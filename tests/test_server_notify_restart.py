@@ -95,3 +95,14 @@ def test_webhooks_in_flight_at_a_sigkill_are_delivered_after_the_restart(
     assert [r.answered for r in arrived[1:]] == [200, 200]
     assert [(a.entry, a.attempt, a.delivered) for a in attempts] == [(2, 1, True),
                                                                      (3, 1, True)]
+
+
+def test_ctrl_c_stops_a_server_with_an_open_event_stream(tmp_path: Path) -> None:
+    ledger = make_ledger(str(tmp_path / "ledger.db"), tmp_path, ["UA"])
+    with server_process(ledger) as (url, process), httpx.Client(timeout=30) as client, \
+            client.stream("GET", f"{url}{API}/notifications/stream") as stream:
+        assert next(stream.iter_lines()) == "retry: 1000"
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        assert process.wait(30) == 0
+        assert time.monotonic() - started < 15  # the stream did not hold it for a minute

@@ -48,7 +48,7 @@ class StreamOptions:
 
     poll_seconds: float = 0.5
     keep_alive_seconds: float = 15.0
-    stream_seconds: float = 300.0
+    stream_seconds: float = 60.0
     retry_milliseconds: int = 1000
 
 
