@@ -59,7 +59,8 @@ def webhooks_add(
     json_output: JsonOpt = False,
 ) -> None:
     """Register a party's webhook: every notification from now on (or from --since) is
-    POSTed to it by the running server."""
+    POSTed to it by the running server, signed by the depositary's key (printed, as
+    Standard Webhooks writes it: whpk_ and base64)."""
     try:
         _webhooks().check_webhook_url(url)
     except ValueError as error:
@@ -70,15 +71,16 @@ def webhooks_add(
             raise UsageError(f"--party: {party!r} is not a party of {depositary.treaty.id} "
                              f"(its parties: {', '.join(parties)})")
         size = depositary.store.size()
+        signing_key = _webhooks().public_key_text(depositary.state.depositary_key().public_key)
     if since is not None and since > size:
         raise UsageError(f"--since: the log has {size} entries; {since} is past its end")
     with _subscriptions(db) as store:
         added = store.add(party, url, size if since is None else since, now())
     if json_output:
-        print_json(added.to_json())
+        print_json(added.to_json() | {"signing_key": signing_key})
         return
-    stdout.print(Text(f"added {added.id}: {party} at {url}, from entry {added.next_index}"),
-                 soft_wrap=True)
+    stdout.print(Text(f"added {added.id}: {party} at {url}, from entry {added.next_index}; "
+                      f"signed by the depositary's key {signing_key}"), soft_wrap=True)
 
 
 @webhooks_app.command("list")
