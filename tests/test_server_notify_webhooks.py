@@ -219,6 +219,23 @@ def test_an_unreachable_receiver_is_logged_as_a_connection_error(
     assert attempt.error is not None and attempt.error.startswith("connection error: ")
 
 
+def test_a_receiver_that_does_not_answer_in_time_is_logged_as_a_timeout(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = make_ledger(str(tmp_path / "ledger.db"), tmp_path, ["UA"])
+    clock = SetClock(datetime(2022, 6, 1, 12, tzinfo=UTC))
+    with receiving() as receiver:
+        receiver.release.clear()  # holds every request unanswered
+        subscribe(capsys, ledger.db, receiver.url)
+        options = DeliveryOptions(poll_seconds=0.05, timeout_seconds=0.3)
+        with serving(ledger, clock, options) as client:
+            deposit(client, ledger, 0)
+            with SubscriptionStore(ledger.db) as store:
+                wait_for(lambda: bool(store.attempts()), what="an attempt")
+                attempt = store.attempts()[0]
+                assert store.subscriptions()[0].next_index == 2  # not delivered
+    assert (attempt.delivered, attempt.status, attempt.error) == (False, None, "timeout")
+
+
 def test_two_servers_on_one_database_deliver_each_notification_once(
         ledger_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ledger = make_ledger(ledger_db, tmp_path, ["UA"])
