@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -270,3 +271,30 @@ def test_the_webhooks_command_refuses_with_messages(tmp_path: Path,
     assert code == 0 and added["id"] in out and "https://example.org/hook" in out
     code, out, _ = run_cli_output(capsys, "webhooks", "remove", added["id"], "--db", ledger.db)
     assert code == 0 and cli_json(capsys, "list", "--db", ledger.db) == {"subscriptions": []}
+
+
+def test_the_worker_reconnects_when_postgresql_drops_its_connection(
+        postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    ledger = make_ledger(postgres_url, tmp_path, ["UA"])
+    database = urlsplit(postgres_url).path.lstrip("/")
+    clock = SetClock(datetime(2022, 6, 1, 12, tzinfo=UTC))
+    with receiving() as receiver, serving(ledger, clock) as client:
+        subscribe(capsys, postgres_url, receiver.url)
+        deposit(client, ledger, 0)
+        wait_for(lambda: len(receiver.arrived()) == 1, what="the first webhook")
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM "
+                                  "pg_stat_activity WHERE datname = %s AND pid <> "
+                                  "pg_backend_pid()", (database,)).fetchone()
+        assert ended is not None and ended[0] >= 2  # the ledger's and the worker's
+        response = client.post(f"{API}/instruments", content=signed_instrument(
+            ledger.keys["UA"], "istanbul-2022", statement(1)))
+        if response.status_code == 503:  # the ledger's own connection: opened again next
+            response = client.post(f"{API}/instruments", content=signed_instrument(
+                ledger.keys["UA"], "istanbul-2022", statement(1)))
+        assert response.status_code == 201, response.text
+        wait_for(lambda: len(receiver.arrived()) == 2, what="the webhook after reconnecting")
+    assert [r.headers["webhook-id"] for r in receiver.arrived()] == [
+        "msg_istanbul-2022_2", "msg_istanbul-2022_3"]

@@ -112,18 +112,24 @@ class WebhookWorker:
         self._subscriptions = self._ledger = None
 
     async def run(self) -> None:
-        """Tick until cancelled; a failing tick (the database gone, say) is logged, the
-        connections are opened again at the next one."""
+        """Tick until cancelled; a failing tick (the database gone, say) is logged, and the
+        connections are opened again at the next, after a wait that doubles while it
+        fails."""
         timeout = httpx.Timeout(self.options.timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            failing = 0  # ticks failed in a row: waits grow to 30 s, not to flood the log
             try:
                 while True:
                     try:
                         await self.tick(client)
+                        failing = 0
                     except Exception:
-                        log.exception("webhook delivery of %s failed; trying again", self.db)
+                        failing += 1
+                        log.exception("webhook delivery of %s failed (%d in a row); trying "
+                                      "again", self.db, failing)
                         await self._call(self._close)
-                    await asyncio.sleep(self.options.poll_seconds)
+                    await asyncio.sleep(min(30.0, self.options.poll_seconds * 2.0 ** min(
+                        failing, 10)))
             finally:
                 await self._call(self._close)
                 self._thread.shutdown()
