@@ -55,10 +55,16 @@ def serve(
     stderr.print(Text(f"serving {', '.join(app.state.treaties.by_id)} from {db} on "
                       f"http://{host}:{port}/api/treaties (OpenAPI: /openapi.json)"),
                  soft_wrap=True)
+    # an event stream stays open up to a minute (docs/server.md): on Ctrl-C, requests get
+    # this many seconds to finish (deposits take milliseconds), then open streams are
+    # closed and their clients reconnect to the next server with Last-Event-ID
+    stopping = 5
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info",
+                    timeout_graceful_shutdown=stopping)
         return
     app.state.treaties.close()  # each worker opens its own
     os.environ[SETTINGS_ENV] = settings.to_environment()
     uvicorn.run("treatyline.server.app:app_from_environment", factory=True, host=host,
-                port=port, workers=workers, log_level="info")
+                port=port, workers=workers, log_level="info",
+                timeout_graceful_shutdown=stopping)

@@ -14,15 +14,17 @@ from fastapi import FastAPI
 from ..cli_ledger_common import depositary_key
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
-from .routes import instruments, log, notifications, treaties
+from .routes import feeds, instruments, log, notifications, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+from .webhooks import delivering_webhooks
 
 __all__ = ["app_from_environment", "create_app"]
 
 DESCRIPTION = """The depositary's ledger of a treaty over HTTP: the treaty, its status and
 timeline as of a day and as known on a day, deposits of signed instruments (each with its
 receipt: the entry's inclusion proof and a signed checkpoint), the log's entries, checkpoints
-and consistency proofs, and the depositary's notifications. Every error has one shape:
+and consistency proofs, and the depositary's notifications (JSON, Atom, server-sent events;
+webhooks to the addresses the parties register). Every error has one shape:
 `{"error": {"status", "code", "message", "place"}}`. See docs/server.md."""
 
 
@@ -42,7 +44,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            async with delivering_webhooks(app, signer):  # each ledger's webhook worker
+                yield
         finally:
             held.close()
 
@@ -52,7 +55,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (treaties, instruments, log, notifications):
+    for module in (treaties, instruments, log, notifications, feeds):
         app.include_router(module.router)
     return app
 
