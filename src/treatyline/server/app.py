@@ -16,6 +16,7 @@ from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
 from .routes import instruments, log, notifications, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+from .web import install_web
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (treaties, instruments, log, notifications):
         app.include_router(module.router)
+    install_web(app, signer)  # the pages under / (issue 12 §4)
     return app
 
 
