@@ -62,7 +62,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     forms (the cookie set when the browser has none yet)."""
     token = csrf_token(request)
     html = ENVIRONMENT.get_template(template).render(
-        officer=_officer(request), csrf=token, csrf_field=CSRF_FIELD, **context)
+        officer=_officer(request), here=request.url.path, csrf=token, csrf_field=CSRF_FIELD, **context)
     response = HTMLResponse(html, status_code=status)
     remember_csrf(response, request, token)
     return response

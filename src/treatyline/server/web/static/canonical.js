@@ -2,8 +2,8 @@
 // an instrument's signature covers. RFC 8785 defines its strings and numbers as
 // ECMAScript's JSON.stringify writes them, and orders object keys by their UTF-16 code
 // units, which is how JavaScript compares strings: so this is small. What canonical.py
-// refuses is refused here too (a number that is not finite, a lone surrogate, an integer
-// beyond 2**53 - 1 that a JSON number cannot hold exactly).
+// refuses is refused here too (a number that is not finite, a lone surrogate). JavaScript's
+// numbers are all doubles: 1e21 is written as canonical.py writes the float 1e21.
 "use strict";
 (function () {
   function refuse(message, path) { throw new Error("cannot write canonical JSON: " + message + " at " + path); }
@@ -12,7 +12,6 @@
     if (value === null || typeof value === "boolean") return JSON.stringify(value);
     if (typeof value === "number") {
       if (!Number.isFinite(value)) refuse(String(value) + " is not a JSON number", path);
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) refuse("an integer beyond +/-(2**53 - 1)", path);
       return JSON.stringify(value);
     }
     if (typeof value === "string") {

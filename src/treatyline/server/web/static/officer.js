@@ -49,7 +49,7 @@
   function actFromForm(signer) {
     var act = { kind: document.getElementById("act-kind").value.trim(),
                 date: document.getElementById("act-date").value, party: signer };
-    [["organ", "act-organ"], ["place", "act-place"], ["text", "act-text"]].forEach(function (field) {
+    [["organ", "act-organ"], ["place", "act-place"], ["text", "act-text"], ["source", "act-source"]].forEach(function (field) {
       var value = document.getElementById(field[1]).value.trim();
       if (value) act[field[0]] = value;
     });
