@@ -29,11 +29,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from web_served import API, TOKENS, WebServer, web_server
 from treatyline.ledger.canonical import canonical_json
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import save_party_key
 from treatyline.ledger.merkle import leaf_hash
+from web_served import API, TOKENS, WebServer, web_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 UA_RATIFIES = datetime(2022, 11, 24, 12, tzinfo=UTC)
@@ -232,7 +232,8 @@ CANONICAL_CASES: list[Any] = [
     [0.1, 1e21, 1e-7, 123456789012345.67, -0.5, 5e-324, 1.7976931348623157e308, 2**53 - 1,
      -(2**53 - 1), 100, 1e20, 0.000001],
     "\u0000\u001f\"\\/\u2028\u2029 é \U0001f600 <script>alert(1)</script>",
-    {"act": {"kind": "ratification", "text": "“quoted” — and tab\t", "nested": [{"y": [], "x": {}}]},
+    {"act": {"kind": "ratification", "text": "“quoted” — and tab\t",
+             "nested": [{"y": [], "x": {}}]},
      "treaty": "istanbul-2022", "type": "instrument"},
 ]
 

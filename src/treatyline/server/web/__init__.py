@@ -1,6 +1,6 @@
 """The web interface of the server: pages for people (issue 12 §4), beside the JSON API.
 
-`install_web(app, depositary_key)` adds the pages, their static files (CSS and the small
+`install_web(app, depositary_key, officers)` adds the pages, their static files (CSS and the small
 scripts: no inline script, nothing from another site), the security headers on every
 answer and the officers' sessions. See docs/server.md, "The web interface"."""
 
@@ -16,12 +16,14 @@ from .pages import router
 from .security import SecurityHeaders
 from .session import OfficerTokens, SessionKeys
 
-__all__ = ["install_web"]
+__all__ = ["OfficerTokens", "install_web"]
 
 
-def install_web(app: FastAPI, depositary_key: PartyKey) -> None:
+def install_web(app: FastAPI, depositary_key: PartyKey, officers: OfficerTokens) -> None:
+    """Add the pages to `app`; `officers` is the token table of the sign-in (see
+    session.py: the server's access control takes its place)."""
     app.state.session_keys = SessionKeys(depositary_key)
-    app.state.officer_tokens = OfficerTokens.from_environment()
+    app.state.officer_tokens = officers
 
     # The report's own stylesheet and map zoom, served as files rather than copied: the
     # pages' policy allows no inline style or script.

@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..errors import ApiError
@@ -62,7 +62,8 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     forms (the cookie set when the browser has none yet)."""
     token = csrf_token(request)
     html = ENVIRONMENT.get_template(template).render(
-        officer=_officer(request), here=request.url.path, csrf=token, csrf_field=CSRF_FIELD, **context)
+        officer=_officer(request), here=request.url.path, csrf=token, csrf_field=CSRF_FIELD,
+        **context)
     response = HTMLResponse(html, status_code=status)
     remember_csrf(response, request, token)
     return response

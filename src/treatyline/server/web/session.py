@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...errors import UsageError
 from ...ledger.keys import PartyKey
 
 __all__ = ["SESSION_COOKIE", "TOKENS_ENV", "Officer", "OfficerTokens", "SessionKeys",
@@ -71,14 +72,21 @@ class OfficerTokens:
         path = os.environ.get(TOKENS_ENV)
         if not path:
             return cls()
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"{TOKENS_ENV}: cannot read the officers' token file {path} "
+                             f"({error})") from None
         hashed: dict[str, Officer] = {}
-        for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+        for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
-            party, _, digest = line.partition(" ")
-            if len(digest.strip()) != 64:
-                raise ValueError(f"{path}, line {number}: expected 'PARTY SHA256HEX'")
-            hashed[digest.strip().lower()] = Officer(party.strip())
+            party, _, digest = line.strip().partition(" ")
+            digest = digest.strip().lower()
+            if not party or len(digest) != 64 or set(digest) - set("0123456789abcdef"):
+                raise UsageError(f"{path}, line {number}: expected 'PARTY SHA256HEX' (the "
+                                 "SHA-256 of the officer's token, in hex)")
+            hashed[digest] = Officer(party)
         return cls(hashed)
 
     def __len__(self) -> int:
