@@ -1,7 +1,9 @@
-"""What the pages show, built in a treaty ledger's thread (`TreatyLedger.run`) from its
-depositary: the dashboard (the report's status section, map and timeline, reused as they
-are) and the log's entries each with its inclusion proof. Plain functions of the ledger
-and their arguments; the HTML they return is the report's, built from escaped parts."""
+"""What the pages show: the dashboard (the report's status section, map and timeline,
+reused as they are) and the log's entries each with its inclusion proof. The log's are read
+in the treaty ledger's thread (`TreatyLedger.run`); the dashboard takes only the treaty and
+the record from there (`current_record`, immutable values) and is drawn in another thread,
+so that drawing the map does not hold up deposits. The HTML returned is the report's,
+built from escaped parts."""
 
 from __future__ import annotations
 
@@ -12,15 +14,17 @@ from typing import Any
 from ...calendar import DayOrTime, day_of
 from ...incidents import Incidents
 from ...norms import assess
+from ...record import Record
 from ...report.mapview import build_map
 from ...report.sections import status_section, timeline_section
+from ...spec.model import Treaty
 from ...spec.vocabulary import MONITORING_KINDS, NEGOTIATION_KINDS
 from ...status import status
 from ...territory import Territory
 from ...timeline import timeline
 from ..ledgers import TreatyLedger
 
-__all__ = ["Dashboard", "act_kinds", "dashboard", "log_page"]
+__all__ = ["Dashboard", "act_kinds", "current_record", "dashboard", "log_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +43,14 @@ class Dashboard:
     not_yet_known: int
 
 
-def dashboard(ledger: TreatyLedger, as_of: DayOrTime, known_on: date | None) -> Dashboard:
+def current_record(ledger: TreatyLedger) -> tuple[Treaty, Record]:
+    """The treaty and its record with every entry appended so far (the ledger's thread)."""
     depositary = ledger.fresh()
-    treaty, record = depositary.treaty, depositary.state.record
+    return depositary.treaty, depositary.state.record
+
+
+def dashboard(treaty: Treaty, record: Record, as_of: DayOrTime,
+              known_on: date | None) -> Dashboard:
     found = status(treaty, record, as_of, known_on=known_on)
     known = record if known_on is None else record.as_known_on(known_on)
     # The server holds no incidents yet (issue 12 §1): the map shows where the treaty

@@ -14,6 +14,7 @@ status and message, as the API's error shape says it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,7 @@ from ..ledgers import Treaties, TreatyLedger
 from ..routes.common import query_day, query_day_or_time
 from ..settings import Clock
 from ..views import treaty_summary
-from .builders import act_kinds, dashboard, log_page
+from .builders import act_kinds, current_record, dashboard, log_page
 from .security import CSRF_FIELD, csrf_matches, csrf_token, remember_csrf
 from .session import Officer, OfficerTokens, SessionKeys, end_session, signed_in, start_session
 
@@ -118,7 +119,8 @@ async def treaty_dashboard(request: Request, treaty: str, as_of: str | None = No
     found = _ledger(request, treaty)
     day = (_now(request).date() if not as_of else query_day_or_time(as_of, "query.as_of"))
     known = query_day(known_on or None, "query.known_on")
-    board = await found.run(dashboard, found, day, known)
+    treaty_now, record = await found.run(current_record, found)
+    board = await asyncio.to_thread(dashboard, treaty_now, record, day, known)
     return render(request, "dashboard.html", treaty=treaty_summary(found.depositary.treaty),
                   as_of=str(day), known_on=known_on or "", board=board)
 
