@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from cli_inprocess import run_cli_output
+from server_running import ISTANBUL
 from treatyline.ledger.canonical import canonical_json
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import save_party_key
@@ -94,8 +96,8 @@ class Watched:
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         return page
 
-    def check(self, url: str) -> None:
-        assert self.errors == []
+    def check(self, url: str, expected_errors: tuple[str, ...] = ()) -> None:
+        assert [e for e in self.errors if e not in expected_errors] == []
         assert self.dialogs == []
         assert self.requests
         host = urlsplit(url).netloc
@@ -202,6 +204,54 @@ def test_an_officer_deposits_a_ratification_and_another_party_is_notified(
     ua.check(served.url)
     tr.check(served.url)
     assert any(r.endswith("/instruments") for r in ua.requests)
+
+
+def test_an_instrument_signed_on_the_command_line_is_uploaded(
+        watched: Watched, served: WebServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The other way to deposit: a file `treatyline deposit --sign-only` wrote, sent as it
+    is; an altered one is rejected (and logged) with the depositary's reason; a key of
+    another party is refused in the page, before anything is sent."""
+    act = tmp_path / "statement.yaml"
+    act.write_text("acts:\n  - {date: 2022-11-24, kind: statement, party: UA, text: Ukraine "
+                   "will deposit its instrument of ratification today., source: test}\n",
+                   encoding="utf-8")
+    for code in ("UA", "TR"):
+        save_party_key(served.ledger.keys[code], tmp_path / f"{code}.key")
+    signed = tmp_path / "statement.json"
+    code, _, err = run_cli_output(capsys, "deposit", act, "--key", tmp_path / "UA.key",
+                                  "--sign-only", "--spec", ISTANBUL, "-o", signed)
+    assert code == 0, err
+    page = sign_in(watched, served.url, "UA", "/treaties/istanbul-2022/officer")
+
+    def deposited(state: str) -> str:
+        page.wait_for_selector(f"#result[data-state='{state}']")
+        return page.text_content("#result") or ""
+
+    page.set_input_files("#instrument-file", str(signed))
+    with page.expect_request(lambda r: r.method == "POST") as posted:
+        page.click("#upload")
+    assert "Accepted: entry" in deposited("accepted")
+    assert posted.value.post_data_buffer == signed.read_bytes()
+    page.wait_for_selector("#receipt-verified[data-ok='yes']")
+
+    altered = tmp_path / "altered.json"
+    altered.write_bytes(signed.read_bytes().replace(b"today", b"never"))
+    page.set_input_files("#instrument-file", str(altered))
+    page.click("#upload")
+    assert "signature" in deposited("rejected")
+    page.wait_for_selector("#receipt-verified[data-ok='yes']")  # a rejection is logged too
+
+    posts = sum(1 for r in watched.requests if r.endswith("/instruments"))
+    page.set_input_files("#key-file", str(tmp_path / "TR.key"))
+    page.fill("#act-kind", "statement")
+    page.click("#sign-and-deposit")
+    assert "this key is TR's, not UA's" in deposited("error")
+    assert sum(1 for r in watched.requests if r.endswith("/instruments")) == posts == 2
+    # the browser's own line for the rejection's answer, and nothing else
+    watched.check(served.url, expected_errors=(
+        "Failed to load resource: the server responded with a status of 422 "
+        "(Unprocessable Entity)",))
 
 
 def test_a_tampered_proof_is_not_verified(watched: Watched, served: WebServer) -> None:

@@ -196,3 +196,14 @@ def test_the_token_table_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv(TOKENS_ENV, str(tmp_path / "missing"))
     with pytest.raises(UsageError, match="cannot read the officers' token file"):
         OfficerTokens.from_environment()
+
+
+def test_a_form_too_large_or_unreadable_is_refused(client: httpx.Client) -> None:
+    form_token(client)
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    for body, status in [(b"token=" + b"a" * 5000, 413), (b"token=\xff\xfe", 400),
+                         ("&".join(f"f{i}=1" for i in range(20)).encode(), 400)]:
+        response = client.post("/login", content=body, headers=form)
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Traceback" not in response.text and 'id="error-message"' in response.text

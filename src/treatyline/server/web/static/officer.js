@@ -16,6 +16,12 @@
     result.setAttribute("data-state", state);
     document.getElementById("result-title").textContent = title;
     document.getElementById("result-message").textContent = message;
+    // the last deposit's receipt goes: a new one is shown once checked, or none
+    var verified = document.getElementById("receipt-verified");
+    verified.removeAttribute("data-ok");
+    verified.textContent = "";
+    document.querySelector("dl.receipt").hidden = state === "error";
+    document.getElementById("receipt-checkpoint").hidden = state === "error";
   }
 
   // "Party: UA", "Key-Name: ..." and the PKCS#8 PEM block, as keys.py writes a key file.
