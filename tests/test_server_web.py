@@ -5,6 +5,7 @@ test_server_browser.py.)"""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -158,10 +159,13 @@ def test_a_form_without_its_csrf_token_is_refused(client: httpx.Client) -> None:
     assert out.status_code == 303 and f'{SESSION_COOKIE}=""' in out.headers["set-cookie"]
 
 
-def test_a_wrong_token_and_a_forged_cookie_open_nothing(served: WebServer,
-                                                        client: httpx.Client) -> None:
-    response = sign_in(client, token="not-a-token")
+def test_a_wrong_token_and_a_forged_cookie_open_nothing(
+        served: WebServer, client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, "treatyline.server.web"):
+        response = sign_in(client, token="not-a-token")
     assert response.status_code == 401 and "not valid" in response.text
+    assert "sign-in from 127.0.0.1 refused: this token is not valid" in caplog.text
+    assert "not-a-token" not in caplog.text
     assert client.get("/treaties/istanbul-2022/officer").status_code == 303
     other = SessionKeys(served.ledger.keys["UA"])  # a key that is not the depositary's
     forged = other.seal(Officer("UA"), served.clock.moment + timedelta(hours=1))

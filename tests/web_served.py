@@ -8,26 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
 from server_running import ISTANBUL, ServedLedger, SetClock, make_ledger, running_server
+from test_server_istanbul import receipt_time
 from treatyline.bundle import load_bundle
 from treatyline.ledger.instruments import act_fields, signed_instrument
-from treatyline.record import Act
 from treatyline.server import create_app
 from treatyline.server.web.session import OfficerTokens
 
-__all__ = ["API", "TOKENS", "WebServer", "receipt_time", "web_server"]
+__all__ = ["API", "TOKENS", "WebServer", "web_server"]
 
 API = "/api/treaties/istanbul-2022"
 TOKENS = {"token-of-the-ua-officer-0123456789": "UA", "token-of-the-tr-officer-9876543210": "TR"}
-
-
-def receipt_time(act: Act) -> datetime:
-    return datetime.combine(act.known_day, time(12), tzinfo=UTC)
 
 
 @dataclass(frozen=True)

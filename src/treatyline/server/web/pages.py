@@ -15,6 +15,7 @@ status and message, as the API's error shape says it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,8 @@ from .security import CSRF_FIELD, csrf_matches, csrf_token, remember_csrf
 from .session import Officer, OfficerTokens, SessionKeys, end_session, signed_in, start_session
 
 __all__ = ["ENVIRONMENT", "router"]
+
+log = logging.getLogger("treatyline.server.web")
 
 
 ENVIRONMENT = Environment(loader=PackageLoader("treatyline.server.web", "templates"),
@@ -181,7 +184,13 @@ def _local(target: str) -> str:
         and "\\" not in target else "/"
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "an unknown address"
+
+
 def _csrf_refused(request: Request) -> HTMLResponse:
+    log.warning("%s %s from %s refused: the form's CSRF token does not match its cookie",
+                request.method, request.url.path, _client(request))
     return error_page(request, ApiError(
         403, "csrf_refused", "the form's security token does not match this browser's "
         "(reload the form and send it again)", "body.csrf"))
@@ -198,7 +207,9 @@ async def login(request: Request) -> Response:
     if officer is None:
         problem = ("this server has no officer tokens yet (access control is not set up)"
                    if not len(tokens) else "this token is not valid")
+        log.warning("sign-in from %s refused: %s", _client(request), problem)
         return render(request, "login.html", status=401, next=target, problem=problem)
+    log.info("the officer of %s signed in from %s", officer.party, _client(request))
     response = RedirectResponse(target, status_code=303)
     start_session(response, request, request.app.state.session_keys, officer, _now(request))
     return response
