@@ -16,6 +16,7 @@ from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
 from .routes import feeds, instruments, log, notifications, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+from .web import OfficerTokens, install_web
 from .webhooks import delivering_webhooks
 
 __all__ = ["app_from_environment", "create_app"]
@@ -32,6 +33,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     """The application over the ledgers of `settings`, opened now (a ledger that cannot be
     opened, or a key that is not its depositary's, is an error here, before serving)."""
     signer = depositary_key(settings.depositary_key, "--depositary-key")
+    officers = OfficerTokens.from_environment()  # a bad table is a message, before opening
     opened: list[TreatyLedger] = []
     try:
         for ledger in settings.ledgers:
@@ -57,6 +59,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     for module in (treaties, instruments, log, notifications, feeds):
         app.include_router(module.router)
+    install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app
 
 
