@@ -12,9 +12,10 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from ..cli_ledger_common import depositary_key
+from .access import install_access
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
-from .routes import instruments, log, notifications, treaties
+from .routes import admin, cosignatures, instruments, log, notifications, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 
 __all__ = ["app_from_environment", "create_app"]
@@ -44,6 +45,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         try:
             yield
         finally:
+            access.close()
             held.close()
 
     app = FastAPI(title="treatyline", version=version("treatyline"), description=DESCRIPTION,
@@ -51,8 +53,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.treaties = held
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
+    try:
+        access = install_access(app, held)  # tokens, nonces, refusals: who may do what
+    except BaseException:
+        held.close()
+        raise
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (treaties, instruments, log, notifications):
+    for module in (treaties, instruments, log, notifications, admin, cosignatures):
         app.include_router(module.router)
     return app
 
