@@ -8,6 +8,7 @@ refusal log; tokens are stored hashed."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -269,3 +270,38 @@ def test_the_token_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         code, _, err = run_cli_output(capsys, "token", "new", "--db", str(tmp_path / other),
                                       "--role", "admin")
         assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_the_access_tables_connect_again_after_a_lost_connection(postgres_url: str,
+                                                                 tmp_path: Path) -> None:
+    """PostgreSQL ends the tables' connection: that call fails as a StoreError (the server
+    answers 503), and the next one is served on a new connection."""
+    import asyncio
+
+    import psycopg
+
+    from treatyline.ledger.store import StoreError
+    from treatyline.server.access import TreatyAccess
+
+    make_ledger(postgres_url, tmp_path, [])
+    access = TreatyAccess(postgres_url)
+    now = datetime(2022, 4, 20, tzinfo=UTC)
+    try:
+        token, record = asyncio.run(access.run(access.tokens.issue, "monitor", None, "test",
+                                               now, timedelta(days=1)))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            ended = [pid for (pid,) in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()").fetchall()]
+            admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid",
+                          (ended,))
+            deadline = time.monotonic() + 20
+            while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = "
+                                "ANY(%s::int[])", (ended,)).fetchone() != (0,):
+                assert time.monotonic() < deadline, "the backends did not end"
+                time.sleep(0.01)
+        with pytest.raises(StoreError):
+            asyncio.run(access.run(access.tokens.lookup, token))
+        assert asyncio.run(access.run(access.tokens.lookup, token)) == record
+    finally:
+        access.close()

@@ -35,6 +35,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPBearer
 
 from ..ledger.state import DEPOSITARY_PARTY
+from ..ledger.store import StoreError
 from .access_db import AccessDatabase, time_to_db
 from .drafts import DraftStore
 from .errors import ApiError, error_response
@@ -100,6 +101,7 @@ class TreatyAccess:
     connection is used by one thread at a time)."""
 
     def __init__(self, db: str) -> None:
+        self._broken = False
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="access")
         try:
             self.db = self._thread.submit(AccessDatabase, db).result()
@@ -111,8 +113,21 @@ class TreatyAccess:
         self.drafts = DraftStore(self.db)
 
     async def run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`call` in the tables' thread (a method of `tokens`, `refusals`, `drafts`)."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._thread, partial(call, *args, **kwargs))
+            self._thread, partial(self._guarded, partial(call, *args, **kwargs)))
+
+    def _guarded(self, call: Callable[[], T]) -> T:
+        """As the ledger's calls: after a lost connection (answered 503), the next call
+        connects again."""
+        if self._broken:
+            self.db.reconnect()
+            self._broken = False
+        try:
+            return call()
+        except StoreError:
+            self._broken = True
+            raise
 
     def remember_nonce(self, key_id: str, nonce: str, until: datetime, now: datetime) -> bool:
         """Whether the nonce is new for this key (and now remembered until `until`)."""

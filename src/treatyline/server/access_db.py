@@ -12,6 +12,7 @@ server calls it from one thread of its own (`server/access.py`).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,23 +57,32 @@ class AccessDatabase:
 
     def __init__(self, db: str) -> None:
         open_store(db).close()  # a ledger, not any file or database: StoreError otherwise
+        self.location = db
         self.postgres = is_postgres_url(db)
-        self._connection: Any
-        try:
-            if self.postgres:
-                import psycopg
-
-                self._connection = psycopg.connect(db, autocommit=True, connect_timeout=10)
-            else:
-                self._connection = sqlite3.connect(Path(db), isolation_level=None,
-                                                   timeout=60, check_same_thread=False)
-        except Exception as error:  # psycopg.Error or sqlite3.Error
-            raise StoreError(f"cannot open the server's tables in the ledger: "
-                             f"{_first_line(error)}") from error
+        self._connection: Any = None
+        self.reconnect()
         serial = ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if self.postgres
                   else "INTEGER PRIMARY KEY")
         for statement in _tables(serial):
             self.execute(statement)
+
+    def reconnect(self) -> None:
+        """(Re)open the connection: after a PostgreSQL server restarted, say."""
+        if self._connection is not None:
+            with contextlib.suppress(Exception):  # a connection lost already
+                self._connection.close()
+        try:
+            if self.postgres:
+                import psycopg
+
+                self._connection = psycopg.connect(self.location, autocommit=True,
+                                                   connect_timeout=10)
+            else:
+                self._connection = sqlite3.connect(Path(self.location), isolation_level=None,
+                                                   timeout=60, check_same_thread=False)
+        except Exception as error:  # psycopg.Error or sqlite3.Error
+            raise StoreError(f"cannot open the server's tables in the ledger: "
+                             f"{_first_line(error)}") from error
 
     def execute(self, query: str, params: tuple[Any, ...] = ()) -> tuple[list[Any], int]:
         """The rows a statement returns and how many it changed; StoreError when the
