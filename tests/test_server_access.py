@@ -17,12 +17,14 @@ import httpx
 import pytest
 
 from cli_inprocess import run_cli_output
-from server_running import SetClock, make_ledger, serve
+from server_running import SetClock, make_ledger, running_server, serve
 from signed_requests import signed_headers, table_rows
 from treatyline.ledger.cosignature import Cosigner
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import PartyKey, generate_party_key
 from treatyline.ledger.notes import parse_note
+from treatyline.server import create_app
+from treatyline.server.access import Monitor, Principal
 
 API = "/api/treaties/istanbul-2022"
 DRAFT = {"id": "2022-04-15", "title": "Draft treaty on Ukraine's permanent neutrality and "
@@ -305,3 +307,32 @@ def test_the_access_tables_connect_again_after_a_lost_connection(postgres_url: s
         assert asyncio.run(access.run(access.tokens.lookup, token)) == record
     finally:
         access.close()
+
+
+def test_the_monitor_dependency_lets_monitors_only(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """No route of the server takes monitors yet (incidents are to come): the dependency is
+    tried on a route of the test's own, on the server's app."""
+    db = str(tmp_path / "ledger.db")
+    ledger = make_ledger(db, tmp_path, ["UA"])
+    tokens = {role: run_cli_output(capsys, "token", "new", "--db", db, "--role", role,
+                                   *(["--party", "UA"] if role == "officer" else []))[1]
+              .strip() for role in ("monitor", "officer", "admin")}
+    app = create_app(ledger.settings(), SetClock(datetime(2022, 4, 20, tzinfo=UTC)))
+
+    @app.post("/api/treaties/{treaty}/test-incidents")
+    async def incident(who: Monitor) -> dict[str, str]:
+        assert isinstance(who, Principal)
+        return {"from": who.describe()}
+
+    with running_server(app) as url:
+        path = f"{url}{API}/test-incidents"
+        answered = {role: httpx.post(path, headers={"Authorization": f"Bearer {token}"},
+                                     timeout=60) for role, token in tokens.items()}
+        public = httpx.post(path, timeout=60)
+    assert answered["monitor"].status_code == 200, answered["monitor"].text
+    assert answered["monitor"].json()["from"].startswith("monitor (token ")
+    assert (answered["officer"].status_code, answered["admin"].status_code,
+            public.status_code) == (403, 403, 401)
+    assert [row[0] for row in table_rows(db, "SELECT status FROM server_refusals "
+                                             "ORDER BY id")] == [403, 403, 401]

@@ -55,8 +55,9 @@ from .settings import Clock
 from .tokens import TOKEN_PREFIX, Role, TokenStore
 
 __all__ = ["SIGNATURE_WINDOW_SECONDS", "Access", "AccessControl", "AccessRefusedError",
-           "Ledger", "Now", "Principal", "TreatyAccess", "access_of", "install_access",
-           "instrument_party", "principal", "refuse", "require"]
+           "Admin", "Ledger", "Monitor", "Now", "Officer", "Principal", "TreatyAccess",
+           "access_of", "install_access", "instrument_party", "principal", "refuse",
+           "require"]
 
 SIGNATURE_WINDOW_SECONDS = 300
 """How far a signed request's `created` may be from the server's clock, either way."""
@@ -317,6 +318,13 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
                      f"this is for the {wanted}, not the {who.describe()}")
 
     return allowed
+
+
+Monitor = Annotated[Principal, Depends(require("monitor"))]
+"""The principal of a monitor's request: the routes by which monitors submit incident
+reports (issue 12, section 1) take it; none exists yet. Anyone else: 401 or 403, logged."""
+Admin = Annotated[Principal, Depends(require("admin"))]
+Officer = Annotated[Principal, Depends(require("officer"))]
 
 
 async def _access_refused(request: Request, error: Exception) -> JSONResponse:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from ...calendar import check_day
 from ...ledger.errors import KeyFileError
 from ...ledger.keys import PublicPartyKey
-from ..access import Access, Ledger, Now, Principal, refuse, require
+from ..access import Access, Admin, Ledger, Now, Principal, refuse, require
 from ..access_models import DraftList, DraftModel, IssuedToken, RefusalPage, TokenList, TokenModel
 from ..drafts import Draft
 from ..errors import ApiError, error_json
@@ -34,7 +34,6 @@ ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
           "Logged."}}
 router = APIRouter(prefix="/api/treaties", tags=["access"], responses=ERRORS | ACCESS_ERRORS)
 
-Admin = Annotated[Principal, Depends(require("admin"))]
 Reader = Annotated[Principal, Depends(require("admin", "officer"))]
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 

@@ -7,15 +7,15 @@ party valid today, and keeps it with the checkpoint."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ...ledger.cosignature import CosignatureVerifier
 from ...ledger.errors import LedgerError
 from ...ledger.notes import parse_note
-from ..access import Ledger, Now, Principal, require
+from ..access import Ledger, Now, Officer
 from ..access_models import CosignatureAdded
 from ..errors import ApiError
 from ..ledgers import TreatyLedger
@@ -73,8 +73,7 @@ def _add(found: TreatyLedger, party: str, size: int, line: str, moment: datetime
                               "cosigned that checkpoint already."}},
              summary="A witness's cosignature of a checkpoint (a party's officer)")
 async def add_cosignature(body: CosignatureIn, found: Ledger, now: Now,
-                          who: Annotated[Principal, Depends(require("officer"))]
-                          ) -> dict[str, Any]:
+                          who: Officer) -> dict[str, Any]:
     assert who.party is not None
     return await found.run(_add, found, who.party, body.tree_size, body.cosignature,
                            now.now())
