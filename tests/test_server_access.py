@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cli_inprocess import run_cli_output
 from server_running import SetClock, make_ledger, running_server, serve
@@ -336,3 +338,33 @@ def test_the_monitor_dependency_lets_monitors_only(tmp_path: Path,
             public.status_code) == (403, 403, 401)
     assert [row[0] for row in table_rows(db, "SELECT status FROM server_refusals "
                                              "ORDER BY id")] == [403, 403, 401]
+
+
+_HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=120)
+
+
+def test_any_credential_text_is_refused_in_the_error_shape_and_logged(tmp_path: Path) -> None:
+    """Whatever a request puts in Authorization or in the signature headers, it is
+    refused with 401 in the error shape naming the header — never a 500 — and logged."""
+    db = str(tmp_path / "ledger.db")
+    ledger = make_ledger(db, tmp_path, ["UA"])
+    refused = 0
+    with serve(ledger, SetClock(datetime(2022, 4, 20, tzinfo=UTC))) as url, httpx.Client(
+            base_url=url, timeout=60) as client:
+
+        @settings(max_examples=60, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(st.sampled_from(["authorization", "signature"]), _HEADER_TEXT, _HEADER_TEXT)
+        def answered(kind: str, first: str, second: str) -> None:
+            nonlocal refused
+            headers = ({"Authorization": first} if kind == "authorization" else
+                       {"Signature-Input": first, "Signature": second})
+            response = client.get(f"{API}/drafts", headers=headers)
+            assert response.status_code == 401, response.text
+            error = response.json()["error"]
+            assert error["place"].startswith("header.") and error["message"]
+            refused += 1
+
+        answered()
+    assert refused > 0
+    assert table_rows(db, "SELECT count(*) FROM server_refusals") == [(refused,)]

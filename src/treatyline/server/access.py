@@ -13,9 +13,11 @@ ledger database):
   within `SIGNATURE_WINDOW_SECONDS` of the server's clock and the nonce is remembered in
   the database that long, so a replayed request is refused (by every worker).
 
-No credential is the public. A credential that does not hold is refused (401) even on a
-route the public may use: a caller who meant to be someone is told they are not. Every
-refusal is logged (`refusals.py`) before it is answered.
+No credential is the public. On a route that takes `principal` (a deposit, and the routes
+that need a credential), a credential that does not hold is refused (401), even where the
+public may act: a caller who meant to be someone is told they are not; the public reads
+(status, entries, ...) do not look at credentials. Every refusal is logged
+(`refusals.py`) before it is answered.
 """
 
 from __future__ import annotations
