@@ -368,3 +368,19 @@ def test_any_credential_text_is_refused_in_the_error_shape_and_logged(tmp_path: 
         answered()
     assert refused > 0
     assert table_rows(db, "SELECT count(*) FROM server_refusals") == [(refused,)]
+
+
+def test_workers_starting_together_create_the_tables_once(ledger_db: str,
+                                                          tmp_path: Path) -> None:
+    """Several workers open the server's tables of a new ledger at once (`serve --workers`):
+    each opens them, none fails on another's CREATE TABLE."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from treatyline.server.access_db import AccessDatabase
+
+    make_ledger(ledger_db, tmp_path, [])
+    with ThreadPoolExecutor(6) as pool:
+        opened = list(pool.map(lambda _: AccessDatabase(ledger_db), range(6)))
+    for database in opened:
+        assert database.execute("SELECT count(*) FROM server_tokens")[0] == [(0,)]
+        database.close()

@@ -22,6 +22,10 @@ from ..ledger.store import StoreError, is_postgres_url, open_store
 
 __all__ = ["AccessDatabase", "time_from_db", "time_to_db"]
 
+_CREATE_LOCK_KEY = 0x74726C6163636573
+"""The advisory lock under which a PostgreSQL database's server tables are created
+("trlacces" in ASCII; another key than the ledger's writer lock)."""
+
 
 def _tables(serial: str) -> list[str]:
     return [
@@ -61,10 +65,30 @@ class AccessDatabase:
         self.postgres = is_postgres_url(db)
         self._connection: Any = None
         self.reconnect()
+        try:
+            self._create_tables()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create_tables(self) -> None:
         serial = ("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY" if self.postgres
                   else "INTEGER PRIMARY KEY")
-        for statement in _tables(serial):
-            self.execute(statement)
+        if not self.postgres:
+            for statement in _tables(serial):
+                self.execute(statement)
+            return
+        # workers starting together would race on CREATE TABLE IF NOT EXISTS (which
+        # PostgreSQL does not make atomic): one creates while the others wait
+        connection: Any = self._connection
+        try:
+            with connection.transaction():
+                self.execute("SELECT pg_advisory_xact_lock(?)", (_CREATE_LOCK_KEY,))
+                for statement in _tables(serial):
+                    self.execute(statement)
+        except _psycopg_error() as error:  # the commit's own failure
+            raise StoreError(f"the server's tables in the ledger: {_first_line(error)}") \
+                from error
 
     def reconnect(self) -> None:
         """(Re)open the connection: after a PostgreSQL server restarted, say."""
