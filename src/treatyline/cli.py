@@ -33,6 +33,7 @@ from .bundle import Bundle, bundled_example, load_bundle
 from .calendar import DayOrTime, check_day, day_of, parse_day_or_time
 from .cli_ledger import register_ledger_commands
 from .cli_serve import serve
+from .cli_token import token_app
 from .cli_webhooks import webhooks_app
 from .compiling import CompileStep, compile_progress
 from .console import (
@@ -572,6 +573,7 @@ def warm_up() -> None:
 
 register_ledger_commands(app)  # keys, ledger, deposit
 app.command("serve")(serve)  # the ledger over HTTP (docs/server.md)
+app.add_typer(token_app, name="token")  # the server's tokens (docs/server.md)
 app.add_typer(webhooks_app, name="webhooks")  # the parties' webhooks (docs/server.md)
 
 

@@ -12,9 +12,10 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from ..cli_ledger_common import depositary_key
+from .access import install_access
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
-from .routes import feeds, instruments, log, notifications, treaties
+from .routes import admin, cosignatures, feeds, instruments, log, notifications, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 from .web import OfficerTokens, install_web
 from .webhooks import delivering_webhooks
@@ -49,6 +50,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             async with delivering_webhooks(app, signer):  # each ledger's webhook worker
                 yield
         finally:
+            access.close()
             held.close()
 
     app = FastAPI(title="treatyline", version=version("treatyline"), description=DESCRIPTION,
@@ -56,8 +58,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.treaties = held
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
+    try:
+        access = install_access(app, held)  # tokens, nonces, refusals: who may do what
+    except BaseException:
+        held.close()
+        raise
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (treaties, instruments, log, notifications, feeds):
+    for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
+from ..access import Principal, access_of, instrument_party, principal, refuse
 from ..errors import error_json
 from ..ledgers import TreatyLedger
 from ..models import ErrorResponse, ReceiptModel, RejectedDeposit
@@ -36,7 +37,9 @@ _INSTRUMENT_BODY = {
     description="The depositary examines the instrument and appends it to the log: "
     "accepted (201, the receipt), or rejected with its reasons (422, the error and the "
     "receipt of the entry that logs it: nothing received is lost). The time of receipt is "
-    "the server's clock.",
+    "the server's clock. The signature authenticates the instrument: no credential is "
+    "needed; a request with an officer's credential may deposit only that party's "
+    "instruments (else 403).",
     responses={201: {"description": "Accepted; Location names the entry."},
                413: {"model": ErrorResponse, "description": "The body is larger than the "
                      "limit (an instrument is at most 64 KiB); nothing is logged."},
@@ -45,8 +48,16 @@ _INSTRUMENT_BODY = {
     openapi_extra={"requestBody": _INSTRUMENT_BODY})
 async def deposit(request: Request, response: Response,
                   found: Annotated[TreatyLedger, Depends(ledger)],
-                  now: Annotated[Clock, Depends(clock)]) -> Any:
+                  now: Annotated[Clock, Depends(clock)],
+                  who: Annotated[Principal, Depends(principal)]) -> Any:
     data = b"".join([chunk async for chunk in request.stream()])
+    # the instrument's signature authenticates it; an officer's credential also binds the
+    # request to the officer's own party (refused before anything is received)
+    party = await found.run(instrument_party, found, data) if who.role == "officer" else None
+    if party is not None and party != who.party:
+        await refuse(request, access_of(request, found), now, who.describe(), 403,
+                     "forbidden", f"the {who.describe()} deposits {who.party}'s instruments "
+                     f"only, not {party}'s", "body")
     receipt = (await found.run(found.deposit, data, now)).to_json()
     location = f"/api/treaties/{found.treaty_id}/entries/{receipt['index']}"
     if not receipt["accepted"]:
