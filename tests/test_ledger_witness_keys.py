@@ -19,6 +19,7 @@ import pytest
 from ledger_jobs import verify_jobs  # noqa: F401 (every test with jobs=1 and jobs=2)
 from ledger_sample import build_sample
 from test_ledger_depositary import DEPOSITARY_KEY, NATO, NATO_SHA, signed
+from treatyline.ledger import examination
 from treatyline.ledger.bundle_file import export_bundle, verify_bundle
 from treatyline.ledger.cosignature import Cosigner
 from treatyline.ledger.depositary import Depositary
@@ -244,3 +245,18 @@ def test_a_registration_of_an_unknown_use_is_refused_naming_its_entry() -> None:
     with pytest.raises(EntryError, match="entry 1: a key registration's use is 'witness' "
                        "or absent, not 'notary'"):
         keys.apply(LeafEntry(registration, "key_registration", START), 1)
+
+
+def test_verify_refuses_an_instrument_a_careless_depositary_accepted_from_a_witness_key(
+        witnessed: Witnessed, monkeypatch: pytest.MonkeyPatch) -> None:
+    witnessed.register(GB_WITNESS.public())
+    with monkeypatch.context() as careless:  # a depositary that does not examine the key
+        careless.setattr(examination, "_form", lambda *args: [])
+        accepted, reasons = witnessed.deposit(GB_WITNESS, "GB", date(2026, 1, 5))
+    assert accepted, reasons
+    index = witnessed.store.size() - 1
+    with pytest.raises(LedgerVerifyError) as caught:
+        verify_store(witnessed.store)
+    assert caught.value.index == index
+    assert f"entry {index}: signed with the key {GB_WITNESS.name}" in str(caught.value)
+    assert "registered as a witness key" in str(caught.value)
