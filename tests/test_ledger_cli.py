@@ -184,6 +184,16 @@ def test_witnesses_cosign_and_a_split_view_is_shown_with_its_evidence(
     assert "cosigned by GB/witness" in first.ok("ledger", "log", "--db", first.db)
     # the ledger registers no witness key: both cosignatures are counted, as unverifiable
     assert "cosignatures unverifiable: 2" in first.ok("ledger", "verify", first.db)
+    # the witness key's public file says its use, and registered, both cosignatures verify
+    public = first.path("gb-witness.pub")
+    first.ok("keys", "public", first.path("gb-witness.key"), "-o", public)
+    assert "Key-Use: witness" in public.read_text()
+    out = first.ok("ledger", "register-key", public, "--db", first.db, "--key",
+                   first.path("dep.key"), "--valid-from", "2022-01-01", "--full-powers",
+                   "witness key of GB")
+    assert "witness key GB/witness of GB" in out
+    verified = first.ok("ledger", "verify", first.db)
+    assert "cosignatures: 2\n" in verified and "cosignatures unverifiable: 0" in verified
     # and a witness's key signs no instrument
     code, _, err = first.deposit(first.path("signature.yaml"), "gb-witness.key")
     assert code == 1 and "is a witness's key (Key-Use: witness)" in err
@@ -304,8 +314,10 @@ def test_the_istanbul_replay_gives_the_example_s_status_at_both_times(
     # the witnesses cosigned with keys of their own, not with their parties' keys
     assert "Key-Use: witness" in (keys / "TR-witness.key").read_text()
     assert "Key-Use" not in (keys / "TR.key").read_text()
-    code, err = run_cli(capsys, "ledger", "verify", db, "--spec", ISTANBUL)
+    # and the ledger registers the witnesses' keys: it checks every cosignature
+    code, out, err = run_cli_output(capsys, "ledger", "verify", db, "--spec", ISTANBUL)
     assert code == 0, err
+    assert "cosignatures: 80\n" in out and "cosignatures unverifiable: 0\n" in out
     # run again into the same keys folder: refused before a ledger is made
     again = tmp_path / "again.db"
     assert script.main(["--db", str(again), "--keys", str(keys)]) == 1

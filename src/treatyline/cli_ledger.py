@@ -204,7 +204,8 @@ def ledger_init(
 
 
 PartyKeyFile = Annotated[Path, typer.Argument(
-    help="The party's public key file ('keys public'), or its private key file.")]
+    help="The party's (or its witness's) public key file ('keys public'), or its "
+         "private key file.")]
 
 
 @ledger_app.command("register-key")
@@ -219,14 +220,19 @@ def ledger_register_key(
     spec: SpecOpt = None,
 ) -> None:
     """Register a party's key (signed by the depositary): from --valid-from on it may sign
-    the party's instruments. Exit 1 when the depositary refuses (e.g. registered already)."""
+    the party's instruments; or a witness key of the party (its key file says 'Key-Use:
+    witness'), which may only cosign checkpoints. Exit 1 when the depositary refuses (e.g.
+    registered already)."""
+    from .ledger.keys import WITNESS_USE
+
     _required_text(full_powers, "--full-powers", "the citation of the full powers")
-    public = _public_key(public_key, "party")
+    public = _public_key(public_key)
     day = _day(valid_from, "--valid-from")
     signer = depositary_key(key)
     with open_ledger(db, spec) as depositary:
         receipt = depositary.register_key(public, day, full_powers, now(), signer)
-    print_receipt(receipt, f"key {public.name} of {public.party} ({public.key_id:08x}), "
+    kind = "witness key" if public.use == WITNESS_USE else "key"
+    print_receipt(receipt, f"{kind} {public.name} of {public.party} ({public.key_id:08x}), "
                   f"valid from {day}")
     if not receipt.accepted:
         raise typer.Exit(1)

@@ -23,7 +23,7 @@ from .checkpoint import Checkpoint, sign_checkpoint
 from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
 from .errors import LedgerError
 from .examination import Examined, examine
-from .keys import PartyKey, PublicPartyKey
+from .keys import WITNESS_USE, PartyKey, PublicPartyKey
 from .merkle import leaf_hash, nodes_for_append, root_hash
 from .notifications import notify
 from .proofs import inclusion_proof_from
@@ -145,11 +145,17 @@ class Depositary:
 
     def register_key(self, key: PublicPartyKey, valid_from: date, full_powers: str,
                      received: datetime, signer: PartyKey) -> Receipt:
-        """Make `key` valid for its party from `valid_from` (signed by the depositary)."""
+        """Make `key` valid for its party from `valid_from` (signed by the depositary):
+        a party key to sign its instruments, or, by its use, a witness key to cosign."""
         document: dict[str, Any] = {
             "type": "key_registration", "party": key.party, "name": key.name,
             "public_key": b64(key.public_key), "valid_from": valid_from.isoformat(),
             "full_powers": full_powers}
+        if key.use == WITNESS_USE:
+            # A member, not an entry type of its own: revocation, the key's bookkeeping and
+            # every reader of registrations stay as they are, and a party key's registration
+            # is written (and signed) byte for byte as before, so old ledgers read the same.
+            document["use"] = WITNESS_USE
         return self._own(document, received, signer)
 
     def revoke_key(self, key_id: int, revoked_from: date, reason: str, received: datetime,

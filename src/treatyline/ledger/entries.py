@@ -9,6 +9,9 @@ changed without changing the tree. The documents (``"type"``):
   file), the log's origin (the checkpoints' first line) and the depositary's public key.
 - ``key_registration``: a party's key becomes valid for the party from a day (the
   digital counterpart of full powers, VCLT Art. 7), with the citation of the powers.
+  With ``"use": "witness"``, the key is the party's witness key: it only cosigns
+  checkpoints (see `verify`); without ``use`` (every registration before witness keys),
+  a party key, which signs the party's instruments.
 - ``key_revocation``: a party's key ceases to be valid from a day, with the reason.
 - ``instrument``: an act of a party (signature, ratification, referendum result, ...),
   signed by a key of that party over the canonical JSON of ``{"act", "treaty", "type"}``.

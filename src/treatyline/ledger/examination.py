@@ -139,7 +139,11 @@ def _form(state: LogState, value: dict[str, Any], data: bytes,
         reasons.append(f"signed with the key {key_text!r}, which no key registration in "
                        "this ledger names")
     else:
-        if key.party == DEPOSITARY_PARTY:
+        if key.is_witness_key:
+            reasons.append(f"signed with the key {key.name} ({key_text}), registered as a "
+                           f"witness key of {key.party} (entry {key.registered_at}): a "
+                           "witness key cosigns checkpoints, never an instrument")
+        elif key.party == DEPOSITARY_PARTY:
             if party is not None:
                 reasons.append(f"an act of {party} is deposited by {party}, signed with its "
                                "own key, not recorded by the depositary")

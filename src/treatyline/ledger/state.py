@@ -20,6 +20,7 @@ from ..errors import Diagnostic, Position
 from ..record import Act, Record, Row, RowLocator, acts_from_ledger_rows, collector_paused
 from ..spec.model import Treaty
 from .entries import EntryError, LeafEntry, from_b64, leaf_statement
+from .keys import PARTY_USE, WITNESS_USE
 from .notes import Ed25519Verifier
 
 __all__ = ["DEPOSITARY_PARTY", "KeyRecord", "LogKeys", "LogState", "act_row"]
@@ -31,7 +32,8 @@ deposits (a fact established, a joint meeting) under its own signature."""
 
 @dataclass(slots=True)
 class KeyRecord:
-    """A party's key as registered: from when it may act and, once revoked, until when."""
+    """A party's key as registered: from when it may act and, once revoked, until when;
+    and its use: a party key signs instruments, a witness key only cosigns checkpoints."""
 
     party: str
     name: str
@@ -42,7 +44,12 @@ class KeyRecord:
     """The index of the registration entry."""
     revoked_from: date | None = None
     revoked_at: int | None = None
+    use: str = PARTY_USE
     _verifier: Ed25519Verifier | None = field(default=None, repr=False)
+
+    @property
+    def is_witness_key(self) -> bool:
+        return self.use == WITNESS_USE
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.revoked_from is None or day < self.revoked_from)
@@ -57,7 +64,7 @@ class KeyRecord:
         return {"party": self.party, "name": self.name, "key_id": f"{self.key_id:08x}",
                 "valid_from": self.valid_from.isoformat(), "registered_at": self.registered_at,
                 "revoked_from": self.revoked_from.isoformat() if self.revoked_from else None,
-                "revoked_at": self.revoked_at}
+                "revoked_at": self.revoked_at, "use": self.use}
 
 
 _NO_SOURCE_MAP = RowLocator(None, ())
@@ -112,6 +119,16 @@ class StatementDigests(Mapping[bytes, int]):
         return len(self._digests)
 
 
+def registered_use(document: dict[str, Any], index: int) -> str:
+    """The use a key registration gives its key: "witness" when it says so; a registration
+    without `use` (every one before witness keys existed) registers a party key."""
+    use = document.get("use", PARTY_USE)
+    if use not in (PARTY_USE, WITNESS_USE):
+        raise EntryError(f"entry {index}: a key registration's use is "
+                         f"{WITNESS_USE!r} or absent, not {use!r}")
+    return str(use)
+
+
 @dataclass(kw_only=True)
 class LogKeys:
     """The log read up to `size` entries, without its acts: the genesis, the parties' keys
@@ -139,8 +156,10 @@ class LogKeys:
         return (key for key in self.keys.values() if key.party == party)
 
     def keys_valid_on(self, party: str, day: date) -> list[KeyRecord]:
-        """The keys that could act for `party` on `day`, as the log says."""
-        return [key for key in self.keys_of(party) if key.valid_on(day)]
+        """The keys that could act for `party` on `day`, as the log says (its witness
+        keys, which never act for it, left out)."""
+        return [key for key in self.keys_of(party)
+                if key.valid_on(day) and not key.is_witness_key]
 
     def apply(self, entry: LeafEntry, index: int, *,
               statement_sha256: bytes | None = None) -> None:
@@ -175,7 +194,8 @@ class LogKeys:
             public = from_b64(document["public_key"], f"entry {index}: public_key")
             record = KeyRecord(str(document["party"]), str(document["name"]), public,
                                Ed25519Verifier(str(document["name"]), public).key_id,
-                               date.fromisoformat(str(document["valid_from"])), index)
+                               date.fromisoformat(str(document["valid_from"])), index,
+                               use=registered_use(document, index))
             self.keys[record.key_id] = record
         elif kind == "key_revocation":
             key = self.keys[int(str(document["key_id"]), 16)]

@@ -19,8 +19,9 @@ nothing but the depositary's key in the genesis can check:
   each other without a consistency proof: their roots are all recomputed from the same
   leaves, so a checkpoint is consistent with every earlier one exactly when it verifies;
 - every witness's cosignature on a checkpoint verifies with the witness's key when the
-  log registers that key (see `CosignatureCheck`), and is counted as unverifiable
-  otherwise: a witness need not be a party.
+  log registers that key, a witness key valid when it cosigned (or, in a ledger from
+  before witness keys, a party key: see `CosignatureCheck`), and is counted as
+  unverifiable otherwise: a witness need not be a party.
 
 The notification column is the depositary's commentary, outside the leaf and unsigned:
 it is not verified. `LogVerifier` is the core that `bundle_file` shares: fed the entries
@@ -33,18 +34,19 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self
 
 from ..spec.model import Treaty
 from . import signature_checks
 from .checkpoint import Checkpoint, open_checkpoint
-from .cosignature import CosignatureVerifier
+from .cosignature import CosignatureVerifier, cosignature_time
 from .entries import EntryError, LeafEntry, from_b64, leaf_statement, read_leaf, signed_part
 from .errors import LedgerError
 from .examination import acting_party, party_of_received
 from .merkle import MemoryNodes, leaf_hash, nodes_for_append, root_hash
-from .notes import Ed25519Verifier, parse_note
+from .notes import Ed25519Verifier, Signature, parse_note
 from .state import KeyRecord, LogKeys
 from .store import LedgerStore, StoredCheckpoint, StoredCosignature, StoredEntry
 
@@ -87,7 +89,8 @@ class Verified:
     cosignatures: int
     """Cosignatures verified with a witness key the log registers."""
     cosignatures_unverifiable: int
-    """Cosignatures by witnesses whose keys the log does not register."""
+    """Cosignatures by witnesses whose keys the log does not register, or by a witness key
+    outside the days it was valid."""
     latest_checkpoint: Checkpoint | None
 
     def to_json(self) -> dict[str, Any]:
@@ -298,6 +301,9 @@ class LogVerifier:
                 return f"signed with the key {key_text!r}, which the log does not register"
             if key.party != party:
                 return f"signed with a key of {key.party} ({key.name}), but the act is {party}'s"
+            if key.is_witness_key:
+                return (f"signed with the key {key.name} ({key_text}), registered as a witness "
+                        f"key (entry {key.registered_at}), which never signs an instrument")
         if not key.valid_on(leaf.received_day):
             return f"the key {key.name} ({key_text}) could not act on {leaf.received_day}"
         signature = from_b64(document.get("signature"), "the instrument's signature")
@@ -372,41 +378,76 @@ class LogVerifier:
 
 
 class CosignatureCheck:
-    """Witnesses' keys as the log knows them: a party's registered key doubles as its
-    witness key. A cosignature line names its key by name and cosignature/v1 key ID (the
-    hash of the name, the type 0x04 and the public key), so the witness is identified by
-    matching both against the registered keys; the key's revocation does not matter, as a
-    cosignature states only what the witness saw."""
+    """Witnesses' keys as the log knows them. A cosignature line names its key by name and
+    cosignature/v1 key ID (the hash of the name, the type 0x04 and the public key), so the
+    witness is identified by matching both against the registered keys. Then:
+
+    - a cosignature that does not verify with the registered key it names is an error;
+    - a witness key (registered with `"use": "witness"`) vouches for the cosignatures it
+      made (by the cosignature's own time) on the days it was valid; one made before its
+      `valid_from` or from its revocation on is not the log's witness speaking: counted
+      as unverifiable, like a witness the log does not know, not an error (the log and
+      its checkpoints are not at fault for what a witness does with a revoked key);
+    - a party key (a registration without `use`) cosigned before witness keys existed, and
+      such cosignatures verify as they always did; but once the log registers a witness key
+      for the party, valid from a day, the party's cosignatures with a party key made from
+      that day on are errors: one key per kind of signature (C2SP)."""
 
     def __init__(self, keys: LogKeys) -> None:
-        self._known = {(verifier.name, verifier.key_id): verifier for verifier in (
-            CosignatureVerifier(key.name, key.public_key) for key in keys.keys.values())}
+        self._known = {(verifier.name, verifier.key_id): (verifier, key) for verifier, key in (
+            (CosignatureVerifier(key.name, key.public_key), key) for key in keys.keys.values())}
+        self._first_witness_key: dict[str, KeyRecord] = {}
+        """Per party, its witness key valid from the earliest day."""
+        for key in keys.keys.values():
+            first = self._first_witness_key.get(key.party)
+            if key.is_witness_key and (first is None or key.valid_from < first.valid_from):
+                self._first_witness_key[key.party] = key
 
     def check(self, cosignature: StoredCosignature, checkpoint_note: str,
               line: int | None = None) -> bool:
-        """Whether the cosignature verified (False: its witness's key is unknown); an
-        error when it is malformed or does not verify with the key it names."""
+        """Whether the cosignature verified (False: its witness's key is unknown, or was
+        not valid when it cosigned); an error when it is malformed, does not verify with
+        the key it names, or is a party key's where a witness key is due."""
         size = cosignature.checkpoint_size
         where = f"line {line}, " if line is not None else ""
         where += f"checkpoint of size {size}, cosignature of {cosignature.witness}"
+
+        def fail(problem: str) -> LedgerVerifyError:
+            return LedgerVerifyError(f"{where}: {problem}", checkpoint_size=size, line=line)
+
         try:
             note = parse_note(checkpoint_note.rstrip("\n") + "\n"
                               + cosignature.line.rstrip("\n") + "\n")
         except LedgerError as error:
-            raise LedgerVerifyError(f"{where}: {error.diagnostics[0].message}",
-                                    checkpoint_size=size, line=line) from None
+            raise fail(error.diagnostics[0].message) from None
         signature = note.signatures[-1]
         if signature.name != cosignature.witness:
-            raise LedgerVerifyError(f"{where}: the line is signed by {signature.name}",
-                                    checkpoint_size=size, line=line)
-        verifier = self._known.get((signature.name, signature.key_id))
-        if verifier is None:
+            raise fail(f"the line is signed by {signature.name}")
+        known = self._known.get((signature.name, signature.key_id))
+        if known is None:
             return False
+        verifier, key = known
         if not verifier.verify(note.text.encode("utf-8"), signature.signature):
-            raise LedgerVerifyError(f"{where}: the cosignature does not verify with the "
-                                    "witness's registered key", checkpoint_size=size,
-                                    line=line)
+            raise fail("the cosignature does not verify with the witness's registered key "
+                       f"{key.name} of {key.party} (entry {key.registered_at})")
+        day = _cosigned_on(signature)
+        if key.is_witness_key:
+            return key.valid_on(day)
+        witness_key = self._first_witness_key.get(key.party)
+        if witness_key is not None and day >= witness_key.valid_from:
+            raise fail(f"cosigned on {day} with {key.name}, a party key of {key.party}: from "
+                       f"{witness_key.valid_from} {key.party} cosigns with its witness key "
+                       f"{witness_key.name} (entry {witness_key.registered_at})")
         return True
+
+
+def _cosigned_on(signature: Signature) -> date:
+    """The day (UTC) a verified cosignature says it was made; a time beyond the calendar
+    (a cosignature/v1 time may reach 2**63 - 1 seconds) is after every key's validity."""
+    try:
+        return datetime.fromtimestamp(cosignature_time(signature), UTC).date()
+    except (OverflowError, ValueError, OSError):
+        return date.max
 
 
 def _entry_error(index: int, line: int | None, problem: str) -> LedgerVerifyError:

@@ -14,7 +14,8 @@ date, or of its `recorded` day when it has one — a party's act signed with its
 fact or a joint act (no single party) recorded by the depositary under its key. Each day's
 acts are one commit with one signed checkpoint, which two parties cosign as witnesses after
 checking its consistency with the one they cosigned before — each with a witness key of
-its own (CODE-witness.key), never with the key that signs its instruments. It prints the
+its own (CODE-witness.key, registered in the ledger as a witness key, so that `ledger
+verify` checks every cosignature), never with the key that signs its instruments. It prints the
 entries, how many were accepted and rejected, the final checkpoint, and the status on
 2023-06-08 as known on 2023-06-07 and as known on 2023-06-08 (China's ratification,
 received at noon that day, brings the treaty into force that day).
@@ -110,6 +111,10 @@ def replay(db: str, keys_folder: Path, say: Callable[[str], None] = print) -> Re
                                     "full powers (hypothetical, for this replay)", start,
                                     depositary_key)
         witness_keys = make_witness_keys(keys_folder)
+        for code in WITNESSES:  # registered, so that 'ledger verify' checks each cosignature
+            depositary.register_key(witness_keys[code].public(), start.date(),
+                                    "witness key (hypothetical, for this replay)", start,
+                                    depositary_key)
         witnesses = {code: WitnessState(witness_keys[code].name) for code in WITNESSES}
         rejected: list[str] = []
         cosignatures = 0
