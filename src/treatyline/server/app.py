@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from ..cli_ledger_common import depositary_key
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
-from .routes import instruments, log, notifications, treaties
+from .routes import instruments, log, notifications, report, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 
 __all__ = ["app_from_environment", "create_app"]
@@ -52,7 +52,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (treaties, instruments, log, notifications):
+    for module in (treaties, instruments, log, notifications, report):
         app.include_router(module.router)
     return app
 

@@ -47,7 +47,7 @@ async def deposit(request: Request, response: Response,
                   found: Annotated[TreatyLedger, Depends(ledger)],
                   now: Annotated[Clock, Depends(clock)]) -> Any:
     data = b"".join([chunk async for chunk in request.stream()])
-    receipt = (await found.run(found.deposit, data, now)).to_json()
+    receipt = (await found.deposit_received(data, now)).to_json()  # see group_commit
     location = f"/api/treaties/{found.treaty_id}/entries/{receipt['index']}"
     if not receipt["accepted"]:
         reasons = "; ".join(receipt["reasons"]) or "not in due form"

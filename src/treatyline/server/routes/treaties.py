@@ -39,11 +39,11 @@ async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
                      as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> dict[str, Any]:
     day = now.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
     known = query_day(known_on, "query.known_on")
-    return await found.run(found.status, day, known)
+    return await found.status_answer(day, known)
 
 
 @router.get("/{treaty}/timeline", response_model=TimelineModel,
             response_model_exclude_unset=True,
             summary="Every day on which anything changed, as known on a day")
 async def get_timeline(found: Ledger, known_on: KnownOnQuery = None) -> dict[str, Any]:
-    return await found.run(found.timeline, query_day(known_on, "query.known_on"))
+    return await found.timeline_answer(query_day(known_on, "query.known_on"))
