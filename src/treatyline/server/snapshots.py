@@ -1,10 +1,11 @@
 """The record as the follower last read it: what status, timeline and report answers are
 computed from, away from the writer.
 
-The follower is a depositary of its own (its own connection, its own thread) that only
-reads: when a request finds the log longer than the last snapshot (the writer appended a
-batch, or another process did), the follower reads the new entries in and publishes a new
-`Snapshot`. The record is immutable, so any thread may compute from a snapshot while the
+The writer publishes a snapshot after each batch it commits. The follower is a depositary
+of its own (its own connection, its own thread) that only reads: when a request finds the
+log longer than the last snapshot (another process appended, or the writer's batch is
+committed and not yet published), the follower reads the new entries in and publishes a
+new `Snapshot`. The record is immutable, so any thread may compute from a snapshot while the
 follower and the writer go on.
 
 Answers are cached by `acts_known_on`: the number of accepted acts the depositary knew on
@@ -22,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..ledger.depositary import Depositary
+from ..ledger.state import LogState
 from ..record import Record
 
-__all__ = ["Snapshot", "snapshot_of"]
+__all__ = ["EMPTY", "Snapshot", "snapshot_of", "state_snapshot"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +47,13 @@ def snapshot_of(depositary: Depositary) -> Snapshot:
     """The follower's depositary brought up to the log's size, as a snapshot (in the
     follower's thread)."""
     depositary.refresh()
-    record = depositary.state.record
-    return Snapshot(depositary.state.size, record,
-                    tuple(sorted(act.known_day for act in record.acts)))
+    return state_snapshot(depositary.state)
+
+
+def state_snapshot(state: LogState) -> Snapshot:
+    """A depositary's state as a snapshot (in the thread of that depositary)."""
+    record = state.record
+    return Snapshot(state.size, record, tuple(sorted(act.known_day for act in record.acts)))
 
 
 EMPTY = Snapshot(0, Record(()), ())
