@@ -12,8 +12,9 @@ A `TreatyLedger` owns, for one treaty, threads that each own a connection to the
   at a time there as before.
 - the **follower**: a second depositary that only reads, bringing the record up to the
   log's size when a request finds the log longer than the last `Snapshot` (see
-  `snapshots`); status, timeline and report answers are computed from snapshots, by the
-  readers, and cached by the acts the record holds (`AnswerCache`).
+  `snapshots`); status and timeline answers are computed from snapshots by the readers,
+  report pages by a worker process (`reports`), all cached by the acts the record holds
+  (`AnswerCache`).
 - the **readers**: a pool of threads, each with its own connection, for the log's pages
   and the cheap read of its size that every answer starts with.
 
@@ -33,7 +34,6 @@ import asyncio
 import json
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -53,6 +53,7 @@ from ..timeline import timeline_report
 from .answers import AnswerCache
 from .errors import ApiError
 from .group_commit import GroupCommit
+from .reports import ReportMaker
 from .settings import Clock, LedgerSettings
 from .snapshots import EMPTY, Snapshot, snapshot_of, state_snapshot
 from .threads import Confined, Failures, ReaderPool
@@ -95,6 +96,8 @@ class TreatyLedger:
                                                             self._open_follower, failures)
             undo.callback(self._follower.close)
             self._readers = ReaderPool(settings.db, READER_THREADS, name, failures)
+            undo.callback(self._readers.close)
+            self._report_maker = ReportMaker()
             undo.pop_all()
         self._snapshot: Snapshot = EMPTY
         self._catching_up: asyncio.Future[None] | None = None
@@ -122,6 +125,7 @@ class TreatyLedger:
         return await self._writer.run(_without_resource, partial(call, *args, **kwargs))
 
     def close(self) -> None:
+        self._report_maker.close()
         self._readers.close()
         self._follower.close()
         self._writer.close()
@@ -218,7 +222,7 @@ class TreatyLedger:
         bundle = Bundle(self._treaty, snapshot.record, self.treaty_path, ())
         return await self.reports.get(
             (snapshot.acts_known_on(known_on), day_of(as_of), known_on),
-            partial(self._readers.run, _report_html, bundle, day_of(as_of), known_on))
+            partial(self._report_maker.page, bundle, day_of(as_of), known_on))
 
     # -- the log -----------------------------------------------------------------------
 
@@ -314,15 +318,6 @@ def _status_json(_store: LedgerStore, treaty: Treaty, record: Record, as_of: Day
 def _timeline_json(_store: LedgerStore, treaty: Treaty, record: Record,
                    known_on: date | None) -> dict[str, Any]:
     return timeline_report(treaty, record, known_on=known_on).to_json()
-
-
-def _report_html(_store: LedgerStore, bundle: Bundle, as_of: date,
-                 known_on: date | None) -> str:
-    from ..report.run import report_html  # the report's libraries load on the first one
-
-    if known_on is not None:  # as `treatyline report --known-on`
-        bundle = replace(bundle, record=bundle.record.as_known_on(known_on))
-    return report_html(bundle, as_of)[0]
 
 
 def entries_page(store: LedgerStore, treaty_id: str, start: int, limit: int

@@ -1,0 +1,63 @@
+"""The HTML report, made in a process of its own.
+
+A report reads the example's event files, builds the territory and draws the map: seconds
+of Python for a large record. Made in the server's own process it would hold the
+interpreter's lock that long, and every status and deposit answered meanwhile would wait
+for it; so each ledger has one worker process (started with `spawn`: a fork of a process
+with threads is unsafe) that makes the pages one at a time, its libraries loaded once,
+ahead of the first request. The bundle (treaty and record) is sent to it; the page comes
+back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from datetime import date
+
+from ..bundle import Bundle
+
+__all__ = ["ReportMaker"]
+
+
+def _warm() -> None:
+    import treatyline.report.run  # noqa: F401 (loaded before the first request needs it)
+
+
+def report_page(bundle: Bundle, as_of: date, known_on: date | None) -> str:
+    """The page `treatyline report --as-of AS_OF --known-on KNOWN_ON` writes."""
+    from ..report.run import report_html
+
+    if known_on is not None:
+        bundle = replace(bundle, record=bundle.record.as_known_on(known_on))
+    return report_html(bundle, as_of)[0]
+
+
+class ReportMaker:
+    """One worker process making report pages."""
+
+    def __init__(self) -> None:
+        self._pool = self._started()
+
+    @staticmethod
+    def _started() -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool.submit(_warm)
+        return pool
+
+    async def page(self, bundle: Bundle, as_of: date, known_on: date | None) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, report_page, bundle, as_of,
+                                              known_on)
+        except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
+            self._pool.shutdown(wait=False)
+            self._pool = self._started()
+            return await loop.run_in_executor(self._pool, report_page, bundle, as_of,
+                                              known_on)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
