@@ -101,7 +101,7 @@ class TreatyLedger:
             undo.pop_all()
         self._snapshot: Snapshot = EMPTY
         self._catching_up: asyncio.Future[None] | None = None
-        self.answers: AnswerCache[dict[str, Any]] = AnswerCache(ANSWERS_KEPT)
+        self.answers: AnswerCache[bytes] = AnswerCache(ANSWERS_KEPT)
         self.reports: AnswerCache[str] = AnswerCache(REPORTS_KEPT)
         self.deposits: GroupCommit[tuple[bytes, Clock], Receipt] = GroupCommit(
             self._commit, MAX_BATCH)
@@ -201,14 +201,15 @@ class TreatyLedger:
         if snapshot.size > self._snapshot.size:
             self._snapshot = snapshot
 
-    async def status_answer(self, as_of: DayOrTime, known_on: date | None) -> dict[str, Any]:
+    async def status_answer(self, as_of: DayOrTime, known_on: date | None) -> bytes:
+        """`status` as JSON bytes, encoded once for all the requests that share it."""
         snapshot = await self.current()
         return await self.answers.get(
             ("status", snapshot.acts_known_on(known_on), as_of, known_on),
             partial(self._readers.run, _status_json, self._treaty, snapshot.record, as_of,
                     known_on))
 
-    async def timeline_answer(self, known_on: date | None) -> dict[str, Any]:
+    async def timeline_answer(self, known_on: date | None) -> bytes:
         snapshot = await self.current()
         return await self.answers.get(
             ("timeline", snapshot.acts_known_on(known_on), known_on),
@@ -310,14 +311,20 @@ def _log_size(store: LedgerStore) -> int:
     return store.size()
 
 
+def json_bytes(value: Any) -> bytes:
+    """`value` encoded as FastAPI's JSONResponse encodes it."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
+                      separators=(",", ":")).encode("utf-8")
+
+
 def _status_json(_store: LedgerStore, treaty: Treaty, record: Record, as_of: DayOrTime,
-                 known_on: date | None) -> dict[str, Any]:
-    return status(treaty, record, as_of, known_on=known_on).to_json()
+                 known_on: date | None) -> bytes:
+    return json_bytes(status(treaty, record, as_of, known_on=known_on).to_json())
 
 
 def _timeline_json(_store: LedgerStore, treaty: Treaty, record: Record,
-                   known_on: date | None) -> dict[str, Any]:
-    return timeline_report(treaty, record, known_on=known_on).to_json()
+                   known_on: date | None) -> bytes:
+    return json_bytes(timeline_report(treaty, record, known_on=known_on).to_json())
 
 
 def entries_page(store: LedgerStore, treaty_id: str, start: int, limit: int
