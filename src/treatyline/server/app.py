@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ..cli_ledger_common import depositary_key
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
+from .limits import RequestLimits
 from .routes import instruments, log, notifications, report, treaties
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 
@@ -52,6 +53,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock or SystemClock()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLimits)
     for module in (treaties, instruments, log, notifications, report):
         app.include_router(module.router)
     return app
