@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -21,6 +24,18 @@ from datetime import date
 from ..bundle import Bundle
 
 __all__ = ["ReportMaker"]
+
+
+def _follow_server(server: int) -> None:
+    """In the worker: exit when the server is gone. A server killed with SIGKILL cannot
+    stop its worker, and the worker's queue never tells it (it holds both ends)."""
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-server", daemon=True).start()
 
 
 def _warm() -> None:
@@ -44,7 +59,8 @@ class ReportMaker:
 
     @staticmethod
     def _started() -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_follow_server, initargs=(os.getpid(),))
         pool.submit(_warm)
         return pool
 
