@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path.insert(0, str(TESTS))
@@ -167,6 +168,15 @@ def print_figures(figures: Figures, elapsed: float) -> None:
         print(f"status mean {1000 * statistics.fmean(status):.1f} ms")
 
 
+def process_cpu(server: ServeProcess) -> tuple[float, float]:
+    """CPU seconds of the server's process and of its children (the report worker)."""
+    assert server.process is not None
+    found = psutil.Process(server.process.pid)
+    own = found.cpu_times()
+    children = sum(sum(child.cpu_times()[:2]) for child in found.children(recursive=True))
+    return own.user + own.system, children
+
+
 def run(args: argparse.Namespace, db: str, folder: Path) -> bool:
     ledger: NatoLedger = nato_ledger(db, folder)
     started = time.perf_counter()
@@ -180,11 +190,19 @@ def run(args: argparse.Namespace, db: str, folder: Path) -> bool:
             print(f"{args.clients} clients for {args.duration:.0f} s on {server.url} "
                   f"(half deposit, {max(1, args.clients // 20)} ask for the report, the "
                   f"others the status){f'; SIGKILL {args.kill} time(s)' if args.kill else ''}")
+            client_cpu = time.process_time()
             figures, elapsed = asyncio.run(load(server, instruments, args.clients,
                                                 args.duration, args.kill))
+            client_cpu = time.process_time() - client_cpu
+            server_cpu = process_cpu(server)
         finally:
             server.stop()
     print_figures(figures, elapsed)
+    # Who was busy: a server waiting for requests is not the limit (a killed server's
+    # time before the kill is not counted)
+    print(f"CPU time during the load: clients {client_cpu:.1f} s, server "
+          f"{server_cpu[0]:.1f} s, its report worker {server_cpu[1]:.1f} s, in "
+          f"{elapsed:.1f} s of wall time")
     print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     try:
         counts = check_log(ledger, figures.acknowledged)
