@@ -4,8 +4,8 @@ A report reads the example's event files, builds the territory and draws the map
 of Python for a large record. Made in the server's own process it would hold the
 interpreter's lock that long, and every status and deposit answered meanwhile would wait
 for it; so each ledger has one worker process (started with `spawn`: a fork of a process
-with threads is unsafe) that makes the pages one at a time, its libraries loaded once,
-ahead of the first request. The bundle (treaty and record) is sent to it; the page comes
+with threads is unsafe, and it is started by the first request for a report) that makes
+the pages one at a time, its libraries loaded once. The bundle (treaty and record) is sent to it; the page comes
 back.
 """
 
@@ -38,10 +38,6 @@ def _follow_server(server: int) -> None:
     threading.Thread(target=watch, name="follow-server", daemon=True).start()
 
 
-def _warm() -> None:
-    import treatyline.report.run  # noqa: F401 (loaded before the first request needs it)
-
-
 def report_page(bundle: Bundle, as_of: date, known_on: date | None) -> str:
     """The page `treatyline report --as-of AS_OF --known-on KNOWN_ON` writes."""
     from ..report.run import report_html
@@ -52,28 +48,30 @@ def report_page(bundle: Bundle, as_of: date, known_on: date | None) -> str:
 
 
 class ReportMaker:
-    """One worker process making report pages."""
+    """One worker process making report pages, started by the first request for one (a
+    server that is never asked for a report never starts it)."""
 
     def __init__(self) -> None:
-        self._pool = self._started()
+        self._pool: ProcessPoolExecutor | None = None
 
-    @staticmethod
-    def _started() -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_follow_server, initargs=(os.getpid(),))
-        pool.submit(_warm)
-        return pool
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_follow_server, initargs=(os.getpid(),))
+        return self._pool
 
     async def page(self, bundle: Bundle, as_of: date, known_on: date | None) -> str:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, report_page, bundle, as_of,
+            return await loop.run_in_executor(self._started(), report_page, bundle, as_of,
                                               known_on)
         except BrokenProcessPool:  # the worker died (killed, out of memory): a new one
-            self._pool.shutdown(wait=False)
-            self._pool = self._started()
-            return await loop.run_in_executor(self._pool, report_page, bundle, as_of,
+            self.close()
+            return await loop.run_in_executor(self._started(), report_page, bundle, as_of,
                                               known_on)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
