@@ -5,8 +5,8 @@ of Python for a large record. Made in the server's own process it would hold the
 interpreter's lock that long, and every status and deposit answered meanwhile would wait
 for it; so each ledger has one worker process (started with `spawn`: a fork of a process
 with threads is unsafe, and it is started by the first request for a report) that makes
-the pages one at a time, its libraries loaded once. The bundle (treaty and record) is sent to it; the page comes
-back.
+the pages one at a time, its libraries loaded once. The bundle (treaty and record) is
+sent to it; the page comes back.
 """
 
 from __future__ import annotations
