@@ -1,5 +1,6 @@
 """Report end to end (I/O): read the event files once, assess, measure the
-commitments, build the page and write it. The CLI calls `write_report`."""
+commitments, build the page and write it. The CLI calls `write_report`; the server
+`report_html` (the page, not written)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .build import build_report
 if TYPE_CHECKING:
     from ..distributed import DaskOptions
 
-__all__ = ["write_report"]
+__all__ = ["report_html", "write_report"]
 
 
 def write_report(
@@ -35,10 +36,25 @@ def write_report(
 ) -> tuple[int, Assessment]:
     """Write the report to `output`; returns (bytes written, the assessment shown: its
     event rows set aside and warnings are for the caller to print)."""
+    html, assessment = report_html(bundle, as_of, events=events, mapping=mapping,
+                                   scenario=scenario, console=console, dask=dask)
+    size = write_output(output, html, "report")
+    return size, assessment
+
+
+def report_html(
+    bundle: Bundle,
+    as_of: DayOrTime,
+    *,
+    events: Sequence[Path] = (),
+    mapping: Path | None = None,
+    scenario: bool = False,
+    console: Console | None = None,
+    dask: DaskOptions | None = None,
+) -> tuple[str, Assessment]:
+    """The report's page (the server answers it on request) and the assessment shown."""
     seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
                    console=console, dask=dask)
     assessment = seen.assessment
-    html = build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
-                        seen.incidents, seen.territory)
-    size = write_output(output, html, "report")
-    return size, assessment
+    return build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
+                        seen.incidents, seen.territory), assessment

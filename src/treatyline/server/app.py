@@ -15,7 +15,17 @@ from ..cli_ledger_common import depositary_key
 from .access import install_access
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
-from .routes import admin, cosignatures, feeds, instruments, log, notifications, treaties
+from .limits import RequestLimits
+from .routes import (
+    admin,
+    cosignatures,
+    feeds,
+    instruments,
+    log,
+    notifications,
+    report,
+    treaties,
+)
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 from .web import OfficerTokens, install_web
 from .webhooks import delivering_webhooks
@@ -64,7 +74,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         held.close()
         raise
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures):
+    app.add_middleware(RequestLimits)
+    for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures,
+                   report):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app

@@ -39,13 +39,15 @@ ERRORS_BESIDE_TEXT: dict[int | str, dict[str, Any]] = {
 text too)."""
 
 
-def ledger(request: Request, treaty: TreatyPath) -> TreatyLedger:
+# The dependencies are coroutines: FastAPI runs a plain function in a thread pool, two
+# thread hops per request for a dictionary look-up.
+async def ledger(request: Request, treaty: TreatyPath) -> TreatyLedger:
     """The ledger of the treaty the path names; 404 when the server holds no such treaty."""
     treaties: Treaties = request.app.state.treaties
     return treaties.get(treaty)
 
 
-def clock(request: Request) -> Clock:
+async def clock(request: Request) -> Clock:
     found: Clock = request.app.state.clock
     return found
 

@@ -58,7 +58,7 @@ async def deposit(request: Request, response: Response,
         await refuse(request, access_of(request, found), now, who.describe(), 403,
                      "forbidden", f"the {who.describe()} deposits {who.party}'s instruments "
                      f"only, not {party}'s", "body")
-    receipt = (await found.run(found.deposit, data, now)).to_json()
+    receipt = (await found.deposit_received(data, now)).to_json()  # see group_commit
     location = f"/api/treaties/{found.treaty_id}/entries/{receipt['index']}"
     if not receipt["accepted"]:
         reasons = "; ".join(receipt["reasons"]) or "not in due form"

@@ -25,7 +25,7 @@ Size = Annotated[int, Query(ge=1, le=MAX_SIZE)]
 @router.get("/{treaty}/entries", response_model=EntryPage, summary="A page of the log")
 async def list_entries(found: Ledger, start: Annotated[int, Query(ge=0, le=MAX_SIZE)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
-    return await found.run(found.entries, start, limit)
+    return await found.entries_page(start, limit)
 
 
 @router.get("/{treaty}/entries/{index}", response_model=EntryWithProof,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from ..ledgers import Treaties, TreatyLedger
 from ..models import StatusModel, TimelineModel, TreatyList, TreatyModel
@@ -36,14 +36,17 @@ async def get_treaty(found: Ledger) -> dict[str, Any]:
 @router.get("/{treaty}/status", response_model=StatusModel, response_model_exclude_unset=True,
             summary="Who is bound and since when, as of a day, as known on a day")
 async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
-                     as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> dict[str, Any]:
+                     as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> Response:
     day = now.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
     known = query_day(known_on, "query.known_on")
-    return await found.run(found.status, day, known)
+    # the answer's bytes as cached (the model above documents them; FastAPI sends a
+    # Response as it is)
+    return Response(await found.status_answer(day, known), media_type="application/json")
 
 
 @router.get("/{treaty}/timeline", response_model=TimelineModel,
             response_model_exclude_unset=True,
             summary="Every day on which anything changed, as known on a day")
-async def get_timeline(found: Ledger, known_on: KnownOnQuery = None) -> dict[str, Any]:
-    return await found.run(found.timeline, query_day(known_on, "query.known_on"))
+async def get_timeline(found: Ledger, known_on: KnownOnQuery = None) -> Response:
+    return Response(await found.timeline_answer(query_day(known_on, "query.known_on")),
+                    media_type="application/json")
