@@ -211,3 +211,31 @@ def test_a_form_too_large_or_unreadable_is_refused(client: httpx.Client) -> None
         assert response.status_code == status
         assert response.headers["content-type"].startswith("text/html")
         assert "Traceback" not in response.text and 'id="error-message"' in response.text
+
+
+def test_tokens_the_administrator_issued_open_an_officers_session(
+        served: WebServer, client: httpx.Client) -> None:
+    """The sign-in takes the tokens of access control (stored hashed in the ledger's
+    database): an officer's valid token opens its party's session; a monitor's token, a
+    revoked or an expired officer's token open nothing."""
+    from treatyline.server.access_db import AccessDatabase
+    from treatyline.server.tokens import TokenStore
+
+    now = served.clock.moment
+    database = AccessDatabase(served.ledger.db)
+    try:
+        store = TokenStore(database)
+        officer, _ = store.issue("officer", "PL", "test", now, timedelta(days=1))
+        monitor, _ = store.issue("monitor", None, "test", now, timedelta(days=1))
+        revoked, record = store.issue("officer", "PL", "test", now, timedelta(days=1))
+        store.revoke(record.id, now - timedelta(seconds=1))
+        expired, _ = store.issue("officer", "PL", "test", now - timedelta(days=2),
+                                 timedelta(days=1))
+    finally:
+        database.close()
+    for refused in (monitor, revoked, expired, officer + "x"):
+        answer = sign_in(client, refused)
+        assert answer.status_code == 401 and SESSION_COOKIE not in client.cookies
+    answer = sign_in(client, officer)
+    assert answer.status_code == 303 and client.cookies.get(SESSION_COOKIE)
+    assert "PL" in client.get("/").text

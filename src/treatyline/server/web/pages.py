@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ..access import AccessControl
 from ..errors import ApiError
 from ..ledgers import Treaties, TreatyLedger
 from ..routes.common import query_day, query_day_or_time
@@ -33,7 +34,15 @@ from ..settings import Clock
 from ..views import treaty_summary
 from .builders import act_kinds, current_record, dashboard, log_page
 from .security import CSRF_FIELD, csrf_matches, csrf_token, remember_csrf
-from .session import Officer, OfficerTokens, SessionKeys, end_session, signed_in, start_session
+from .session import (
+    OFFICER,
+    Officer,
+    OfficerTokens,
+    SessionKeys,
+    end_session,
+    signed_in,
+    start_session,
+)
 
 __all__ = ["ENVIRONMENT", "router"]
 
@@ -202,17 +211,34 @@ async def login(request: Request) -> Response:
     if not csrf_matches(request, form.get(CSRF_FIELD)):
         return _csrf_refused(request)
     tokens: OfficerTokens = request.app.state.officer_tokens
-    officer = tokens.check(form.get("token", "").strip())
+    token = form.get("token", "").strip()
+    officer = tokens.check(token) or await _officer_of_issued_token(request, token)
     target = _local(form.get("next", "/"))
     if officer is None:
-        problem = ("this server has no officer tokens yet (access control is not set up)"
-                   if not len(tokens) else "this token is not valid")
+        problem = ("this token is not valid: not an officer's token of this server, "
+                   "revoked or expired")
         log.warning("sign-in from %s refused: %s", _client(request), problem)
         return render(request, "login.html", status=401, next=target, problem=problem)
     log.info("the officer of %s signed in from %s", officer.party, _client(request))
     response = RedirectResponse(target, status_code=303)
     start_session(response, request, request.app.state.session_keys, officer, _now(request))
     return response
+
+
+async def _officer_of_issued_token(request: Request, token: str) -> Officer | None:
+    """The officer a token issued by the administrator (`treatyline token new`, or the
+    admin route; stored hashed in a treaty's ledger database) names, while it is valid.
+    A session is the party's on this server: any treaty's token of an officer opens it."""
+    if not token:
+        return None
+    now = _now(request)
+    control: AccessControl = request.app.state.access
+    for access in control.by_id.values():
+        record = await access.run(access.tokens.lookup, token)
+        if (record is not None and record.role == OFFICER and record.party is not None
+                and record.problem(now) is None):
+            return Officer(record.party)
+    return None
 
 
 @router.post("/logout", response_class=HTMLResponse)

@@ -3,10 +3,11 @@ cookie. Everything that makes or reads the cookie is in this module, so that the
 access control (issue 12 §2: tokens issued by the administrator, stored hashed, with
 roles) can take over the token check without touching the pages.
 
-Until that access control is merged, `OfficerTokens` is the minimal table it replaces: the
-SHA-256 of each token and the party whose officer holds it (read from the file that
-TREATYLINE_OFFICER_TOKENS names, one `PARTY SHA256HEX` a line; tests set the table on
-`app.state.officer_tokens`). A token is never kept, only its hash.
+The sign-in (`pages.login`) takes an officer's token issued by access control
+(`server/tokens.py`), or one of `OfficerTokens`: a table of the SHA-256 of tokens and the
+parties whose officers hold them, read from the file that TREATYLINE_OFFICER_TOKENS names,
+one `PARTY SHA256HEX` a line (tests set it on `app.state.officer_tokens`). A token is never
+kept, only its hash.
 
 The session cookie holds the party, the role and an expiry, with an HMAC whose key is
 derived from the depositary's private key: every worker process of one server derives the
