@@ -1,92 +1,43 @@
-"""One pass over the record, in time order, that settles everything the status
-and the timeline need: which acts count, when the entry-into-force conditions
-were met, when each party became bound or withdrew.
+"""What the pass over the record settles, and the view the rules have of it on one day.
 
-The pass sorts the acts (O(n log n)) and applies each once; the entry-into-force
-rule is evaluated once per distinct day until it holds. The result is cached
-per (treaty, record) so that `status` queries at many dates cost little.
+`evaluate(treaty, record)` runs the pass (treatyline.evaluation_pass): one walk over the
+acts in time order that settles everything the status and the timeline need: which acts
+count, when the entry-into-force conditions were met, when each party became bound or
+withdrew. The result is an `Evaluation`; `DaySnapshot` is what the rules see of it on one
+day. The result is cached per (treaty, record) so that `status` queries at many dates cost
+little, and a record made by `Record.appended` is evaluated by resuming the pass of the
+record it extends (see treatyline.evaluation_pass).
 """
 
 from __future__ import annotations
 
 import copy
-import weakref
+import threading
 from bisect import bisect_right
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from itertools import groupby
+from datetime import date, timedelta
 
-from .calendar import day_of
 from .errors import Diagnostic
-from .lives import (
-    Life,
-    begins_new_life,
-    new_consent_conflict,
-    place_of,
-    revoke_consent,
-    revoke_notice,
-)
+from .lives import Life
 from .record import Act, Record
 from .referendums import (
     Gate,
     ReferendumResult,
-    closes_on,
-    closing_words,
     declarations,
     gate_on,
-    judge,
     opens_on,
     resolve,
 )
 from .regional import not_additional
-from .rules import holds, shortfalls
 from .spec.model import Treaty
 from .spec.referendum_model import ReferendumDeclaration
-from .spec.vocabulary import (
-    CONSENT,
-    CONSENT_KINDS,
-    FACT_KIND,
-    REVOCATION_KINDS,
-    REVOCATION_OF_CONSENT,
-    SUCCESSION,
-    WITHDRAWAL_KINDS,
-)
+from .spec.vocabulary import CONSENT, CONSENT_KINDS
 from .states import state_name
-from .succession import (
-    Succession,
-    apply_succession,
-    in_place_of_predecessors,
-    settle_successions,
-)
+from .succession import Succession, in_place_of_predecessors
 
 __all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence"]
-
-_RANK = {
-    FACT_KIND: 0,
-    "signature": 1,
-    "initialling": 1,
-    "provisional_application": 2,
-    **dict.fromkeys(CONSENT_KINDS, 3),
-    "referendum": 4,
-    **dict.fromkeys(WITHDRAWAL_KINDS, 5),
-    # a revocation comes after what it revokes when both fall on one day
-    **dict.fromkeys(REVOCATION_KINDS, 6),
-    "termination": 7,
-}
-"""Order of acts within one day: a signature and a ratification on the same day
-are both valid, in that order."""
-
-
-def _within_day(act: Act) -> tuple[int, str, str, str, str, str]:
-    moment = act.date
-    # timed acts in UTC order, then untimed ones ("~" sorts after any digit)
-    when = moment.astimezone(UTC).isoformat() if isinstance(moment, datetime) else "~"
-    # last, the id: which of two like acts of one day a message names as the earlier must
-    # not depend on the order of the files
-    return (_RANK.get(act.kind, 9), when, act.party or "", act.kind, act.fact or "",
-            act.id or "")
 
 
 @dataclass
@@ -152,6 +103,22 @@ class PartyHistory:
 
     def bound_on(self, day: date) -> bool:
         return any(life.bound_on(day) for life in self.lives)
+
+    def forked(self) -> PartyHistory:
+        """A copy for a fork of the pass (see treatyline.evaluation_pass): its lives are
+        copies, to change without changing these; the acts are shared (immutable)."""
+        other = object.__new__(PartyHistory)
+        other.__dict__.update(self.__dict__)
+        other.lives = [_forked_life(life) for life in self.lives]
+        return other
+
+
+def _forked_life(life: Life) -> Life:
+    other = object.__new__(Life)  # 4x faster than dataclasses.replace; a fork copies many
+    fields = other.__dict__
+    fields.update(life.__dict__)
+    fields["further"], fields["revoked_notices"] = list(life.further), list(life.revoked_notices)
+    return other
 
 
 @dataclass
@@ -358,6 +325,20 @@ class DaySnapshot:
 
     # --- incremental updates during the pass -------------------------------------------
 
+    def forked(self, evaluation: Evaluation) -> DaySnapshot:
+        """A copy for a fork of the pass (see treatyline.evaluation_pass), seeing
+        `evaluation`: the sets the pass adds to are copies, the treaty's are shared."""
+        if self._bound is not None:
+            raise ValueError("only the pass's own snapshot is forked")
+        other = copy.copy(self)
+        other.evaluation = evaluation
+        other._with = defaultdict(set, {kind: set(found) for kind, found in self._with.items()})
+        other._joined = defaultdict(set, {group: set(found)
+                                          for group, found in self._joined.items()})
+        other._facts = dict(self._facts)
+        return other
+
+
     def note_act(self, kind: str, party: str) -> None:
         self._with[kind].add(party)
 
@@ -486,349 +467,46 @@ class DaySnapshot:
         return group.replace("_", " ")
 
 
-# --- the pass --------------------------------------------------------------------------------
 
-_CACHE: weakref.WeakKeyDictionary[Record, dict[int, Evaluation]] = weakref.WeakKeyDictionary()
+# --- the cache -------------------------------------------------------------------------------
+
+_CACHE: OrderedDict[Record, dict[int, Evaluation]] = OrderedDict()
+"""record → id(treaty) → its evaluation, for the records evaluated last (the least recently
+used first). Bounded: an evaluation refers to its record, so a cache keyed weakly by the
+record would keep every record it ever saw alive (a depositary makes one per deposit)."""
+_RECORDS_KEPT = 32
+_CACHE_LOCK = threading.Lock()
 
 
 def evaluate(treaty: Treaty, record: Record) -> Evaluation:
-    """Settle the record against the treaty (cached per treaty and record)."""
-    per_record = _CACHE.setdefault(record, {})
-    cached = per_record.get(id(treaty))
-    if cached is not None and cached.treaty is treaty:
+    """Settle the record against the treaty (cached per treaty and record). A record made by
+    `Record.appended` from one evaluated already is settled by resuming that one's pass."""
+    cached = cached_evaluation(treaty, record)
+    if cached is not None:
         return cached
-    evaluation = _Pass(treaty, record).run()
-    per_record[id(treaty)] = evaluation
+    from .evaluation_pass import run_pass  # the pass is built on this module's classes
+
+    evaluation = run_pass(treaty, record)
+    with _CACHE_LOCK:
+        per_record = _CACHE.get(record)
+        if per_record is None:
+            per_record = _CACHE[record] = {}
+        _CACHE.move_to_end(record)
+        per_record[id(treaty)] = evaluation
+        while len(_CACHE) > _RECORDS_KEPT:
+            _CACHE.popitem(last=False)
     return evaluation
 
 
-class _Pass:
-    def __init__(self, treaty: Treaty, record: Record) -> None:
-        self.treaty = treaty
-        histories = {
-            p.code: PartyHistory(p.code, p.name or _state_name(p.code), p.roles)
-            for p in treaty.parties
-        }
-        for code, name in record.new_parties.items():
-            histories.setdefault(code, PartyHistory(code, name, (), declared=False))
-        self.ev = Evaluation(treaty, record, histories)
-        self.snap = DaySnapshot(self.ev, date.min)
-        self._on_hold: list[Act] = []
-        """The day's acts refused because their step's `only_when` did not hold."""
-
-    def run(self) -> Evaluation:
-        ev, eif = self.ev, self.treaty.entry_into_force
-        pa = self.treaty.provisional_application
-        for day, same_day in groupby(ev.record.acts, key=lambda a: a.day):
-            self.snap.day = day
-            # same-day acts are simultaneous: order them by meaning, never by file position
-            todays = sorted(same_day, key=_within_day)
-            accepted: list[Act] = []
-            refused: dict[int, tuple[Act, str]] = {}
-            self._on_hold = []
-            for act in todays:
-                self._try(act, accepted, refused)
-            self._close_referendums(day)
-            procedural = [a for a in accepted if a.kind in self.treaty.procedure
-                          or a.kind in (FACT_KIND, "referendum")]
-            if procedural and ev.void_since is None:  # negotiation etc. date nothing
-                if ev.conditions_met_on is None and holds(eif.when, self.snap):
-                    ev.conditions_met_on = day
-                    ev.in_force_since = eif.in_force_from(day, self.treaty.adopted)
-                    ev.completing_acts = tuple(procedural)
-                    if ev.in_force_since == day:
-                        self._retry_on_entry_into_force(accepted, refused)
-                if (pa is not None and ev.provisional_met_on is None
-                        and holds(pa.when, self.snap)):
-                    ev.provisional_met_on = day
-            ev.rejected.extend((act, Diagnostic(problem, act.position))
-                               for act, problem in refused.values())
-        self._close_referendums(date.max)  # a deadline after the last act
-        self._settle_parties()
-        settle_successions(ev)
-        return ev
-
-    def _try(self, act: Act, accepted: list[Act], refused: dict[int, tuple[Act, str]]) -> None:
-        problem = self._apply(act)
-        if problem is None:
-            self.ev.counted.append(act)
-            accepted.append(act)
-            refused.pop(id(act), None)
-            if act.hypothetical and self.ev.first_hypothetical_day is None:
-                self.ev.first_hypothetical_day = act.day
-        else:
-            refused[id(act)] = (act, problem)
-
-    def _retry_on_entry_into_force(
-        self, accepted: list[Act], refused: dict[int, tuple[Act, str]]
-    ) -> None:
-        """The treaty entered into force today, binding parties from today: the acts of the
-        day whose `only_when` did not hold before (e.g. accession once the treaty is in
-        force) are applied again, until none more counts. Nothing was applied of them."""
-        while self._on_hold:
-            waiting, self._on_hold = self._on_hold, []
-            before = len(accepted)
-            for act in waiting:
-                self._try(act, accepted, refused)
-            if len(accepted) == before:
-                break
-
-    def _apply(self, act: Act) -> str | None:
-        """Apply one act; return why it does not count, or None when it does."""
-        ev, treaty = self.ev, self.treaty
-        if act.kind == FACT_KIND and act.fact is not None:
-            ev.facts.setdefault(act.fact, act.day)
-            self.snap.note_fact(act.fact, act.day)
+def cached_evaluation(treaty: Treaty, record: Record) -> Evaluation | None:
+    """The evaluation of `record` against `treaty` if it is in the cache (not computed)."""
+    with _CACHE_LOCK:
+        per_record = _CACHE.get(record)
+        if per_record is None:
             return None
-        step = treaty.procedure.get(act.kind)
-        if act.kind in REVOCATION_KINDS:
-            return self._apply_revocation(act, step.article if step else None)
-        if step is None and act.kind == "referendum" and act.party is not None:
-            return self._apply_referendum(act, act.party, [])  # declared under referendums:
-        if step is None:
-            return None  # negotiation, monitoring and custom acts do not change the status
-        if act.kind == SUCCESSION:
-            return apply_succession(ev, self.snap, act)
-        if act.kind == "termination":
-            if ev.in_force_since is None or act.day < ev.in_force_since:
-                return f"termination on {act.day} does not count: the treaty is not in force"
-            if ev.terminated_since is None:
-                ev.terminated_since, ev.termination_act = act.day, act
-            return None
-        party = act.party
-        assert party is not None
-        history = ev.histories[party]
-        clause = f" ({step.article})" if step.article else ""
-        name = in_sentence(history.name)
-        not_acceded = self._not_acceded(act, history)
-        if not_acceded:
-            return not_acceded
-        for needed in step.requires:
-            done = ev.first.get(needed, {}).get(party)
-            if done is None or done > act.day:
-                return (f"{act.kind} by {name} on {act.day} does not count: the procedure"
-                        f"{clause} requires {needed.replace('_', ' ')} by {name} first, and "
-                        "none is recorded on or before that day")
-        if step.only_when is not None and not holds(step.only_when, self.snap):
-            self._on_hold.append(act)
-            gaps = "; ".join(shortfalls(step.only_when, self.snap))
-            return (f"{act.kind} by {name} on {act.day} does not count: the procedure{clause} "
-                    f"requires first: {gaps}")
-        missing = [f for f in step.preconditions if ev.facts.get(f, date.max) > act.day]
-        if act.kind == "referendum":
-            return self._apply_referendum(act, party, missing)
-        if missing:
-            texts = "; ".join(treaty.facts[f].description.rstrip(".") for f in missing)
-            return (f"{act.kind} by {name} on {act.day} does not count: its precondition"
-                    f"{clause} was not established by then: {texts}")
-        if act.kind in WITHDRAWAL_KINDS:
-            return self._apply_withdrawal(act, history, clause)
-        is_consent = act.kind in CONSENT_KINDS or (act.kind == "signature" and step.definitive)
-        if is_consent:
-            life = history.lives[-1]
-            bound = ev.bound_since_for(life.consent.day) if life.consent else None
-            conflict = new_consent_conflict(life, act, name, bound)
-            if conflict:
-                return conflict
-        elif history.withdrawn_since is not None or history.notice is not None:
-            return f"{act.kind} by {name} on {act.day} does not count: {name} has withdrawn"
-        open_to = step.open_to
-        if open_to not in (None, "any_state") and party not in self.snap.members(str(open_to)):
-            kind = act.kind.replace("_", " ")
-            return (f"{kind} by {name} on {act.day} does not count: {kind}{clause} "
-                    f"is open only to {str(open_to).replace('_', ' ')}")
-        self._note(act.kind, party, act.day)
-        if act.kind == "signature" and history.signature is None:
-            history.signature = act
-        if act.kind == "provisional_application" and history.provisional is None:
-            history.provisional = act
-        if is_consent:
-            self._open_life(history, act)
-        if act.kind == "accession":
-            for group in step.joins:
-                ev.joins[group].setdefault(party, act.day)
-                self.snap.note_join(group, party)
-                if not history.declared:
-                    history.roles = (*history.roles, f"joined {group.replace('_', ' ')}")
-        return None
-
-    def _note(self, kind: str, party: str, day: date) -> None:
-        self.ev.first[kind].setdefault(party, day)
-        self.snap.note_act(kind, party)
-
-    # --- a party's lives (see treatyline.lives) -------------------------------------------
-
-    def _not_acceded(self, act: Act, history: PartyHistory) -> str | None:
-        """A state the treaty does not declare takes part only by acceding (open_to:
-        any_state); once it has, its later acts count like any party's. A treaty open to
-        all states (open_to: all_states), or a step open to any state, needs no accession."""
-        if history.declared or act.kind in ("accession", SUCCESSION):
-            return None
-        step = self.treaty.procedure.get(act.kind)
-        if self.treaty.open_to == "all_states" or (
-                step is not None and step.open_to == "any_state"):
-            return None
-        acceded = self.ev.first.get("accession", {}).get(history.code)
-        if acceded is not None and acceded <= act.day:
-            return None
-        name = in_sentence(history.name)
-        return (f"{act.kind.replace('_', ' ')} by {name} on {act.day} does not count: {name} "
-                "is not declared in the treaty and had not acceded by then")
-
-    def _open_life(self, history: PartyHistory, act: Act) -> None:
-        """Count an instrument of consent: the party's first, or a new one after its last
-        ended (withdrawal in effect, or consent revoked), which begins a new life; a further
-        one while the first awaits entry into force leaves the life as it is."""
-        self._note(CONSENT, history.code, act.day)
-        if begins_new_life(history.lives[-1], act):
-            history.lives.append(Life())
-        elif history.consent is not None:
-            history.lives[-1].further.append(act)  # while the first awaits entry into force
-            return
-        history.consent = act
-        for kind in (act.kind, CONSENT):  # a revoked instrument counts again from today
-            spans = self.ev.lapses.get((kind, history.code))
-            if spans and spans[-1][1] is None:
-                spans[-1] = (spans[-1][0], act.day)
-
-    def _apply_revocation(self, act: Act, article: str | None) -> str | None:
-        party = act.party
-        assert party is not None
-        ev, history = self.ev, self.ev.histories[party]
-        not_acceded = self._not_acceded(act, history)
-        if not_acceded:
-            return not_acceded
-        life, name = history.lives[-1], in_sentence(history.name)
-        if act.kind != REVOCATION_OF_CONSENT:
-            notice = life.notice
-            step = self.treaty.procedure.get(notice.kind) if notice else None
-            clause = f" ({step.article})" if step and step.article else ""
-            return revoke_notice(life, act, name, clause)
-        bound = ev.bound_since_for(life.consent.day) if life.consent else None
-        problem = revoke_consent(life, act, name, bound)
-        if problem is None and life.consent is not None:
-            kinds = dict.fromkeys([life.consent.kind, *(a.kind for a in life.further), CONSENT])
-            for kind in kinds:
-                ev.lapses.setdefault((kind, party), []).append((act.day, None))
-                self.snap.note_revoked(kind, party)
-        return problem
-
-    def _apply_referendum(self, act: Act, party: str, missing: list[str]) -> str | None:
-        ev = self.ev
-        name = resolve(ev.referendum_declarations, act.referendum or party)
-        if name is None:  # the record's checks name the problem; never counted
-            return f"the referendum of {act.day} does not count: no declared referendum fits it"
-        spec = ev.referendum_declarations[name]
-        missing = [*missing, *(f for f in spec.preconditions
-                               if ev.facts.get(f, date.max) > act.day)]
-        result = judge(spec, act.day, act.yes_share or 0.0, act.turnout, act.yes_of_electorate,
-                       not missing, act.label)
-        ev.referendums.setdefault(name, []).append(result)
-        self._note("referendum", party, act.day)
-        if missing:
-            texts = "; ".join(self.treaty.facts[f].description.rstrip(".") for f in missing)
-            return (f"the referendum of {act.day} does not count: it was held before its "
-                    f"precondition was established: {texts}")
-        return None
-
-    def _close_referendums(self, day: date) -> None:
-        """A referendum that closed the treaty's way for good by `day`: the treaty is null
-        and void, or (drop_out) its holder is out and the others proceed."""
-        ev = self.ev
-        for name, spec in ev.referendum_declarations.items():
-            votes = ev.referendums.get(name, [])
-            closed = closes_on(spec, votes, opens_on(spec, votes, ev.facts))
-            if closed is None or closed > day or spec.held_by in ev.dropped:
-                continue
-            if ev.in_force_since is not None and ev.in_force_since <= closed:
-                continue  # already in force: a later failure undoes nothing
-            why = closing_words(spec, votes, closed, ev.referendum_place(name))
-            if spec.on_rejection == "drop_out":
-                ev.dropped[spec.held_by] = (closed, why)
-            elif ev.void_since is None:
-                ev.void_since, ev.void_reason, ev.terminated_since = closed, why, closed
-                ev.conditions_met_on = ev.in_force_since = None  # met, but void before it
-                ev.completing_acts = ()
-
-    def _referendum_openings(self) -> dict[str, date | None]:
-        """Party → the day its own referendums let its consent bind it (None: never yet).
-        A parliament may ratify before the vote; the party is bound only once it passes."""
-        ev = self.ev
-        openings: dict[str, date | None] = {}
-        for name, spec in ev.referendum_declarations.items():
-            opened = opens_on(spec, ev.referendums.get(name, []), ev.facts)
-            earlier = openings.get(spec.held_by, date.min)
-            openings[spec.held_by] = (None if opened is None or earlier is None
-                                      else max(opened, earlier))
-        return openings
-
-    def _apply_withdrawal(self, act: Act, history: PartyHistory, clause: str) -> str | None:
-        step = self.treaty.procedure[act.kind]
-        ev, name = self.ev, in_sentence(history.name)
-        life = history.lives[-1]
-        bound = (
-            ev.bound_since_for(life.consent.day)
-            if life.consent is not None and life.consent_revoked is None else None
-        )
-        if bound is None or bound > act.day:
-            return f"{act.kind} by {name} on {act.day} does not count: {name} is not bound"
-        if life.notice is not None and life.withdrawn_since is not None:
-            if life.withdrawn_since <= act.day:
-                return (f"{act.kind} by {name} on {act.day} does not count: {name} is not "
-                        f"bound: its withdrawal took effect on {life.withdrawn_since}")
-            return (f"{act.kind} by {name} on {act.day} does not count: notice was already "
-                    f"given on {life.notice.day} ({place_of(life.notice)})")
-        if step.not_before is not None and ev.in_force_since is not None:
-            per_party = step.not_before_from == "entry_into_force_for_party"
-            start = bound if per_party else ev.in_force_since
-            earliest = step.not_before.after(start)
-            if act.day < earliest:
-                counted = f"its entry into force for {name} on {start}" if per_party else \
-                    f"entry into force on {start}"
-                return (f"{act.kind} by {name} on {act.day} does not count: notice may be given "
-                        f"only from {earliest}{clause}, {step.not_before.describe()} {counted}")
-        history.notice = act
-        history.withdrawn_since = step.notice.after(act.day) if step.notice else act.day
-        if act.effective is not None and step.later_date_allowed:
-            # "or on such later date as may be specified in the notification": the clause's
-            # date is the floor
-            history.withdrawn_since = max(history.withdrawn_since, day_of(act.effective))
-        self._note(act.kind, history.code, act.day)
-        return None
-
-    def _settle_parties(self) -> None:
-        ev = self.ev
-        openings = self._referendum_openings()
-        for history in ev.histories.values():
-            for life in history.lives:
-                if life.consent is not None and life.consent_revoked is None:
-                    life.bound_since = ev.bound_since_for(life.consent.day)
-                    if history.code in openings and life.bound_since is not None:
-                        # bound only once its own referendums let its consent bind it
-                        opened = openings[history.code]
-                        life.bound_since = None if opened is None else max(
-                            life.bound_since, opened)
-                withdrawn, bound = life.withdrawn_since, life.bound_since
-                if bound is not None and withdrawn is not None and withdrawn <= bound:
-                    life.bound_since = None  # withdrew before the treaty bound it
-            starts = [history.provisional.day] if history.provisional else []
-            pa = self.treaty.provisional_application
-            if (pa is not None and ev.provisional_met_on is not None
-                    and history.code in _members_at(ev, pa.applies_to, date.max)):
-                joined = ev.first.get("signature", {}).get(history.code, ev.provisional_met_on)
-                if pa.applies_to != "signatories":
-                    joined = ev.provisional_met_on
-                starts.append(max(ev.provisional_met_on, joined))
-            history.provisional_since = min(starts) if starts else None
-        if ev.in_force_since is not None and ev.terminated_since is None:
-            ends = [life.withdrawn_since for h in ev.histories.values() for life in h.lives
-                    if life.bound_since is not None]
-            if ends and all(end is not None for end in ends):
-                ev.terminated_since = max(end for end in ends if end is not None)
-
-
-def _members_at(ev: Evaluation, group: str, day: date) -> frozenset[str]:
-    return DaySnapshot.at(ev, day).members(group)
+        _CACHE.move_to_end(record)
+        found = per_record.get(id(treaty))
+    return found if found is not None and found.treaty is treaty else None
 
 
 def acts_on(record: Record, day: date) -> Iterator[Act]:

@@ -8,15 +8,18 @@ with the reason and its place (file:line:column); the other acts are kept.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import datetime as dt
 import functools
 import gc
 import io
+import itertools
 import json
 import operator
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +153,7 @@ def _day_time(moment: DayOrTime) -> tuple[dt.date, int]:
 
 _DATE = operator.attrgetter("date")
 _DAY_SEQUENCE = operator.attrgetter("date", "sequence")
+_SORT_KEY = operator.attrgetter("sort_key")
 
 
 @dataclass(frozen=True)
@@ -162,20 +166,64 @@ class Record:
     new_parties: Mapping[str, str] = field(default_factory=dict)
     """States not declared in the treaty that acceded, or made another act of its procedure
     while accession is open to any state (code → name)."""
+    _timed: bool = field(default=False, init=False, repr=False, compare=False)
+    """Whether an act is dated with a time of day (the acts are then ordered by sort_key)."""
+    _base: weakref.ref[Record] | None = field(default=None, init=False, repr=False,
+                                              compare=False)
+    _added: tuple[Act, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         acts = self.acts
-        if any(isinstance(moment, dt.datetime) for moment in map(_DATE, acts)):
-            ordered = tuple(sorted(acts, key=lambda a: a.sort_key))
+        timed = any(isinstance(moment, dt.datetime) for moment in map(_DATE, acts))
+        if timed:
+            ordered = tuple(sorted(acts, key=_SORT_KEY))
         else:  # days only: the same order as sort_key's, with a key made in C
             ordered = tuple(sorted(acts, key=_DAY_SEQUENCE))
         object.__setattr__(self, "acts", ordered)
+        object.__setattr__(self, "_timed", timed)
 
     def __hash__(self) -> int:
         return id(self)
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_base": None}  # a weak reference does not pickle
+
+    def appended(self, acts: Iterable[Act], new_parties: Mapping[str, str] | None = None
+                 ) -> Record:
+        """This record with `acts` added, in the order `Record((*self.acts, *acts), ...)`
+        gives them (each after the acts it ties with), without sorting again: each is put
+        in its place by bisection. The rejected rows and files are kept; `new_parties` is
+        added to this record's. The record made knows it was made from this one (while
+        this one lives): its evaluation resumes this one's (treatyline.evaluation_pass)."""
+        added = tuple(acts)
+        timed = self._timed or any(isinstance(act.date, dt.datetime) for act in added)
+        key = _SORT_KEY if timed else _DAY_SEQUENCE  # one order where both apply
+        keys = [key(act) for act in (*self.acts[-1:], *added)]
+        if all(earlier <= later for earlier, later in itertools.pairwise(keys)):
+            ordered = self.acts + added  # the common case: each after the last
+        else:
+            in_place = list(self.acts)
+            for act in added:  # each after the acts it ties with, as a stable sort puts it
+                in_place.insert(bisect.bisect_right(in_place, key(act), key=key), act)
+            ordered = tuple(in_place)
+        made = Record.__new__(Record)
+        values = {"acts": ordered, "rejected": self.rejected, "files": self.files,
+                  "new_parties": ({**self.new_parties, **new_parties} if new_parties
+                                  else dict(self.new_parties)),
+                  "_timed": timed, "_base": weakref.ref(self), "_added": added}
+        for name, value in values.items():
+            object.__setattr__(made, name, value)
+        return made
+
+    @property
+    def appended_to(self) -> tuple[Record, tuple[Act, ...]] | None:
+        """The record this one was made from by `appended`, and the acts it added; None
+        for a record made otherwise, or once that record is gone."""
+        base = self._base() if self._base is not None else None
+        return (base, self._added) if base is not None else None
 
     @property
     def is_hypothetical(self) -> bool:

@@ -20,13 +20,21 @@ from typing import Any
 from ..record import collector_paused
 from ..spec.model import Treaty
 from .checkpoint import Checkpoint, sign_checkpoint
-from .entries import b64, leaf_bytes, read_stored_leaf, signed_part
+from .entries import (
+    LeafEntry,
+    _plain_json,
+    b64,
+    leaf_bytes,
+    read_stored_leaf,
+    signed_part,
+    utc_text,
+)
 from .errors import LedgerError
 from .examination import Examined, examine
 from .keys import WITNESS_USE, PartyKey, PublicPartyKey
-from .merkle import leaf_hash, nodes_for_append, root_hash
+from .merkle import NodeReader, inclusion_proof, leaf_hash, nodes_for_append, root_hash
+from .notes import Ed25519Verifier
 from .notifications import notify
-from .proofs import inclusion_proof_from
 from .state import DEPOSITARY_PARTY, LogState
 from .store import AppendBatch, LedgerReader, LedgerStore, NewEntry, Node
 
@@ -71,6 +79,12 @@ class Depositary:
     def __init__(self, store: LedgerStore, treaty: Treaty, treaty_sha256: str) -> None:
         self.store, self.treaty, self.treaty_sha256 = store, treaty, treaty_sha256
         self.state = LogState(treaty)
+        self._edge: dict[tuple[int, int], bytes] = {}
+        """The right edge of the tree (see `_edge_positions`) after the last append..."""
+        self._edge_size = -1
+        """...by this depositary, of that many leaves (another writer's append changes it)."""
+        self._signer_checked: tuple[PartyKey, Ed25519Verifier] | None = None
+        """The last signer found to hold the depositary's key (see `_check_signer`)."""
 
     # -- opening -----------------------------------------------------------------
 
@@ -195,10 +209,14 @@ class Depositary:
         return None
 
     def _check_signer(self, signer: PartyKey) -> None:
-        verifier = self.state.depositary
-        if verifier is not None and signer.public().public_key != verifier.public_key:
+        verifier, checked = self.state.depositary, self._signer_checked
+        if verifier is None or (checked is not None and checked[0] is signer
+                                and checked[1] is verifier):
+            return
+        if signer.public().public_key != verifier.public_key:
             raise DepositaryError(f"the key {signer.name} is not this ledger's depositary key "
                                   f"({verifier.name}+{verifier.key_id:08x})")
+        self._signer_checked = (signer, verifier)
 
     # -- the one writer ----------------------------------------------------------
 
@@ -207,48 +225,75 @@ class Depositary:
         """Append what each maker examines, in order, in one durable commit. Each is
         examined against the log with the ones before it (a batch may hold a signature and
         the ratification that needs it): the state takes each entry in as it is made, and
-        is read again from the store if the commit fails."""
-        results: list[Examined] = []
+        is read again from the store if the commit fails.
+
+        The Merkle work is done in the same transaction, from the nodes of the tree's right
+        edge kept from the append before (none read when no other writer came between):
+        the nodes the entries complete, the new root (the checkpoint's) and each entry's
+        inclusion proof. The receipts are returned only once the entries are committed."""
+        self._check_signer(signer)
+        results: list[tuple[Examined, dict[str, Any] | None]] = []
+        tree: dict[str, Any] = {}
 
         def build(size: int, reader: LedgerReader) -> AppendBatch:
             self.refresh(reader, size)
+            self._check_signer(signer)  # against the log as it stands: before any entry
             results.clear()
             entries = []
+            # the time of receipt as the log reads it back (UTC, to the microsecond)
+            received_utc = datetime.fromisoformat(utc_text(received))
             for offset, make in enumerate(makers):
                 index = size + offset
                 before = self.state.record
                 found = make()
-                entry = NewEntry(payload=leaf_bytes(found.document, received),
-                                 received=received, kind=str(found.document["type"]),
-                                 party=found.party, accepted=found.accepted).at(index)
-                examined = (found.act, found.record) if (
-                    found.act is not None and found.record is not None) else None
-                self.state.apply(read_stored_leaf(entry.payload, index), index, examined=examined)
+                entry = NewEntry(payload=_leaf_bytes(found, received), received=received,
+                                 kind=str(found.document["type"]), party=found.party,
+                                 accepted=found.accepted).at(index)
+                if found.act is not None and found.record is not None:
+                    # the state takes in the examined act and its record (evaluated already)
+                    self.state.apply(LeafEntry(found.document, "instrument", received_utc,
+                                               found.plain), index,
+                                     statement_sha256=found.statement_sha256,
+                                     examined=(found.act, found.record))
+                else:
+                    self.state.apply(read_stored_leaf(entry.payload, index), index)
                 if index == 0:
                     self._check_genesis()
+                note: dict[str, Any] | None = None
                 if found.act is not None:  # the notification: what the act changes
                     note = notify(self.treaty, before, self.state.record, found.act,
-                                  sequence=index, received=received.date())
-                    entry = replace(entry, notification=json.dumps(
-                        note.to_json(), ensure_ascii=False))
-                results.append(found)
+                                  sequence=index, received=received.date()).to_json()
+                    entry = replace(entry, notification=json.dumps(note, ensure_ascii=False))
+                results.append((found, note))
                 entries.append(entry)
             hashes = [leaf_hash(e.payload) for e in entries]
-            nodes = [Node(level, i, h) for level, i, h in nodes_for_append(size, hashes, reader)]
-            return AppendBatch(entries, nodes)
+            known = _KnownNodes(reader, self._edge if self._edge_size == size else {})
+            created = nodes_for_append(size, hashes, known)
+            known.nodes.update(((level, i), h) for level, i, h in created)
+            end = size + len(entries)
+            tree["hashes"], tree["root"] = hashes, root_hash(end, known)
+            tree["proofs"] = [tuple(inclusion_proof(e.index, end, known)) for e in entries]
+            tree["edge"] = {at: known.node(*at) for at in _edge_positions(end)}
+            return AppendBatch(entries, [Node(level, i, h) for level, i, h in created])
 
-        self._check_signer(signer)
         try:
-            batch = self.store.append(build)
+            # the collector paused: at 20,000 entries each deposit makes two containers of
+            # 20,000 references (the record's acts, the acts its evaluation counts), which
+            # the collector would otherwise walk while young, with every act besides in its
+            # full collections: a third of a batch's time (see `collector_paused`)
+            with collector_paused():
+                batch = self.store.append(build)
         except BaseException:
             self.state = LogState(self.treaty)  # it may hold entries that were not committed
+            self._edge, self._edge_size = {}, -1
             raise
         size = batch.entries[-1].index + 1
-        note = self.checkpoint(signer, size)
-        return [Receipt(e.index, found.accepted, found.reasons, leaf_hash(e.payload), size,
-                        tuple(inclusion_proof_from(self.store, e.index, size)), note,
-                        json.loads(e.notification) if e.notification else None)
-                for e, found in zip(batch.entries, results, strict=True)]
+        self._edge, self._edge_size = tree["edge"], size
+        checkpoint = self._signed_checkpoint(signer, size, tree["root"])
+        return [Receipt(e.index, found.accepted, found.reasons, hash_, size, proof, checkpoint,
+                        note)
+                for e, (found, note), hash_, proof in zip(
+                    batch.entries, results, tree["hashes"], tree["proofs"], strict=True)]
 
     def checkpoint(self, signer: PartyKey, size: int | None = None) -> bytes:
         """A checkpoint of the log at `size` (default: now), signed and stored."""
@@ -257,8 +302,47 @@ class Depositary:
         stored = self.store.checkpoint(size)
         if stored is not None:
             return stored.note.encode("utf-8")
+        return self._signed_checkpoint(signer, size, root_hash(size, self.store))
+
+    def _signed_checkpoint(self, signer: PartyKey, size: int, root: bytes) -> bytes:
+        """Sign and store the checkpoint of the log at `size` whose root is `root` (checked
+        to be the depositary's key by the caller). Should another process have stored it
+        first, it stored the same note: Ed25519 signatures are deterministic."""
         origin = self.state.origin or default_origin(self.treaty)
-        head = Checkpoint(origin, size, root_hash(size, self.store))
-        note = sign_checkpoint(head, signer.signer())
-        self.store.add_checkpoint(size, head.root_hash, note.decode("utf-8"))
+        note = sign_checkpoint(Checkpoint(origin, size, root), signer.signer())
+        self.store.add_checkpoint(size, root, note.decode("utf-8"))
         return note
+
+
+class _KnownNodes:
+    """The tree as `_append`'s build function reads it: the nodes known in memory (the
+    right edge kept from the append before, the nodes this append creates), then, for any
+    other, the store inside the write transaction."""
+
+    def __init__(self, reader: NodeReader, known: dict[tuple[int, int], bytes]) -> None:
+        self.reader, self.nodes = reader, dict(known)
+
+    def node(self, level: int, index: int) -> bytes:
+        found = self.nodes.get((level, index))
+        if found is None:
+            found = self.nodes[(level, index)] = self.reader.node(level, index)
+        return found
+
+
+def _edge_positions(size: int) -> list[tuple[int, int]]:
+    """(level, index) of the complete subtrees that cover a tree of `size` leaves, largest
+    first: its right edge, all an append reads (RFC 9162's decomposition)."""
+    positions, start = [], 0
+    for level in range(size.bit_length() - 1, -1, -1):
+        if size >> level & 1:
+            positions.append((level, start >> level))
+            start += 1 << level
+    return positions
+
+
+def _leaf_bytes(found: Examined, received: datetime) -> bytes:
+    """`leaf_bytes` of the document examined; for a plain one (see `Examined.plain`) written
+    as Python's sorted, compact JSON, which is then its canonical form, five times faster."""
+    if not found.plain:
+        return leaf_bytes(found.document, received)
+    return _plain_json({"entry": found.document, "received": utc_text(received)})

@@ -19,7 +19,14 @@ from typing import Any
 from ..evaluation import evaluate
 from ..record import Act, Record, record_from_rows
 from .canonical import canonical_json, parse_json
-from .entries import MAX_INSTRUMENT_BYTES, b64, from_b64, instrument_statement
+from .entries import (
+    MAX_INSTRUMENT_BYTES,
+    _plain_json,
+    _plainly_canonical,
+    b64,
+    from_b64,
+    instrument_statement,
+)
 from .errors import LedgerError
 from .state import DEPOSITARY_PARTY, LogState, act_row
 
@@ -40,6 +47,12 @@ class Examined:
     party: str | None = None
     record: Record | None = None
     """For an accepted instrument: the log's record with its act (evaluated already)."""
+    plain: bool = False
+    """Whether the document's canonical JSON is Python's sorted, compact JSON of it (no
+    fraction, no character beyond U+FFFF: see `entries._plainly_canonical`), which the
+    depositary writes much faster."""
+    statement_sha256: bytes | None = None
+    """For an accepted instrument: the SHA-256 of its signed statement (replays)."""
 
 
 def instrument_document(treaty: str, act: dict[str, Any], key_id: int,
@@ -92,19 +105,32 @@ def examine(state: LogState, data: bytes, received: datetime) -> Examined:
         return _rejected(data, ["not an instrument: a JSON object with \"type\": "
                                 "\"instrument\" is expected"])
     party = acting_party(value)
-    reasons = _form(state, value, data, received)
+    plain = _plainly_canonical(value, data)
+    statement = _statement(value, plain)
+    reasons = _form(state, value, data, received, plain, statement)
     if reasons:
         return _rejected(data, reasons, party)
     accepted, problems = _act(state, value, received)
     if accepted is None:
         return _rejected(data, problems, party)
     act, record = accepted
-    return Examined(value, True, act=act, party=party, record=record)
+    return Examined(value, True, act=act, party=party, record=record, plain=plain,
+                    statement_sha256=hashlib.sha256(statement).digest())
 
 
-def _form(state: LogState, value: dict[str, Any], data: bytes,
-          received: datetime) -> list[str]:
-    """What is wrong with the instrument's form, key and signature."""
+def _statement(value: dict[str, Any], plain: bool) -> bytes:
+    """`instrument_statement(value)`; for a plain value (see `Examined.plain`) written as
+    Python's sorted, compact JSON, which is then the same bytes, five times faster."""
+    if not plain:
+        return instrument_statement(value)
+    return _plain_json({"act": value.get("act"), "treaty": value.get("treaty"),
+                        "type": "instrument"})
+
+
+def _form(state: LogState, value: dict[str, Any], data: bytes, received: datetime,
+          plain: bool, statement: bytes) -> list[str]:
+    """What is wrong with the instrument's form, key and signature. `plain`: whether `data`
+    is known canonical already; `statement`: what the party signed."""
     reasons: list[str] = []
     unknown = sorted(set(value) - _FIELDS)
     missing = sorted(_FIELDS - set(value))
@@ -112,7 +138,7 @@ def _form(state: LogState, value: dict[str, Any], data: bytes,
         reasons.append(f"unknown field(s): {', '.join(unknown)}")
     if missing:
         return [*reasons, f"missing field(s): {', '.join(missing)}"]
-    if canonical_json(value) != data:
+    if not plain and canonical_json(value) != data:
         reasons.append("not in canonical form (RFC 8785): the depositary receives the "
                        "exact bytes that were signed ('treatyline deposit' writes them)")
     if value["treaty"] != state.treaty.id:
@@ -160,14 +186,14 @@ def _form(state: LogState, value: dict[str, Any], data: bytes,
         except LedgerError as error:
             reasons.append(error.diagnostics[0].message)
         else:
-            if not key.verifier.verify(instrument_statement(value), signature):
+            if not key.verifier.verify(statement, signature):
                 reasons.append(f"the signature does not verify with the key {key.name} "
                                f"({key_text}): the instrument was altered or signed by "
                                "another key")
-    statement = hashlib.sha256(instrument_statement(value)).digest()
-    if statement in state.statements:
+    digest = hashlib.sha256(statement).digest()
+    if digest in state.statements:
         reasons.append(f"replayed: the same instrument was accepted as entry "
-                       f"{state.statements[statement]}")
+                       f"{state.statements[digest]}")
     return reasons
 
 
@@ -186,10 +212,14 @@ def _act(state: LogState, value: dict[str, Any],
     if not made.acts:
         return None, [f"act: {d.message}" for d in made.rejected]
     (act,) = made.acts
+    # the log's record with the act put in its place, evaluated by resuming the log's own
+    # evaluation (see treatyline.evaluation_pass): an act dated on or after the last day
+    # costs its own day, not the whole record. The log's record is evaluated first (once:
+    # it is cached), for the notification needs it too.
     before = state.record
-    after = Record((*before.acts, act), new_parties={**before.new_parties,
-                                                      **made.new_parties})
-    reason = next((d.message for a, d in evaluate(state.treaty, after).rejected
+    evaluate(state.treaty, before)
+    after = before.appended((act,), made.new_parties)
+    reason = next((d.message for a, d in reversed(evaluate(state.treaty, after).rejected)
                    if a is act), None)
     if reason is not None:
         return None, [f"act: {reason}"]

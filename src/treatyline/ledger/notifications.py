@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..evaluation import evaluate
+from ..evaluation import Evaluation, evaluate
 from ..record import Act, Record
 from ..spec.model import Treaty
 from ..timeline import TimelineEntry, derived_entries, describe_act
@@ -83,10 +83,21 @@ class Notification:
         }
 
 
-def _derived(entries: list[TimelineEntry]) -> dict[tuple[object, ...], TimelineEntry]:
+_DERIVED = "notifications.derived"
+"""The key of an evaluation's memo that keeps its derived entries as `_derived` keys them:
+each deposit's record is the next deposit's record before (see `notify`)."""
+
+
+def _derived(ev: Evaluation) -> dict[tuple[object, ...], TimelineEntry]:
     # keyed without the description: an entry into force on the same day that now names
     # one party more is the same consequence, changed, not one withdrawn and one new
-    return {(e.day, e.what, e.party): e for e in entries if e.kind == "derived"}
+    found = ev.memo.get(_DERIVED)
+    if isinstance(found, dict):
+        return found
+    made: dict[tuple[object, ...], TimelineEntry] = {
+        (e.day, e.what, e.party): e for e in derived_entries(ev) if e.kind == "derived"}
+    ev.memo[_DERIVED] = made
+    return made
 
 
 def notify(treaty: Treaty, before: Record, after: Record, act: Act, *, sequence: int,
@@ -94,11 +105,12 @@ def notify(treaty: Treaty, before: Record, after: Record, act: Act, *, sequence:
     """The notification of `act`, received on `received`: `after` is the record with it,
     `before` the record as it stood without it."""
     # the derived entries only: the acts' own entries (every act described) are not needed,
-    # and `evaluate` is cached per record, so the record before costs nothing once known
+    # and `evaluate` is cached per record (a record made by appending the act resumes the
+    # evaluation of the one before), so the record before costs nothing once known
     ev = evaluate(treaty, after)
-    old = _derived(derived_entries(evaluate(treaty, before)))
-    new = _derived(derived_entries(ev))
-    reason = next((d.message for a, d in ev.rejected if a is act), None)
+    old = _derived(evaluate(treaty, before))
+    new = _derived(ev)
+    reason = next((d.message for a, d in reversed(ev.rejected) if a is act), None)
     return Notification(
         reference=notification_number(sequence, received),
         treaty=treaty.id,

@@ -217,6 +217,8 @@ class LogState(LogKeys):
     treaty: Treaty
     acts: list[Act] = field(default_factory=list)
     new_parties: dict[str, str] = field(default_factory=dict)
+    _made: Record | None = field(default=None, repr=False)
+    """The record last made or taken in (see `record`): of the first acts of `acts`."""
     _record: Record | None = field(default=None, repr=False)
     unreadable_acts: list[Diagnostic] = field(default_factory=list)
     """The record's messages for accepted instruments whose act it rejects: only a log
@@ -230,7 +232,16 @@ class LogState(LogKeys):
         """The accepted acts as a record (each `recorded` on its day of receipt)."""
         self._flush()
         if self._record is None:
-            self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
+            made = self._made
+            if made is not None and len(made.acts) == len(self.acts):
+                self._record = made
+            elif made is not None and len(made.acts) < len(self.acts):
+                # `acts` only grows: the acts since are added to the record made before,
+                # which is evaluated by resuming that one's evaluation
+                self._record = made.appended(self.acts[len(made.acts):], self.new_parties)
+            else:
+                self._record = Record(tuple(self.acts), new_parties=dict(self.new_parties))
+            self._made = self._record
         return self._record
 
     def apply(self, entry: LeafEntry, index: int, *,
@@ -245,7 +256,7 @@ class LogState(LogKeys):
             act, record = examined
             self.acts.append(act)
             self.new_parties.update(record.new_parties)
-            self._record = record
+            self._record = self._made = record
         elif entry.type == "instrument":
             # read in one batch when the record is asked for: the record's reader checks
             # many rows at once much faster than one at a time
