@@ -280,7 +280,7 @@ class Depositary:
             # the collector paused: at 20,000 entries each deposit makes two containers of
             # 20,000 references (the record's acts, the acts its evaluation counts), which
             # the collector would otherwise walk while young, with every act besides in its
-            # full collections: a third of a batch's time (see `collector_paused`)
+            # full collections: a quarter of a batch's time (see `collector_paused`)
             with collector_paused():
                 batch = self.store.append(build)
         except BaseException:
