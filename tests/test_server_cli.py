@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,13 @@ import httpx
 import pytest
 
 from cli_inprocess import run_cli_output
+from serve_process import free_port
 from server_running import ISTANBUL, ServedLedger, make_ledger
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import save_party_key
 
 API = "/api/treaties/istanbul-2022"
 TREATYLINE = Path(sys.executable).parent / "treatyline"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from cli_inprocess import run_cli_output
+from serve_process import free_port
 from server_running import ISTANBUL, ServedLedger, make_ledger
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.server.webhooks import SubscriptionStore
@@ -27,13 +27,6 @@ from webhook_receiver import receiving, wait_for
 
 API = "/api/treaties/istanbul-2022"
 TREATYLINE = Path(sys.executable).parent / "treatyline"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
