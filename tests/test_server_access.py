@@ -266,7 +266,8 @@ def test_the_token_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert run_cli_output(capsys, "token", "revoke", "--db", db, token_id)[0] == 0
     assert table_rows(db, "SELECT revoked FROM server_tokens")[0][0] is not None
     for args, message in ((["--role", "officer"], "--party"),
-                          (["--role", "king"], "--role")):
+                          (["--role", "king"], "--role"),
+                          (["--role", "officer", "--party", "ZZ"], "'ZZ' is not a party")):
         code, _, err = run_cli_output(capsys, "token", "new", "--db", db, *args)
         assert code == 1 and message in err
     (tmp_path / "other.db").write_bytes(b"")

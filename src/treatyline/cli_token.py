@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 from rich.text import Text
 
-from .cli_ledger_common import DbOpt, now, print_json, stderr
+from .cli_ledger_common import DbOpt, SpecOpt, now, open_ledger, print_json, stderr
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,12 +44,22 @@ def new(
                                       "expires.")] = 30,
     note: Annotated[str | None, typer.Option("--note", help="Whose it is (shown by "
                                              "'token list').")] = None,
+    spec: SpecOpt = None,
 ) -> None:
     """Issue a token: printed once on stdout, stored only as its SHA-256."""
     if role not in ("admin", "officer", "monitor"):
         raise UsageError(f"--role: admin, officer or monitor, not {role!r}")
     if (role == "officer") != (party is not None):
         raise UsageError("--party: an officer's token names its party, and only an officer's")
+    if party is not None:  # an officer of no party of the treaty could never act
+        with open_ledger(db, spec) as depositary:
+            parties = [p.code for p in depositary.treaty.parties]
+            parties += [code for code in depositary.state.record.new_parties
+                        if code not in parties]
+            treaty_id = depositary.treaty.id
+        if party not in parties:
+            raise UsageError(f"--party: {party!r} is not a party of {treaty_id} "
+                             f"(its parties: {', '.join(parties)})")
     store = _store(db)
     try:
         token, record = store.issue(cast("Role", role), party, "the command line on the "
