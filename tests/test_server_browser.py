@@ -334,3 +334,19 @@ def test_script_in_acts_and_reasons_shows_as_text(watched: Watched, served: WebS
     assert INJECTED[0] in (page.text_content(f"#entry-{index} .reasons") or "")
     watched.check(served.url)
     assert not [r for r in watched.requests if urlsplit(r).path.endswith("/x")]
+
+
+def test_the_report_page_runs_its_inline_script_and_style_under_its_own_policy(
+        watched: Watched, served: WebServer) -> None:
+    """The report is made to be read offline, its script and style inline: served, its
+    Content-Security-Policy allows exactly those by their hashes, so the page works (its
+    script ran, its style applies) with no policy violation in the console."""
+    page = watched.page()
+    answer = page.goto(f"{served.url}/api/treaties/istanbul-2022/report?as_of=2022-12-01")
+    assert answer is not None and answer.status == 200
+    policy = answer.headers["content-security-policy"]
+    assert "'sha256-" in policy and "'unsafe-inline'" not in policy
+    assert page.evaluate("Array.isArray(window.__errors)")  # the inline script ran
+    # a style sheet the policy blocked would not be parsed: its rules would be missing
+    assert page.evaluate("[...document.styleSheets].some(s => s.cssRules.length > 0)")
+    watched.check(served.url)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from ..ledgers import TreatyLedger
 from ..settings import Clock
+from ..web.security import POLICY, self_contained_policy
 from .common import (
     ERRORS_BESIDE_TEXT,
     AsOfQuery,
@@ -37,4 +38,7 @@ async def get_report(found: Annotated[TreatyLedger, Depends(ledger)],
                      known_on: KnownOnQuery = None) -> HTMLResponse:
     day = now.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
     known = query_day(known_on, "query.known_on")
-    return HTMLResponse(await found.report_answer(day, known))
+    page = await found.report_answer(day, known)
+    # the page is made to be read offline, its script and style inline: its own policy
+    # allows exactly those (the server's strict policy would block them)
+    return HTMLResponse(page, headers={POLICY: self_contained_policy(page)})
