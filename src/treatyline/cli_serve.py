@@ -53,7 +53,8 @@ def serve(
     settings = Settings((LedgerSettings(spec.resolve(), db),), dep_key.resolve())
     app = create_app(settings)  # opens the ledger: its errors are messages, before serving
     stderr.print(Text(f"serving {', '.join(app.state.treaties.by_id)} from {db} on "
-                      f"http://{host}:{port}/api/treaties (OpenAPI: /openapi.json)"),
+                      f"http://{host}:{port}/api/treaties (OpenAPI: /openapi.json; "
+                      f"the pages: http://{host}:{port}/)"),
                  soft_wrap=True)
     # an event stream stays open up to a minute (docs/server.md): on Ctrl-C, requests get
     # this many seconds to finish (deposits take milliseconds), then open streams are
