@@ -113,15 +113,21 @@ def signed_part(document: Mapping[str, Any]) -> bytes:
     return canonical_json({k: v for k, v in document.items() if k != "signature"})
 
 
-def instrument_statement(document: Mapping[str, Any]) -> bytes:
-    """What a party signs: the canonical JSON of the act, the treaty id and the type."""
-    return canonical_json({"act": document.get("act"), "treaty": document.get("treaty"),
-                           "type": "instrument"})
+def instrument_statement(document: Mapping[str, Any], *, plain: bool = False) -> bytes:
+    """What a party signs: the canonical JSON of the act, the treaty id and the type.
+    `plain`: the document is known plain (see `plainly_canonical`), so Python's sorted,
+    compact JSON is its canonical form, five times faster to write."""
+    statement = {"act": document.get("act"), "treaty": document.get("treaty"),
+                 "type": "instrument"}
+    return plain_json(statement) if plain else canonical_json(statement)
 
 
-def leaf_bytes(document: Mapping[str, JSONValue], received: datetime) -> bytes:
-    """The leaf data of an entry: the document and the time of its receipt."""
-    return canonical_json({"entry": document, "received": utc_text(received)})
+def leaf_bytes(document: Mapping[str, JSONValue], received: datetime, *,
+               plain: bool = False) -> bytes:
+    """The leaf data of an entry: the document and the time of its receipt (`plain`: as
+    `instrument_statement`'s)."""
+    leaf: dict[str, JSONValue] = {"entry": document, "received": utc_text(received)}
+    return plain_json(leaf) if plain else canonical_json(leaf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +140,7 @@ class LeafEntry:
     plain: bool = False
     """Whether the leaf holds no number but integers and no character beyond the Basic
     Multilingual Plane: then Python's own sorted, compact JSON of any part of it is its
-    canonical form (see `_plainly_canonical`), which is much faster to write."""
+    canonical form (see `plainly_canonical`), which is much faster to write."""
 
     @property
     def received_day(self) -> date:
@@ -143,11 +149,7 @@ class LeafEntry:
 
 def leaf_statement(leaf: LeafEntry) -> bytes:
     """`instrument_statement` of an instrument's leaf, written the fast way when it may."""
-    if not leaf.plain:
-        return instrument_statement(leaf.document)
-    document = leaf.document
-    return _plain_json({"act": document.get("act"), "treaty": document.get("treaty"),
-                        "type": "instrument"})
+    return instrument_statement(leaf.document, plain=leaf.plain)
 
 
 class _FloatSeenError(Exception):
@@ -161,12 +163,12 @@ def _refuse_float(text: str) -> float:
 _FOUR_BYTE_UTF8: Final = re.compile(rb"[\xf0-\xf4]")
 
 
-def _plain_json(value: object) -> bytes:
+def plain_json(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True,
                       separators=(",", ":")).encode("utf-8")
 
 
-def _plainly_canonical(value: object, data: bytes) -> bool:
+def plainly_canonical(value: object, data: bytes) -> bool:
     """Whether `data`, read strictly as `value` (`parse_json`: no lone surrogates, no
     integer beyond 2**53), is canonical, checked without the rfc8785 writer. For such a
     value with no fractional number and no character beyond U+FFFF, RFC 8785 and Python's
@@ -179,7 +181,7 @@ def _plainly_canonical(value: object, data: bytes) -> bool:
         json.loads(data, parse_float=_refuse_float)
     except _FloatSeenError:
         return False
-    return _plain_json(value) == data
+    return plain_json(value) == data
 
 
 def _safe_integer(literal: str) -> int:
@@ -199,7 +201,7 @@ def _read_plain_leaf(data: bytes) -> Any:
     try:
         value = json.loads(data, parse_float=_refuse_float, parse_int=_safe_integer,
                            parse_constant=_refuse_float)
-        return value if _plain_json(value) == data else None
+        return value if plain_json(value) == data else None
     except (_FloatSeenError, ValueError, RecursionError):  # UnicodeError is a ValueError
         return None
 
@@ -217,7 +219,7 @@ def read_leaf(data: bytes, index: int) -> LeafEntry:
     if not isinstance(value, dict) or set(value) != {"entry", "received"}:
         raise EntryError(f"{where}: a leaf is an object with 'entry' and 'received'")
     if not plain:
-        plain = _plainly_canonical(value, data)
+        plain = plainly_canonical(value, data)
         if not plain and canonical_json(value) != data:
             raise EntryError(f"{where}: the leaf is not in canonical form (RFC 8785)")
     document = value["entry"]
