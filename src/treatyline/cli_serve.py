@@ -35,6 +35,10 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker "
                                          "processes; the ledger's writer lock keeps their "
                                          "deposits in one order.")] = 1,
+    allow_private_webhooks: Annotated[bool, typer.Option(
+        "--allow-private-webhooks", help="Let officers register webhooks to loopback, "
+        "private and link-local addresses (by default only public ones: a party could "
+        "otherwise make the server send requests into its own network).")] = False,
 ) -> None:
     """Serve the ledger of a treaty over HTTP: status and timeline, deposits of signed
     instruments with their receipts, the log's entries, proofs and checkpoints, and the
@@ -50,7 +54,8 @@ def serve(
     if dep_key is None:
         raise UsageError(f"--depositary-key: the depositary's key file is needed (or set "
                          f"{DEPOSITARY_KEY_ENV})")
-    settings = Settings((LedgerSettings(spec.resolve(), db),), dep_key.resolve())
+    settings = Settings((LedgerSettings(spec.resolve(), db),), dep_key.resolve(),
+                        allow_private_webhooks=allow_private_webhooks)
     app = create_app(settings)  # opens the ledger: its errors are messages, before serving
     stderr.print(Text(f"serving {', '.join(app.state.treaties.by_id)} from {db} on "
                       f"http://{host}:{port}/api/treaties (OpenAPI: /openapi.json; "

@@ -25,6 +25,7 @@ from .routes import (
     notifications,
     report,
     treaties,
+    webhooks,
 )
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
 from .web import OfficerTokens, install_web
@@ -67,6 +68,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
                   lifespan=lifespan)
     app.state.treaties = held
     app.state.clock = clock or SystemClock()
+    app.state.allow_private_webhooks = settings.allow_private_webhooks
     install_error_handlers(app)
     try:
         access = install_access(app, held)  # tokens, nonces, refusals: who may do what
@@ -76,7 +78,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLimits)
     for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures,
-                   report):
+                   report, webhooks):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app

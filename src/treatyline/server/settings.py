@@ -54,15 +54,20 @@ class Settings:
     depositary_key: Path
     max_body_bytes: int = MAX_INSTRUMENT_BYTES
     """The largest request body read; a larger one is refused with 413 unread."""
+    allow_private_webhooks: bool = False
+    """Whether a webhook registered over HTTP may go to a loopback, private, link-local
+    or other non-public address (see `webhooks/public_hosts.py`)."""
 
     def to_environment(self) -> str:
         return json.dumps({"ledgers": [{"spec": str(s.spec), "db": s.db} for s in self.ledgers],
                            "depositary_key": str(self.depositary_key),
-                           "max_body_bytes": self.max_body_bytes})
+                           "max_body_bytes": self.max_body_bytes,
+                           "allow_private_webhooks": self.allow_private_webhooks})
 
     @classmethod
     def from_environment(cls, text: str) -> Settings:
         value = json.loads(text)
         return cls(tuple(LedgerSettings(Path(s["spec"]), str(s["db"]))
                          for s in value["ledgers"]),
-                   Path(value["depositary_key"]), int(value["max_body_bytes"]))
+                   Path(value["depositary_key"]), int(value["max_body_bytes"]),
+                   bool(value.get("allow_private_webhooks", False)))

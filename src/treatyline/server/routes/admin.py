@@ -24,7 +24,7 @@ from ..settings import Clock
 from .common import ERRORS
 from .log import MAX_SIZE
 
-__all__ = ["ACCESS_ERRORS", "router"]
+__all__ = ["ACCESS_ERRORS", "party_codes", "router"]
 
 ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse, "description": "No credential, or one that does not hold "
@@ -45,7 +45,7 @@ def _day(value: date, place: str) -> date:
         raise ApiError(422, "invalid_date", str(error), place) from None
 
 
-def _party_codes(found: TreatyLedger) -> set[str]:
+def party_codes(found: TreatyLedger) -> set[str]:
     state = found.fresh().state
     return {p.code for p in found.depositary.treaty.parties} | set(state.new_parties)
 
@@ -68,7 +68,7 @@ async def issue_token(body: TokenRequest, found: Ledger, access: Access, now: No
     if (body.role == "officer") != (body.party is not None):
         raise ApiError(422, "invalid_parameter", "an officer's token names its party, and "
                        "only an officer's does", "body.party")
-    if body.party is not None and body.party not in await found.run(_party_codes, found):
+    if body.party is not None and body.party not in await found.run(party_codes, found):
         raise ApiError(422, "invalid_parameter", f"{body.party!r} is not a party of "
                        f"{found.treaty_id}", "body.party")
     token, record = await access.run(access.tokens.issue, body.role, body.party,
@@ -201,7 +201,7 @@ class DraftIn(BaseModel):
              summary="Register a restricted draft (admin)")
 async def register_draft(body: DraftIn, found: Ledger, access: Access, now: Now,
                          who: Admin) -> dict[str, Any]:
-    codes = await found.run(_party_codes, found)
+    codes = await found.run(party_codes, found)
     for number, party in enumerate(body.parties):
         if party not in codes:
             raise ApiError(422, "invalid_parameter", f"{party!r} is not a party of "
