@@ -161,10 +161,11 @@ def test_a_form_without_its_csrf_token_is_refused(client: httpx.Client) -> None:
 
 def test_a_wrong_token_and_a_forged_cookie_open_nothing(
         served: WebServer, client: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, "treatyline.server.web"):
+    with caplog.at_level(logging.WARNING, "treatyline.server.access"):
         response = sign_in(client, token="not-a-token")
     assert response.status_code == 401 and "not valid" in response.text
-    assert "sign-in from 127.0.0.1 refused: this token is not valid" in caplog.text
+    assert ("(401 signin_failed) to unknown (sign-in from 127.0.0.1): this token is not "
+            "valid") in caplog.text  # logged as every refusal is
     assert "not-a-token" not in caplog.text
     assert client.get("/treaties/istanbul-2022/officer").status_code == 303
     other = SessionKeys(served.ledger.keys["UA"])  # a key that is not the depositary's

@@ -43,6 +43,7 @@ from .session import (
     signed_in,
     start_session,
 )
+from .signin_limit import FAILED, LIMITED, record_signin_refusal, signin_retry_after
 
 __all__ = ["ENVIRONMENT", "router"]
 
@@ -210,14 +211,23 @@ async def login(request: Request) -> Response:
     form = await _form(request)
     if not csrf_matches(request, form.get(CSRF_FIELD)):
         return _csrf_refused(request)
+    target = _local(form.get("next", "/"))
+    now = _now(request)
+    wait = await signin_retry_after(request, now)
+    if wait is not None:
+        problem = (f"too many failed sign-ins from this address: try again in {wait} "
+                   "seconds")
+        await record_signin_refusal(request, now, 429, LIMITED, problem)
+        limited = render(request, "login.html", status=429, next=target, problem=problem)
+        limited.headers["Retry-After"] = str(wait)
+        return limited
     tokens: OfficerTokens = request.app.state.officer_tokens
     token = form.get("token", "").strip()
     officer = tokens.check(token) or await _officer_of_issued_token(request, token)
-    target = _local(form.get("next", "/"))
     if officer is None:
         problem = ("this token is not valid: not an officer's token of this server, "
                    "revoked or expired")
-        log.warning("sign-in from %s refused: %s", _client(request), problem)
+        await record_signin_refusal(request, now, 401, FAILED, problem)
         return render(request, "login.html", status=401, next=target, problem=problem)
     log.info("the officer of %s signed in from %s", officer.party, _client(request))
     response = RedirectResponse(target, status_code=303)
