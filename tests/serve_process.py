@@ -88,6 +88,8 @@ class ServeProcess:
     log: BinaryIO
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    options: tuple[str, ...] = ()
+    """More options of `treatyline serve` (--workers 2, say)."""
 
     @property
     def url(self) -> str:
@@ -96,7 +98,8 @@ class ServeProcess:
     def start(self, timeout: float = 120) -> None:
         command = [sys.executable, "-c", "from treatyline.cli import main; main()", "serve",
                    str(NATO), "--db", self.ledger.db, "--depositary-key",
-                   str(self.ledger.depositary_key_file), "--port", str(self.port)]
+                   str(self.ledger.depositary_key_file), "--port", str(self.port),
+                   *self.options]
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                         env=os.environ | {"NO_COLOR": "1"})
         deadline = time.monotonic() + timeout

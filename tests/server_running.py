@@ -19,6 +19,7 @@ from treatyline.ledger.keys import PartyKey, generate_party_key, save_party_key
 from treatyline.ledger.state import DEPOSITARY_PARTY
 from treatyline.ledger.store import init_store
 from treatyline.server import LedgerSettings, Settings, create_app
+from treatyline.server.http_protocol import JSON_ERRORS_HTTP
 from treatyline.spec.load import load_treaty
 
 __all__ = ["ISTANBUL", "ServedLedger", "SetClock", "make_ledger", "running_server", "serve"]
@@ -76,7 +77,8 @@ def running_server(app: object) -> Iterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 (a port the system picks) until the block
     ends; its base URL."""
     server = uvicorn.Server(uvicorn.Config(app,  # type: ignore[arg-type]
-                                           host="127.0.0.1", port=0, log_level="warning"))
+                                           host="127.0.0.1", port=0, log_level="warning",
+                                           http=JSON_ERRORS_HTTP))  # as `serve` does
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

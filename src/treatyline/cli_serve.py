@@ -47,6 +47,7 @@ def serve(
         import uvicorn
 
         from .server.app import create_app
+        from .server.http_protocol import JSON_ERRORS_HTTP
         from .server.settings import SETTINGS_ENV, LedgerSettings, Settings
     except ImportError as error:
         raise UsageError(f"serve needs the server's libraries: pip install "
@@ -67,10 +68,10 @@ def serve(
     stopping = 5
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level="info",
-                    timeout_graceful_shutdown=stopping)
+                    timeout_graceful_shutdown=stopping, http=JSON_ERRORS_HTTP)
         return
     app.state.treaties.close()  # each worker opens its own
     os.environ[SETTINGS_ENV] = settings.to_environment()
     uvicorn.run("treatyline.server.app:app_from_environment", factory=True, host=host,
                 port=port, workers=workers, log_level="info",
-                timeout_graceful_shutdown=stopping)
+                timeout_graceful_shutdown=stopping, http=JSON_ERRORS_HTTP)
