@@ -6,7 +6,8 @@ Ukraine's ratification day).
 Ukraine's officer signs in with its token, signs the ratification in the browser from its
 key file (Ed25519 in Web Crypto; the instrument's bytes are checked against the library's)
 and sees the receipt with its inclusion proof verified in the page; Türkiye's officer sees
-the depositary's notification of it; the log's proof is verified in the browser; a
+the depositary's notification of it; the log's proof and the checkpoint's signature are
+verified in the browser (and fail when altered); a
 screenshot is checked. In every page: no console error, no script error, and every request
 goes to 127.0.0.1 (recorded; the browser's proxy is a closed port, so a request elsewhere
 would fail too). Skipped without Chromium or Playwright, except under CI=true, where that
@@ -270,6 +271,63 @@ def test_a_tampered_proof_is_not_verified(watched: Watched, served: WebServer) -
     second.locator("button.verify").click()
     page.wait_for_selector(f"#entry-{second.get_attribute('data-index')}[data-verified]")
     assert second.get_attribute("data-verified") == "yes"
+    watched.check(served.url)
+
+
+def test_the_checkpoints_signature_is_verified_in_the_browser(
+        watched: Watched, served: WebServer) -> None:
+    """The log page checks the checkpoint's Ed25519 signature with the depositary's key the
+    server serves (the genesis entry's): verified as it is; a checkpoint altered in the page
+    (its root, or an extension line the proof would not notice) or another key fails."""
+    depositary = served.ledger.keys["depositary"].public()
+    key = httpx.get(f"{served.url}{API}/checkpoint/key").json()
+    assert base64.b64decode(key["public_key"]) == depositary.public_key
+    assert key["name"] == depositary.name
+    page = watched.page()
+    page.goto(f"{served.url}/treaties/istanbul-2022/log?start=3")
+    page.wait_for_selector("#latest-checkpoint[data-signature]")
+    assert page.get_attribute("#latest-checkpoint", "data-signature") == "verified"
+    assert (page.text_content("#checkpoint-verified") or "").startswith(
+        f"signature verified: the depositary's key {depositary.name} ({key['key_id']})")
+
+    def check_again() -> str | None:
+        page.click("#check-checkpoint")
+        page.wait_for_selector("#latest-checkpoint[data-signature]")
+        return page.get_attribute("#latest-checkpoint", "data-signature")
+
+    note = page.locator("#latest-checkpoint pre.note")
+    genuine = note.text_content() or ""
+    origin, size, root, rest = genuine.split("\n", 3)
+    other_root = base64.b64encode(bytes(32)).decode()
+    for altered in (f"{origin}\n{size}\n{other_root}\n{rest}",
+                    f"{origin}\n{int(size) + 1}\n{root}\n{rest}",
+                    genuine.replace("\n\n", "\nextension\n\n", 1),
+                    genuine.split("\n\n")[0] + "\n"):
+        note.evaluate("(e, text) => { e.textContent = text; }", altered)
+        assert check_again() == "failed"
+        assert "signature NOT verified" in (page.text_content("#checkpoint-verified") or "")
+    note.evaluate("(e, text) => { e.textContent = text; }", genuine)
+    assert check_again() == "verified"
+
+    # an entry whose checkpoint gained a line its proof does not read: the proof still
+    # leads to the root, but the signature fails, and so does the entry
+    first = page.locator("li.entry").first
+    index = first.get_attribute("data-index")
+    first.locator("pre.checkpoint").evaluate(
+        "e => { e.textContent = e.textContent.replace('\\n\\n', '\\nextension\\n\\n'); }")
+    first.locator("button.verify").click()
+    page.wait_for_selector(f"#entry-{index}[data-verified]")
+    assert first.get_attribute("data-verified") == "no"
+    words = first.locator("output.verified").text_content() or ""
+    assert "verified: the proof leads" in words and "signature NOT verified" in words
+
+    # another key served in the depositary's name: its key id is not the signature's
+    other = page.context.new_page()
+    forged = dict(key, public_key=base64.b64encode(bytes(range(32))).decode())
+    other.route("**/checkpoint/key", lambda route: route.fulfill(json=forged))
+    other.goto(f"{served.url}/treaties/istanbul-2022/log")
+    other.wait_for_selector("#latest-checkpoint[data-signature]")
+    assert other.get_attribute("#latest-checkpoint", "data-signature") == "failed"
     watched.check(served.url)
 
 

@@ -1,18 +1,20 @@
-"""The log: its entries with their inclusion proofs, its signed checkpoints, and the
-consistency proofs between them."""
+"""The log: its entries with their inclusion proofs, its signed checkpoints (and the
+depositary's key that signs them), and the consistency proofs between them."""
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
 
 from ..ledgers import TreatyLedger
 from ..models import ConsistencyProof, EntryPage, EntryWithProof
 from .common import ERRORS, ERRORS_BESIDE_TEXT, ledger
 
-__all__ = ["MAX_SIZE", "router"]
+__all__ = ["MAX_SIZE", "CheckpointKey", "router"]
 
 router = APIRouter(prefix="/api/treaties", tags=["log"], responses=ERRORS)
 
@@ -44,6 +46,32 @@ async def get_entry(found: Ledger, index: Annotated[int, Path(ge=0, le=MAX_SIZE)
                              "description": "The signed note."}, **ERRORS_BESIDE_TEXT})
 async def get_checkpoint(found: Ledger) -> PlainTextResponse:
     return PlainTextResponse(await found.run(found.checkpoint))
+
+
+class CheckpointKey(BaseModel):
+    """The key that signs the checkpoints: the depositary's, from the log's genesis entry."""
+
+    name: str = Field(description="The key's name: the name on the checkpoint's "
+                      "signature line (— name base64(key id || signature)).")
+    key_id: str = Field(description="The note key id, 8 hex digits: the first four bytes "
+                        "of SHA-256(name || 0x0A || 0x01 || public key).")
+    public_key: str = Field(description="The raw 32-byte Ed25519 public key, base64.")
+    vkey: str = Field(description="The verifier key as Go's sumdb/note writes it "
+                      "(name+keyid+base64(0x01 || public key)).")
+
+
+def _checkpoint_key(found: TreatyLedger) -> dict[str, Any]:
+    verifier = found.fresh().state.depositary
+    assert verifier is not None  # a served ledger has its genesis entry
+    return {"name": verifier.name, "key_id": f"{verifier.key_id:08x}",
+            "public_key": base64.b64encode(verifier.public_key).decode("ascii"),
+            "vkey": verifier.to_vkey()}
+
+
+@router.get("/{treaty}/checkpoint/key", response_model=CheckpointKey,
+            summary="The depositary's public key that signs the checkpoints")
+async def get_checkpoint_key(found: Ledger) -> dict[str, Any]:
+    return await found.run(_checkpoint_key, found)
 
 
 @router.get("/{treaty}/proofs/consistency", response_model=ConsistencyProof,

@@ -1,5 +1,7 @@
 // "verify in the browser" on the log page: the entry's leaf hash recomputed from its bytes,
-// then the root from its inclusion proof, compared with its checkpoint's root.
+// then the root from its inclusion proof, compared with its checkpoint's root, and the
+// checkpoint's signature by the depositary's key (checkpoint.js): a proof against a root
+// nobody signed proves nothing.
 "use strict";
 (function () {
   var t = window.treatyline;
@@ -14,8 +16,10 @@
     var note = entry.querySelector("pre.checkpoint").textContent;
     var found = await t.checkInclusion(hash, Number(entry.getAttribute("data-index")),
                                        JSON.parse(entry.getAttribute("data-proof")), note);
-    entry.setAttribute("data-verified", found.ok ? "yes" : "no");
-    out.textContent = (found.ok ? "leaf hash recomputed; " : "") + found.words;
+    var signed = await t.checkCheckpoint(note, document.getElementById("latest-checkpoint")
+                                           .getAttribute("data-key-url"));
+    entry.setAttribute("data-verified", found.ok && signed.ok ? "yes" : "no");
+    out.textContent = (found.ok ? "leaf hash recomputed; " : "") + found.words + "; " + signed.words;
   }
   document.querySelectorAll("li.entry button.verify").forEach(function (button) {
     button.addEventListener("click", function () { verify(button.closest("li.entry")); });
