@@ -1,9 +1,9 @@
 """`treatyline webhooks`: the parties' webhook subscriptions of a ledger, and their delivery
 log (see docs/server.md, "Notifications").
 
-Registering is done here, on the depositary's own machine, until the server authenticates
-a party's officer: an HTTP route that let anyone register an address would let anyone
-make the depositary send requests wherever they like.
+This is the depositary's own machine: any party's webhook, any address (the rule against
+non-public addresses is for the HTTP route, where a party's officer registers its own:
+server/routes/webhooks.py).
 """
 
 from __future__ import annotations
