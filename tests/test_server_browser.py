@@ -9,8 +9,9 @@ and sees the receipt with its inclusion proof verified in the page; Türkiye's o
 the depositary's notification of it; the log's proof and the checkpoint's signature are
 verified in the browser (and fail when altered); a screenshot is checked. In every page:
 no console error, no script error, and every request goes to 127.0.0.1 (recorded; the
-browser's proxy is a closed port, so a request elsewhere would fail too). Skipped without Chromium or Playwright, except under CI=true, where that
-fails (.ci/run installs Chromium)."""
+browser's proxy is a closed port, so a request elsewhere would fail too). Skipped without
+Chromium or Playwright, except under CI=true, where that fails (.ci/run installs
+Chromium)."""
 
 from __future__ import annotations
 
