@@ -82,6 +82,11 @@ def test_officers_own_their_webhooks(tmp_path: Path,
                            headers=admin), 422, "body.party")
         theirs = client.post(hooks, json={"url": receiver.url + "/ru", "party": "RU"},
                              headers=admin).json()
+        # a monitor may not; a start past the log's end is refused
+        monitor = client.post(f"{API}/tokens", json={"role": "monitor"}, headers=admin)
+        _error(client.get(hooks, headers=_bearer(monitor.json()["token"])), 403, None)
+        _error(client.post(hooks, json={"url": receiver.url, "since": 10**6}, headers=ua),
+               422, "body.since")
 
         # a deposit is delivered to both; each officer sees its own state only
         answer = client.post(f"{API}/instruments", content=signed_instrument(
@@ -114,7 +119,7 @@ def test_officers_own_their_webhooks(tmp_path: Path,
         assert client.delete(f"{hooks}/{theirs['id']}", headers=admin).status_code == 200
         refusals = client.get(f"{API}/refusals", headers=admin).json()["refusals"]
         assert [(r["status"], r["route"]) for r in refusals] == [
-            (401, f"{API}/webhooks"), (403, f"{API}/webhooks")]
+            (401, f"{API}/webhooks"), (403, f"{API}/webhooks"), (403, f"{API}/webhooks")]
 
 
 NON_PUBLIC = [
