@@ -73,12 +73,13 @@ def make_ledger(db: str, folder: Path, parties: list[str],
 
 
 @contextmanager
-def running_server(app: object) -> Iterator[str]:
+def running_server(app: object, http: str = JSON_ERRORS_HTTP) -> Iterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 (a port the system picks) until the block
-    ends; its base URL."""
+    ends; its base URL. `http`: uvicorn's protocol class (by default the one `serve`
+    uses)."""
     server = uvicorn.Server(uvicorn.Config(app,  # type: ignore[arg-type]
                                            host="127.0.0.1", port=0, log_level="warning",
-                                           http=JSON_ERRORS_HTTP))  # as `serve` does
+                                           http=http))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -12,8 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from serve_process import ServeProcess, nato_ledger
-from treatyline.server.http_protocol import MALFORMED_MESSAGE
+from serve_process import NATO, START, ServeProcess, nato_ledger
+from server_running import SetClock, running_server
+from treatyline.server import LedgerSettings, Settings, create_app
+from treatyline.server.http_protocol import (
+    JSON_ERRORS_H11,
+    JSON_ERRORS_HTTPTOOLS,
+    MALFORMED_MESSAGE,
+)
 
 GARBAGE = [
     b"GARBAGE\r\n\r\n",
@@ -38,6 +44,34 @@ def exchange(port: int, data: bytes) -> tuple[str, dict[str, str], bytes]:
     headers = {name.lower(): value.strip() for name, _, value in
                (line.partition(":") for line in lines)}
     return status, headers, body
+
+
+def assert_error_shape(status: str, headers: dict[str, str], body: bytes) -> None:
+    assert status == "HTTP/1.1 400 Bad Request", (status, body)
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    assert json.loads(body) == {"error": {
+        "status": 400, "code": "malformed_request", "message": MALFORMED_MESSAGE,
+        "place": None}}
+
+
+@pytest.mark.parametrize("http", [JSON_ERRORS_H11, JSON_ERRORS_HTTPTOOLS],
+                         ids=["h11", "httptools"])
+def test_both_http_implementations_answer_in_the_error_shape(tmp_path: Path,
+                                                             http: str) -> None:
+    """`serve` takes httptools when it is installed (the server extra pins it) and h11
+    otherwise: each one's answer to garbage is the error shape."""
+    if http == JSON_ERRORS_HTTPTOOLS:
+        pytest.importorskip("httptools")
+    ledger = nato_ledger(str(tmp_path / "ledger.db"), tmp_path)
+    app = create_app(Settings((LedgerSettings(NATO, ledger.db),), ledger.depositary_key_file),
+                     SetClock(START))
+    with running_server(app, http) as url:
+        port = int(url.rsplit(":", 1)[1])
+        for data in GARBAGE:
+            assert_error_shape(*exchange(port, data))
+        assert httpx.get(f"{url}/api/treaties", timeout=30).status_code == 200
 
 
 @pytest.mark.parametrize("options", [(), ("--workers", "2")], ids=["one", "workers"])
