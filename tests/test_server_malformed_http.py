@@ -83,14 +83,7 @@ def test_malformed_http_gets_the_error_shape(tmp_path: Path,
         try:
             server.start()
             for data in GARBAGE:
-                status, headers, body = exchange(server.port, data)
-                assert status == "HTTP/1.1 400 Bad Request", (data[:40], status, body)
-                assert headers["content-type"] == "application/json"
-                assert headers["connection"] == "close"
-                assert int(headers["content-length"]) == len(body)
-                assert json.loads(body) == {"error": {
-                    "status": 400, "code": "malformed_request", "message": MALFORMED_MESSAGE,
-                    "place": None}}
+                assert_error_shape(*exchange(server.port, data))
             # the server goes on answering well-formed requests
             assert httpx.get(f"{server.url}/api/treaties", timeout=30).status_code == 200
         finally:
