@@ -93,6 +93,10 @@ class DeadlineWatcher:
         self.tables, self.treaty, self.terms = tables, treaty, terms
         self.source, self.clock, self.options = source, clock, options
         self._woken = asyncio.Event()
+        # the ids this watcher knows are in the store: a notice stays due tick after tick
+        # (a pending obligation is "triggered" until it is not), and asking the store
+        # again would take its write lock every tick for nothing
+        self._stored: set[str] = set()
 
     def wake(self) -> None:
         """Look at the obligations now rather than at the next tick (after incidents are
@@ -103,9 +107,14 @@ class DeadlineWatcher:
         """Issue the notices due now; those issued by this call."""
         now = self.clock.now()
         obligations = await self.source(now.astimezone(UTC).date())
-        due = notices_due(self.treaty, obligations, now, self.terms,
-                          self.options.reminder_lead)
-        return await self.tables.run(NoticeStore.issue, due, now) if due else []
+        due = [n for n in notices_due(self.treaty, obligations, now, self.terms,
+                                      self.options.reminder_lead)
+               if n.id not in self._stored]
+        if not due:
+            return []
+        issued = await self.tables.run(NoticeStore.issue, due, now)
+        self._stored.update(n.id for n in due)  # issued now, or by another process before
+        return issued
 
     async def run(self) -> None:
         """Tick until cancelled; a failing tick is logged and tried again later (waits
