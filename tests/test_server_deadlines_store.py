@@ -1,19 +1,30 @@
 """The deadline notices' store and the webhook subscriptions' migration, on SQLite and
 PostgreSQL: a database whose subscriptions predate the notices gets their cursor (from the
 first notice), keeping its rows; two stores (two processes) issuing the same notices at
-once issue each once, numbered 1, 2, ... with no gap."""
+once issue each once, numbered 1, 2, ... with no gap; a watcher woken looks at once, and
+goes on after its source fails."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from server_running import make_ledger
+from server_running import SetClock, make_ledger
 from treatyline.norms import Obligation
-from treatyline.server.deadlines import NoticeStore, Terms, notices_due
+from treatyline.server.deadlines import (
+    DeadlineWatcher,
+    NoticeStore,
+    NoticeTables,
+    Terms,
+    WatchOptions,
+    notices_due,
+)
 from treatyline.server.ledger_tables import LedgerTables
+from treatyline.server.tasks import cancelled
 from treatyline.server.webhooks import SubscriptionStore
 
 # the subscriptions' table as it was before deadline notices
@@ -70,3 +81,39 @@ def test_two_stores_issue_each_notice_once(ledger_db: str, tmp_path: Path) -> No
         assert [n.seq for n in store.page(0, 1000, "TR")] == [
             n.seq for n in kept if n.bearer == "TR"]
         assert [n.seq for n in store.latest(2)] == [len(due), len(due) - 1]
+
+
+def test_a_woken_watcher_looks_at_once_and_outlives_a_failing_source(
+        ledger_db: str, tmp_path: Path) -> None:
+    make_ledger(ledger_db, tmp_path, ["GB"])
+    clock = SetClock(NOW)
+    failing = [True]
+    asked: list[date] = []
+
+    async def source(day: date) -> Sequence[Obligation]:
+        asked.append(day)
+        if failing[0]:
+            raise RuntimeError("the book is not ready (test)")
+        return [Obligation("consultation", "Consultations", None, "GB", "GB", "c#1",
+                           date(2023, 10, 3), date(2023, 10, 6), "violated", None)]
+
+    async def scenario() -> list[str]:
+        tables = NoticeTables(ledger_db)
+        watcher = DeadlineWatcher(tables, "istanbul-2022", {}, source, clock,
+                                  WatchOptions(tick_seconds=3600))
+        task = asyncio.create_task(watcher.run())
+        try:
+            while not asked:  # the first tick, at once, fails (logged)
+                await asyncio.sleep(0.01)
+            failing[0] = False
+            watcher.wake()  # not an hour later: now
+            async with asyncio.timeout(20):
+                while not (found := await tables.run(NoticeStore.page, 0, 10)):
+                    await asyncio.sleep(0.01)
+        finally:
+            await cancelled([task])
+            tables.close()
+        return [n.notice["kind"] for n in found]
+
+    assert asyncio.run(scenario()) == ["obligation_triggered", "deadline_passed"]
+    assert asked == [NOW.date(), NOW.date()]
