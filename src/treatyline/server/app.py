@@ -13,12 +13,14 @@ from fastapi import FastAPI
 
 from ..cli_ledger_common import depositary_key
 from .access import install_access
+from .deadlines import watching_deadlines
 from .errors import BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
 from .limits import RequestLimits
 from .routes import (
     admin,
     cosignatures,
+    deadlines,
     feeds,
     instruments,
     log,
@@ -58,7 +60,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            async with delivering_webhooks(app, signer):  # each ledger's webhook worker
+            # each ledger's webhook worker and deadline watcher (whose obligations are
+            # app.state.obligation_books[treaty], or app.state.obligation_sources[treaty])
+            async with delivering_webhooks(app, signer), watching_deadlines(app):
                 yield
         finally:
             access.close()
@@ -78,7 +82,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLimits)
     for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures,
-                   report, webhooks):
+                   report, webhooks, deadlines):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app

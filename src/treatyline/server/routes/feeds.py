@@ -34,7 +34,7 @@ from ..ledgers import TreatyLedger
 from .common import ERRORS_BESIDE_TEXT, ledger
 from .log import MAX_SIZE
 
-__all__ = ["StreamOptions", "router"]
+__all__ = ["StreamOptions", "resumed_after", "router", "stream_options"]
 
 router = APIRouter(prefix="/api/treaties", tags=["notifications"],
                    responses=ERRORS_BESIDE_TEXT)
@@ -55,6 +55,19 @@ class StreamOptions:
 def stream_options(request: Request) -> StreamOptions:
     found: StreamOptions = getattr(request.app.state, "stream_options", StreamOptions())
     return found
+
+
+def resumed_after(last_event_id: str | None, what: str, since: int | None) -> int | None:
+    """Where a stream resumes: after the `Last-Event-ID` a client sends back (`what` the
+    id is, for the error), else at `since`; 422 naming the header for an id that is no
+    such number."""
+    if last_event_id is None or not last_event_id.strip():
+        return since
+    text = last_event_id.strip()
+    if not text.isascii() or not text.isdigit() or int(text) >= MAX_SIZE:
+        raise ApiError(422, "invalid_parameter", f"Last-Event-ID must be {what} (the id of "
+                       f"an event of this stream), not {text!r}", "header.last-event-id")
+    return int(text) + 1
 
 
 def _latest(found: TreatyLedger, limit: int,
@@ -109,14 +122,7 @@ async def stream_notifications(
             alias="Last-Event-ID", description="The last event received (an entry's "
             "index): the stream goes on after it. Wins over `since`.")] = None,
 ) -> StreamingResponse:
-    start = since
-    if last_event_id is not None and last_event_id.strip():
-        text = last_event_id.strip()
-        if not text.isascii() or not text.isdigit() or int(text) >= MAX_SIZE:
-            raise ApiError(422, "invalid_parameter", f"Last-Event-ID must be the index of "
-                           f"an entry (the id of an event of this stream), not {text!r}",
-                           "header.last-event-id")
-        start = int(text) + 1
+    start = resumed_after(last_event_id, "the index of an entry", since)
     if start is None:
         start = await found.run(lambda: found.depositary.store.size())
     return StreamingResponse(_events(found, start, options), media_type=EVENT_STREAM_TYPE,

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from ...ledger.store import LedgerStore, StoredEntry, open_store
+from ..deadlines.store import IssuedNotice, NoticeStore
 from ..feeds import notification_item
+from ..tasks import cancelled
 from .signing import webhook_headers
 from .store import Attempt, Subscription, SubscriptionStore
 
@@ -39,8 +41,14 @@ if TYPE_CHECKING:
     from ...ledger.keys import PartyKey
     from ..settings import Clock
 
-__all__ = ["DeliveryOptions", "WebhookWorker", "delivering_webhooks", "retry_delay",
-           "webhook_id"]
+__all__ = ["NOTICE_TYPES", "DeliveryOptions", "WebhookWorker", "delivering_webhooks",
+           "retry_delay", "webhook_id"]
+
+NOTICE_TYPES = {"obligation_triggered": "obligation.triggered",
+                "deadline_reminder": "deadline.reminder",
+                "deadline_passed": "deadline.passed",
+                "obligation_fulfilled": "obligation.fulfilled"}
+"""The webhook `type` of each kind of deadline notice (entries are `ledger.notification`)."""
 
 log = logging.getLogger("treatyline.server.webhooks")
 T = TypeVar("T")
@@ -94,6 +102,7 @@ class WebhookWorker:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"webhooks-{db}")
         self._subscriptions: SubscriptionStore | None = None
         self._ledger: LedgerStore | None = None
+        self._notices: NoticeStore | None = None
 
     async def _call(self, call: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, call)
@@ -102,14 +111,15 @@ class WebhookWorker:
         if self._subscriptions is None:
             self._subscriptions = SubscriptionStore(self.db)
             self._ledger = open_store(self.db)
+            self._notices = NoticeStore(self.db)
         return self._subscriptions
 
     def _close(self) -> None:
-        for opened in (self._subscriptions, self._ledger):
+        for opened in (self._subscriptions, self._ledger, self._notices):
             if opened is not None:
                 with suppress(Exception):
                     opened.close()
-        self._subscriptions = self._ledger = None
+        self._subscriptions = self._ledger = self._notices = None
 
     async def run(self) -> None:
         """Tick until cancelled; a failing tick (the database gone, say) is logged, and the
@@ -139,9 +149,14 @@ class WebhookWorker:
         if not await self._call(store.try_lock):
             return
         now = self.clock.now()
-        due = [s for s in await self._call(store.subscriptions)
-               if s.next_attempt is None or s.next_attempt <= now]
-        await asyncio.gather(*(self._deliver(client, store, s) for s in due))
+        subscriptions = await self._call(store.subscriptions)
+        due = [s for s in subscriptions if s.next_attempt is None or s.next_attempt <= now]
+        # a party's notices go apart from its entries: a receiver that fails one kind
+        # does not hold up the other, each with its own cursor and backoff
+        notices_due = [s for s in subscriptions if s.notice_next_attempt is None
+                       or s.notice_next_attempt <= now]
+        await asyncio.gather(*(self._deliver(client, store, s) for s in due),
+                             *(self._deliver_notices(client, store, s) for s in notices_due))
 
     def _entries(self, start: int) -> list[StoredEntry]:
         assert self._ledger is not None
@@ -165,17 +180,50 @@ class WebhookWorker:
             await self._call(partial(store.advance, subscription.id, cursor,
                                      entries[-1].index + 1))
 
+    def _notice_page(self, start: int) -> list[IssuedNotice]:
+        assert self._notices is not None
+        return self._notices.page(start, self.options.batch)
+
+    async def _deliver_notices(self, client: httpx.AsyncClient, store: SubscriptionStore,
+                               subscription: Subscription) -> None:
+        """Deliver the party's deadline notices from the notices' cursor on, as entries
+        are delivered: until an attempt fails or the last notice."""
+        cursor = subscription.next_notice
+        notices = await self._call(partial(self._notice_page, cursor))
+        for issued in notices:
+            if issued.bearer != subscription.party:
+                continue
+            number = (subscription.notice_failures + 1
+                      if issued.seq == subscription.next_notice else 1)
+            attempt = await self._post(
+                client, subscription, issued.seq, number, issued.notice["id"],
+                {"type": NOTICE_TYPES[issued.notice["kind"]], "timestamp": issued.issued,
+                 "data": issued.to_json()})
+            await self._call(partial(store.record_notice, attempt))
+            if not attempt.delivered:
+                return
+            cursor = issued.seq + 1
+        if notices and notices[-1].seq + 1 > cursor:  # a tail of the other parties'
+            await self._call(partial(store.advance_notices, subscription.id, cursor,
+                                     notices[-1].seq + 1))
+
     async def _attempt(self, client: httpx.AsyncClient, subscription: Subscription,
                        index: int, item: dict[str, Any]) -> Attempt:
         # a failure stops the cursor at its entry: the failures counted are this entry's
         # when the cursor is at it
         number = subscription.failures + 1 if index == subscription.next_index else 1
+        return await self._post(client, subscription, index, number,
+                                webhook_id(self.treaty, index),
+                                {"type": "ledger.notification", "timestamp": item["received"],
+                                 "data": item})
+
+    async def _post(self, client: httpx.AsyncClient, subscription: Subscription, index: int,
+                    number: int, message_id: str, payload: dict[str, Any]) -> Attempt:
+        """POST one signed payload: the attempt, delivered or not (`index`: the entry's
+        index or the notice's sequence number)."""
         at = self.clock.now()
-        body = json.dumps({"type": "ledger.notification", "timestamp": item["received"],
-                           "data": item}, ensure_ascii=False,
-                          separators=(",", ":")).encode("utf-8")
-        headers = webhook_headers(self.signer.sign, webhook_id(self.treaty, index),
-                                  int(at.timestamp()), body)
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        headers = webhook_headers(self.signer.sign, message_id, int(at.timestamp()), body)
         status: int | None = None
         try:
             async with asyncio.timeout(2 * self.options.timeout_seconds):
@@ -191,8 +239,8 @@ class WebhookWorker:
         later = (None if delivered else
                  at + retry_delay(number, self.options, self.rng))
         if not delivered:
-            log.warning("webhook %s of entry %d to %s: attempt %d failed (%s); next at %s",
-                        subscription.id, index, subscription.url, number, error, later)
+            log.warning("webhook %s of %s to %s: attempt %d failed (%s); next at %s",
+                        subscription.id, message_id, subscription.url, number, error, later)
         return Attempt(subscription.id, index, number, at, delivered, status, error, later)
 
 
@@ -208,8 +256,5 @@ async def delivering_webhooks(app: FastAPI, signer: PartyKey) -> AsyncIterator[N
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancelled(tasks)
+

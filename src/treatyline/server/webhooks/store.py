@@ -17,23 +17,20 @@ from __future__ import annotations
 import fcntl
 import os
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from ...ledger.store import StoreError, is_postgres_url
+from ..ledger_tables import LedgerTables, TranslatedCursor
 
 __all__ = ["LOCK_KEY", "MAX_URL_LENGTH", "Attempt", "Subscription", "SubscriptionStore",
            "check_webhook_url"]
 
 # the session advisory lock of the delivering worker ("tlwebhks" in ASCII); another key
-# than the ledger's writer lock, which is transaction-scoped
+# than the ledger's writer lock and the tables' write lock, which are transaction-scoped
 LOCK_KEY = 0x746C7765_62686B73
 MAX_URL_LENGTH = 2048
 
@@ -45,7 +42,19 @@ _SCHEMA = [
         subscription TEXT NOT NULL, entry BIGINT NOT NULL, attempt INTEGER NOT NULL,
         at TEXT NOT NULL, delivered INTEGER NOT NULL, status INTEGER, error TEXT,
         next_attempt TEXT, PRIMARY KEY (subscription, entry, attempt))""",
+    """CREATE TABLE IF NOT EXISTS webhook_notice_attempts (
+        subscription TEXT NOT NULL, notice BIGINT NOT NULL, attempt INTEGER NOT NULL,
+        at TEXT NOT NULL, delivered INTEGER NOT NULL, status INTEGER, error TEXT,
+        next_attempt TEXT, PRIMARY KEY (subscription, notice, attempt))""",
 ]
+# the deadline notices' cursor, added to the subscriptions of older databases (ADD COLUMN
+# with a constant default: both backends fill the existing rows)
+_ENTRY_LOG = ("webhook_attempts", "entry", "next_index", "failures", "next_attempt")
+_NOTICE_LOG = ("webhook_notice_attempts", "notice", "next_notice", "notice_failures",
+               "notice_next_attempt")
+_NOTICE_COLUMNS = (("next_notice", "BIGINT NOT NULL DEFAULT 0"),
+                   ("notice_failures", "INTEGER NOT NULL DEFAULT 0"),
+                   ("notice_next_attempt", "TEXT"))
 
 
 def check_webhook_url(url: str) -> str:
@@ -80,6 +89,12 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+def _attempt_row(attempt: Attempt) -> tuple[Any, ...]:
+    return (attempt.subscription, attempt.entry, attempt.attempt, _time_text(attempt.at),
+            int(attempt.delivered), attempt.status, attempt.error,
+            _time_text(attempt.next_attempt) if attempt.next_attempt else None)
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A party's webhook: where to POST, and where delivery stands."""
@@ -94,6 +109,11 @@ class Subscription:
     """Failed attempts at the entry `next_index` onwards since the last delivery."""
     next_attempt: datetime | None
     """When to try again after a failure (None: now)."""
+    next_notice: int = 0
+    """The first deadline notice (by sequence) not yet delivered: the party's own
+    notices are delivered in their order, the others' passed over."""
+    notice_failures: int = 0
+    notice_next_attempt: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "party": self.party, "url": self.url,
@@ -124,37 +144,23 @@ class Attempt:
                 "next_attempt": _time_text(self.next_attempt) if self.next_attempt else None}
 
 
-class SubscriptionStore(AbstractContextManager["SubscriptionStore"]):
-    """The webhook tables of the ledger at `db` (created if missing). Like the ledger's
-    store, one connection, used by one thread."""
+class SubscriptionStore(LedgerTables, AbstractContextManager["SubscriptionStore"]):
+    """The webhook tables of the ledger at `db` (created if missing, older ones given the
+    notices' cursor). Like the ledger's store, one connection, used by one thread."""
 
     def __init__(self, db: str) -> None:
-        self.db = db
-        self._postgres = is_postgres_url(db)
         self._lock_file: int | None = None
         self._locked = False
-        try:
-            if self._postgres:
-                import psycopg
+        super().__init__(db, _SCHEMA, "the webhooks")
 
-                self._connection: Any = psycopg.connect(db, autocommit=True, connect_timeout=10)
-                self._errors: tuple[type[Exception], ...] = (psycopg.Error,)
-            else:
-                if not Path(db).is_file():
-                    raise StoreError(f"there is no ledger at {db} (create one first)")
-                self._connection = sqlite3.connect(db, isolation_level=None, timeout=60)
-                self._errors = (sqlite3.Error,)
-        except (sqlite3.Error, ImportError, OSError) as error:
-            raise StoreError(f"cannot open the webhooks of the ledger {db}: {error}") from error
-        except Exception as error:  # psycopg's errors, imported above only for PostgreSQL
-            raise StoreError(f"cannot open the webhooks of the ledger: {error}") from error
-        try:
-            with self._writing() as cursor:
-                for statement in _SCHEMA:
-                    cursor.execute(statement)
-        except BaseException:
-            self.close()
-            raise
+    def _migrate(self, cursor: TranslatedCursor) -> None:
+        """Subscriptions made before deadline notices get their cursor over the notices
+        (from the first), with no failure pending."""
+        present = self._columns(cursor, "webhook_subscriptions")
+        for column, declaration in _NOTICE_COLUMNS:
+            if column not in present:
+                cursor.execute(f"ALTER TABLE webhook_subscriptions ADD COLUMN {column} "
+                               f"{declaration}")
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
@@ -164,46 +170,7 @@ class SubscriptionStore(AbstractContextManager["SubscriptionStore"]):
         if self._lock_file is not None:
             os.close(self._lock_file)  # releases the flock
             self._lock_file = None
-        self._connection.close()
-
-    # -- SQL ---------------------------------------------------------------------------
-
-    def _sql(self, query: str) -> str:
-        return query.replace("?", "%s") if self._postgres else query
-
-    @contextmanager
-    def _writing(self) -> Iterator[_Translated]:
-        """One transaction: SQLite's BEGIN IMMEDIATE; on PostgreSQL, one under a
-        transaction advisory lock (so that two servers creating the tables at once do
-        not collide)."""
-        try:
-            if self._postgres:
-                with self._connection.transaction(), self._connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY + 1,))
-                    yield _Translated(cursor, self._sql)
-                return
-            cursor = self._connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield _Translated(cursor, self._sql)
-            except BaseException:
-                if self._connection.in_transaction:
-                    cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-        except self._errors as error:
-            raise StoreError(f"the webhooks of the ledger: {error}") from error
-
-    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        try:
-            cursor = self._connection.cursor()
-            try:
-                cursor.execute(self._sql(query), params)
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-        except self._errors as error:
-            raise StoreError(f"the webhooks of the ledger: {error}") from error
+        super().close()
 
     # -- subscriptions -----------------------------------------------------------------
 
@@ -218,10 +185,11 @@ class SubscriptionStore(AbstractContextManager["SubscriptionStore"]):
         return found
 
     def subscriptions(self, party: str | None = None) -> list[Subscription]:
-        rows = self._read("SELECT id, party, url, created, next_index, failures, next_attempt "
+        rows = self._read("SELECT id, party, url, created, next_index, failures, next_attempt, "
+                          "next_notice, notice_failures, notice_next_attempt "
                           "FROM webhook_subscriptions ORDER BY created, id")
         return [Subscription(r[0], r[1], r[2], datetime.fromisoformat(r[3]), int(r[4]),
-                             int(r[5]), _time(r[6]))
+                             int(r[5]), _time(r[6]), int(r[7]), int(r[8]), _time(r[9]))
                 for r in rows if party is None or r[1] == party]
 
     def remove(self, subscription: str) -> bool:
@@ -241,30 +209,51 @@ class SubscriptionStore(AbstractContextManager["SubscriptionStore"]):
     def record(self, subscription: Subscription, attempt: Attempt) -> None:
         """Log `attempt` and, in the same transaction, move the cursor past its entry if
         it was delivered, or count the failure and keep its next attempt's time."""
+        self._log(attempt, _ENTRY_LOG)
+
+    def _log(self, attempt: Attempt, log: tuple[str, str, str, str, str]) -> None:
+        """`record` on one of the two logs: its table, its item's column, and the
+        subscription's cursor, failure count and next attempt's columns."""
+        table, item, cursor_column, failures, next_attempt = log
         with self._writing() as cursor:
-            cursor.execute("INSERT INTO webhook_attempts (subscription, entry, attempt, at, "
+            cursor.execute(f"INSERT INTO {table} (subscription, {item}, attempt, at, "
                            "delivered, status, error, next_attempt) VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, ?)",
-                           (attempt.subscription, attempt.entry, attempt.attempt,
-                            _time_text(attempt.at), int(attempt.delivered), attempt.status,
-                            attempt.error, _time_text(attempt.next_attempt)
-                            if attempt.next_attempt else None))
-            if attempt.delivered:
-                cursor.execute("UPDATE webhook_subscriptions SET next_index = ?, failures = 0,"
-                               " next_attempt = NULL WHERE id = ?",
-                               (attempt.entry + 1, subscription.id))
-            else:
-                cursor.execute("UPDATE webhook_subscriptions SET next_index = ?, failures = ?,"
-                               " next_attempt = ? WHERE id = ?",
-                               (attempt.entry, attempt.attempt,
-                                _time_text(attempt.next_attempt) if attempt.next_attempt
-                                else None, subscription.id))
+                           "(?, ?, ?, ?, ?, ?, ?, ?)", _attempt_row(attempt))
+            later = _time_text(attempt.next_attempt) if attempt.next_attempt else None
+            cursor.execute(f"UPDATE webhook_subscriptions SET {cursor_column} = ?, "
+                           f"{failures} = ?, {next_attempt} = ? WHERE id = ?",
+                           (attempt.entry + 1, 0, None, attempt.subscription)
+                           if attempt.delivered else
+                           (attempt.entry, attempt.attempt, later, attempt.subscription))
 
     def attempts(self, subscription: str | None = None) -> list[Attempt]:
         """The delivery log, oldest first (of one subscription, or of all)."""
         rows = self._read("SELECT subscription, entry, attempt, at, delivered, status, error, "
                           "next_attempt FROM webhook_attempts ORDER BY at, subscription, "
                           "entry, attempt")
+        return [Attempt(r[0], int(r[1]), int(r[2]), datetime.fromisoformat(r[3]), bool(r[4]),
+                        r[5], r[6], _time(r[7]))
+                for r in rows if subscription is None or r[0] == subscription]
+
+    # -- delivery of deadline notices (the same, over the notices' sequence) ------------
+
+    def advance_notices(self, subscription: str, old: int, new: int) -> None:
+        """Move the notices' cursor past notices for other parties."""
+        with self._writing() as cursor:
+            cursor.execute("UPDATE webhook_subscriptions SET next_notice = ? WHERE id = ? "
+                           "AND next_notice = ?", (new, subscription, old))
+
+    def record_notice(self, attempt: Attempt) -> None:
+        """Log a notice's `attempt` (its `entry` is the notice's sequence number) and move
+        the notices' cursor past it if delivered, in one transaction; or keep the
+        failure's count and next attempt."""
+        self._log(attempt, _NOTICE_LOG)
+
+    def notice_attempts(self, subscription: str | None = None) -> list[Attempt]:
+        """The notices' delivery log, oldest first (`entry`: the notice's sequence)."""
+        rows = self._read("SELECT subscription, notice, attempt, at, delivered, status, "
+                          "error, next_attempt FROM webhook_notice_attempts ORDER BY at, "
+                          "subscription, notice, attempt")
         return [Attempt(r[0], int(r[1]), int(r[2]), datetime.fromisoformat(r[3]), bool(r[4]),
                         r[5], r[6], _time(r[7]))
                 for r in rows if subscription is None or r[0] == subscription]
@@ -290,27 +279,3 @@ class SubscriptionStore(AbstractContextManager["SubscriptionStore"]):
 
     def __enter__(self) -> Self:
         return self
-
-
-class _Translated:
-    """A cursor that takes `?` placeholders whatever the backend."""
-
-    def __init__(self, cursor: Any, sql: Any) -> None:
-        self._cursor, self._to_backend = cursor, sql
-
-    def execute(self, query: str, params: Any = (), /) -> Any:
-        return self._cursor.execute(self._to_backend(query), params)
-
-    def executemany(self, query: str, params: Any, /) -> Any:
-        return self._cursor.executemany(self._to_backend(query), params)
-
-    def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[Any]:
-        return list(self._cursor.fetchall())
-
-    @property
-    def rowcount(self) -> int:
-        count: int = self._cursor.rowcount
-        return count
