@@ -191,6 +191,18 @@ def test_deadline_notices_from_attack_to_deadline(ledger_db: str, tmp_path: Path
                 and a.subscription == failed[0].subscription] == [(1, False), (2, True)]
         assert sum(a.delivered for a in attempts) == len([
             n for n in again if n["bearer"] in (CONSULTING, SILENT)])
+        # the command line shows the same: the notices' attempts and each cursor
+        code, out, err = run_cli_output(capsys, "webhooks", "log", "--db", ledger_db, "--json")
+        assert code == 0, err
+        assert json.loads(out)["notice_attempts"] == [a.to_json() for a in attempts]
+        code, out, err = run_cli_output(capsys, "webhooks", "list", "--db", ledger_db,
+                                        "--json")
+        assert code == 0, err
+        for listed in json.loads(out)["subscriptions"]:
+            own = [n["seq"] for n in again if n["bearer"] == listed["party"]]
+            assert listed["next_notice"] > max(own) and listed["notice_failures"] == 0
+        code, out, err = run_cli_output(capsys, "webhooks", "log", "--db", ledger_db)
+        assert code == 0 and out.count(" notice ") == len(attempts), (out, err)
         for request in receiver.arrived():
             verify(depositary_key, request)  # raises unless the depositary signed it
             body = json.loads(request.body)

@@ -89,8 +89,9 @@ def webhooks_list(
     party: Annotated[str | None, typer.Option("--party", help="Only this party's.")] = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """The webhooks registered: id, party, address, the next entry to deliver, and the
-    failures since the last delivery with the time of the next attempt."""
+    """The webhooks registered: id, party, address, the next entry and the next deadline
+    notice to deliver, and the failures since the last delivery with the time of the next
+    attempt."""
     with _subscriptions(db) as store:
         found = store.subscriptions(party)
     if json_output:
@@ -99,8 +100,10 @@ def webhooks_list(
     for s in found:
         pending = (f"; {s.failures} failed attempt(s), next at {s.next_attempt.isoformat()}"
                    if s.next_attempt else "")
-        stdout.print(Text(f"{s.id}  {s.party:<8} {s.url}  next entry {s.next_index}{pending}"),
-                     soft_wrap=True)
+        notices = (f"; {s.notice_failures} failed notice attempt(s), next at "
+                   f"{s.notice_next_attempt.isoformat()}" if s.notice_next_attempt else "")
+        stdout.print(Text(f"{s.id}  {s.party:<8} {s.url}  next entry {s.next_index}{pending}"
+                          f", next notice {s.next_notice}{notices}"), soft_wrap=True)
 
 
 @webhooks_app.command("remove")
@@ -123,16 +126,20 @@ def webhooks_log(
     = None,
     json_output: JsonOpt = False,
 ) -> None:
-    """The delivery log: each attempt's webhook, entry, number, time, and outcome (the
-    receiver's status, a timeout or a connection error) with the time of the next."""
+    """The delivery log: each attempt's webhook, entry or deadline notice, number, time, and
+    outcome (the receiver's status, a timeout or a connection error) with the time of the
+    next."""
     with _subscriptions(db) as store:
         found = store.attempts(subscription)
+        notices = store.notice_attempts(subscription)
     if json_output:
-        print_json({"attempts": [a.to_json() for a in found]})
+        print_json({"attempts": [a.to_json() for a in found],
+                    "notice_attempts": [a.to_json() for a in notices]})
         return
-    for a in found:
+    for a, what in sorted([(a, "entry") for a in found] + [(a, "notice") for a in notices],
+                          key=lambda pair: pair[0].at):
         outcome = f"delivered ({a.status})" if a.delivered else (
             f"failed: {a.error}" + (f"; next at {a.next_attempt.isoformat()}"
                                     if a.next_attempt else ""))
-        stdout.print(Text(f"{a.at.isoformat()}  {a.subscription}  entry {a.entry} "
+        stdout.print(Text(f"{a.at.isoformat()}  {a.subscription}  {what} {a.entry} "
                           f"attempt {a.attempt}  {outcome}"), soft_wrap=True)

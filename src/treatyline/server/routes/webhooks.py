@@ -52,6 +52,12 @@ class WebhookModel(BaseModel):
     failures: int = Field(description="Failed attempts since the last delivery.")
     next_attempt: str | None = Field(description="When delivery is tried again after a "
                                      "failure; null: at once.")
+    next_notice: int = Field(description="The first deadline notice (by its sequence "
+                             "number) not yet delivered; the party's own are delivered.")
+    notice_failures: int = Field(description="Failed attempts at notices since the last "
+                                 "one delivered.")
+    notice_next_attempt: str | None = Field(description="When a notice's delivery is tried "
+                                            "again after a failure; null: at once.")
 
 
 class RegisteredWebhook(WebhookModel):
@@ -76,7 +82,10 @@ class AttemptModel(BaseModel):
 
 
 class AttemptList(BaseModel):
-    attempts: list[AttemptModel]
+    attempts: list[AttemptModel] = Field(description="Deliveries of ledger entries (`entry` "
+                                         "is the entry's index).")
+    notice_attempts: list[AttemptModel] = Field(description="Deliveries of deadline notices "
+                                                "(`entry` is the notice's sequence number).")
 
 
 async def _in_store(db: str, call: Callable[[SubscriptionStore], T]) -> T:
@@ -157,5 +166,8 @@ async def remove_webhook(found: Ledger, who: Holder, webhook: WebhookId) -> dict
             summary="A webhook's delivery log, oldest first")
 async def webhook_attempts(found: Ledger, who: Holder, webhook: WebhookId) -> dict[str, Any]:
     subscription = await _owned(found, who, webhook)
-    attempts = await _in_store(found.settings.db, lambda s: s.attempts(subscription.id))
-    return {"attempts": [a.to_json() for a in attempts]}
+    attempts, notices = await _in_store(
+        found.settings.db, lambda s: (s.attempts(subscription.id),
+                                      s.notice_attempts(subscription.id)))
+    return {"attempts": [a.to_json() for a in attempts],
+            "notice_attempts": [a.to_json() for a in notices]}

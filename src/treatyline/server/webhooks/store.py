@@ -119,7 +119,10 @@ class Subscription:
         return {"id": self.id, "party": self.party, "url": self.url,
                 "created": _time_text(self.created), "next_index": self.next_index,
                 "failures": self.failures,
-                "next_attempt": _time_text(self.next_attempt) if self.next_attempt else None}
+                "next_attempt": _time_text(self.next_attempt) if self.next_attempt else None,
+                "next_notice": self.next_notice, "notice_failures": self.notice_failures,
+                "notice_next_attempt": (_time_text(self.notice_next_attempt)
+                                        if self.notice_next_attempt else None)}
 
 
 @dataclass(frozen=True, slots=True)
