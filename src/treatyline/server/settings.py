@@ -20,6 +20,8 @@ from ..ledger.entries import MAX_INSTRUMENT_BYTES
 __all__ = ["SETTINGS_ENV", "Clock", "LedgerSettings", "Settings", "SystemClock"]
 
 SETTINGS_ENV = "TREATYLINE_SERVER_SETTINGS"
+MAX_UPLOAD_BYTES = 8 << 20
+"""The default largest monitor's upload (8 MiB): a batch of incidents or an event file."""
 """The environment variable through which `treatyline serve --workers N` hands each
 worker process its settings (JSON: paths and URLs, never key material)."""
 
@@ -54,15 +56,19 @@ class Settings:
     depositary_key: Path
     max_body_bytes: int = MAX_INSTRUMENT_BYTES
     """The largest request body read; a larger one is refused with 413 unread."""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    """The largest body of a monitor's incident report or event file (`UPLOAD_PATHS`)."""
 
     def to_environment(self) -> str:
         return json.dumps({"ledgers": [{"spec": str(s.spec), "db": s.db} for s in self.ledgers],
                            "depositary_key": str(self.depositary_key),
-                           "max_body_bytes": self.max_body_bytes})
+                           "max_body_bytes": self.max_body_bytes,
+                           "max_upload_bytes": self.max_upload_bytes})
 
     @classmethod
     def from_environment(cls, text: str) -> Settings:
         value = json.loads(text)
         return cls(tuple(LedgerSettings(Path(s["spec"]), str(s["db"]))
                          for s in value["ledgers"]),
-                   Path(value["depositary_key"]), int(value["max_body_bytes"]))
+                   Path(value["depositary_key"]), int(value["max_body_bytes"]),
+                   int(value.get("max_upload_bytes", MAX_UPLOAD_BYTES)))
