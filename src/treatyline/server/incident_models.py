@@ -169,4 +169,5 @@ class RejectedRow(BaseModel):
 
 
 class RejectedUpload(ErrorResponse):
-    rejected: list[RejectedRow] = Field(description="Every row the reader set aside.")
+    rejected: list[RejectedRow] = Field(default_factory=list, description=(
+        "Every row the reader set aside (code rows_rejected)."))

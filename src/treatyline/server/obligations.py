@@ -3,11 +3,15 @@ follower last read and on every incident the monitors reported (`ObligationsBook
 
 The book keeps, per ledger, the incidents recorded so far (read from `incident_reports`
 in the order received, the new ones only: the table only grows), and computes the
-`Assessment` (obligations, occasions, incidents set aside, commitments' verdicts) in a
-thread of its own, where the treaty's territory is built once and kept: the event loop
-never waits on geometry. Answers are cached by (acts known on `known_on`, incidents
-recorded, `as_of`, `known_on`): a deposit or a report, in this process or another, changes
-the key; repeated reads cost a look-up.
+`Assessment` (obligations, occasions, incidents set aside, commitments' verdicts) in the
+process's assessing thread, where the treaty's territory is built once and kept: the
+event loop never waits on geometry. One thread for every book of the process: the
+territories share geometries (the areas' caches), and GEOS crashed the process when two
+threads placed incidents in them at once (seen with two apps in one process).
+
+Answers are cached by (acts known on `known_on`, incidents recorded, `as_of`, `known_on`):
+a deposit or a report, in this process or another, changes the key; repeated reads cost
+a look-up.
 
 `revision` counts the incidents this process has seen; it grows when one is recorded here
 or noticed from another process (every read first asks the table for new rows);
@@ -41,6 +45,8 @@ __all__ = ["ASSESSMENTS_KEPT", "ObligationsBook", "incidents_of"]
 
 ASSESSMENTS_KEPT = 256
 """Assessments kept per ledger (each a few KiB for a treaty's obligations)."""
+_ASSESSING = ThreadPoolExecutor(1, thread_name_prefix="assess")
+"""The one thread of the process that computes assessments (see the module)."""
 
 
 def incidents_of(reports: Sequence[IncidentReport]) -> Incidents:
@@ -96,7 +102,6 @@ class ObligationsBook:
         self._store: Confined[IncidentStore] = Confined(
             f"incidents-{ledger.treaty_id}", partial(_open_store, ledger.settings.db),
             Failures())
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"assess-{ledger.treaty_id}")
         self._assessor = _Assessor(ledger.depositary.treaty)
         self._recorded: list[RecordedIncident] = []
         self._reading = asyncio.Lock()
@@ -106,7 +111,6 @@ class ObligationsBook:
         """How many incidents this process has seen (grows, never shrinks)."""
 
     def close(self) -> None:
-        self._thread.shutdown()
         self._store.close()
 
     # -- incidents ---------------------------------------------------------------------
@@ -153,7 +157,7 @@ class ObligationsBook:
         reports = tuple(r.report for r in self._recorded[:count])
         return await self._answers.get(
             (snapshot.acts_known_on(known_on), count, as_of, known_on),
-            partial(asyncio.get_running_loop().run_in_executor, self._thread,
+            partial(asyncio.get_running_loop().run_in_executor, _ASSESSING,
                     partial(self._assessor.assess, snapshot.record, reports, as_of,
                             known_on)))
 

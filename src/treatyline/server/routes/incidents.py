@@ -45,12 +45,25 @@ _MONITOR_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResponse, "description": "The body is larger than the server's "
           "upload limit; nothing is recorded."},
 }
+_ONE_REPORT = IncidentIn.model_json_schema()  # flat: no references to resolve
 _REPORT_BODY = {
     "required": True,
     "description": f"One incident, or {{\"incidents\": [...]}} with up to {MAX_BATCH}.",
-    "content": {"application/json": {"schema": {"anyOf": [
-        {"$ref": "#/components/schemas/IncidentIn"},
-        {"$ref": "#/components/schemas/IncidentBatchIn"}]}}},
+    "content": {"application/json": {"schema": {"anyOf": [_ONE_REPORT, {
+        "type": "object", "required": ["incidents"], "additionalProperties": False,
+        "properties": {"incidents": {"type": "array", "items": _ONE_REPORT, "minItems": 1,
+                                     "maxItems": MAX_BATCH}}}]}}},
+}
+_FILE_BODY = {
+    "required": True,
+    "description": "The event file: multipart/form-data (`events`, and `mapping` for a "
+    "CSV), or the file itself with `?format=`.",
+    "content": {
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["events"],
+            "properties": {"events": {"type": "string", "format": "binary"},
+                           "mapping": {"type": "string", "format": "binary"}}}},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
 }
 
 
@@ -136,7 +149,8 @@ async def report_incidents(request: Request, book: Book, now: Now, who: Monitor
              "reader sets a row aside, nothing is recorded and the answer (422) lists "
              "every such row with its place (file:line).",
              responses=_MONITOR_ERRORS | {422: {"model": RejectedUpload, "description":
-                                                "The file, or rows of it, cannot be read."}})
+                                                "The file, or rows of it, cannot be read."}},
+             openapi_extra={"requestBody": _FILE_BODY})
 async def upload_incidents(request: Request, book: Book, now: Now, who: Monitor,
                            format: Annotated[str | None, Query(
                                description="The raw body's format: csv, geojson, parquet."
