@@ -20,6 +20,8 @@ from server_running import ISTANBUL, SetClock, running_server, serve
 from treatyline.bundle import Bundle
 from treatyline.monitor import monitor
 from treatyline.server import create_app
+from treatyline.sources import read_events
+from treatyline.sources.geojson import to_geojson
 from treatyline.spec.load import load_treaty
 
 EVENTS = ISTANBUL / "scenario-events.csv"
@@ -70,6 +72,31 @@ def test_an_uploaded_file_gives_what_assess_gives(ledger_db: str, tmp_path: Path
     states = {key: sorted(o["state"] for o in found[0]["obligations"])
               for key, found in answers.items()}
     assert len(set(map(tuple, states.values()))) > 1
+
+
+def test_the_same_events_as_geojson_give_the_same_obligations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The scenario's events written as GeoJSON (by the library's writer) and sent as the
+    raw body with ?format=geojson: the same incidents, the same obligations."""
+    geojson = tmp_path / "events.geojson"
+    to_geojson(read_events(EVENTS, mapping=MAPPING).incidents, geojson)
+    answers = []
+    for number, (content, files, params) in enumerate((
+            (None, {"events": (EVENTS.name, EVENTS.read_bytes()),
+                    "mapping": (MAPPING.name, MAPPING.read_bytes())}, {}),
+            (geojson.read_bytes(), None, {"format": "geojson"}))):
+        db = str(tmp_path / f"ledger{number}.db")
+        (tmp_path / str(number)).mkdir()
+        ledger = istanbul_ledger(db, tmp_path / str(number), known_before=None)
+        token = new_token(capsys, db, "monitor")
+        with serve(ledger, SetClock(datetime(2024, 6, 1, tzinfo=UTC))) as url, \
+                httpx.Client(base_url=url, timeout=120) as client:
+            posted = client.post(f"{API}/incidents/file", content=content, files=files,
+                                 params=params, headers=bearer(token))
+            assert posted.status_code == 201, posted.text
+            answers.append(([r["id"] for r in posted.json()["recorded"]],
+                            engine_view(client.get(f"{API}/obligations").json())))
+    assert answers[0] == answers[1] and answers[0][1]["obligations"]
 
 
 def test_two_servers_on_one_database_record_every_incident_once(

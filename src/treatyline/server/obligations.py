@@ -154,12 +154,14 @@ class ObligationsBook:
         the record as known on `known_on` (None: all of it) and every incident recorded."""
         snapshot = await self.ledger.current()
         count = await self.refresh()
-        reports = tuple(r.report for r in self._recorded[:count])
+
+        async def computed() -> Assessment:  # the reports gathered on a miss only
+            reports = tuple(r.report for r in self._recorded[:count])
+            return await asyncio.get_running_loop().run_in_executor(
+                _ASSESSING, self._assessor.assess, snapshot.record, reports, as_of, known_on)
+
         return await self._answers.get(
-            (snapshot.acts_known_on(known_on), count, as_of, known_on),
-            partial(asyncio.get_running_loop().run_in_executor, _ASSESSING,
-                    partial(self._assessor.assess, snapshot.record, reports, as_of,
-                            known_on)))
+            (snapshot.acts_known_on(known_on), count, as_of, known_on), computed)
 
     async def obligations(self, day: date) -> Sequence[Obligation]:
         """Every obligation as of `day`, from the current record and incidents."""
