@@ -92,12 +92,15 @@ def test_a_batch_is_recorded_whole_or_not_at_all(served: Served) -> None:
     again = [other(7), other(1)]  # one new, one recorded: neither is
     error = refused(served.client.post(f"{API}/incidents", json={"incidents": again},
                                        headers=bearer(served.monitor)),
-                    409, "duplicate_incident")
+                    409, "duplicate_incident", "body.incidents[1].id")
     assert "'hyp-test-1'" in error["message"]
     twice = [other(8), other(8)]
     assert "'hyp-test-8'" in refused(served.client.post(
         f"{API}/incidents", json={"incidents": twice}, headers=bearer(served.monitor)),
         409, "duplicate_incident")["message"]
+    refused(served.client.post(f"{API}/incidents", json=other(2),
+                               headers=bearer(served.monitor)),
+            409, "duplicate_incident", "body.id")
     assert served.recorded() == ["hyp-test-0", "hyp-test-1", "hyp-test-2"]
 
 

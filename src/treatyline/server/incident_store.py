@@ -134,15 +134,10 @@ class IncidentStore:
                                  [_row(r) for r in recorded])
         return recorded
 
-    def since(self, seq: int, limit: int | None = None) -> list[RecordedIncident]:
-        """The incidents after `seq`, in the order received (at most `limit`)."""
-        query = (f"SELECT {', '.join(_COLUMNS)} FROM incident_reports WHERE seq > ? "
-                 "ORDER BY seq")
-        params: tuple[Any, ...] = (seq,)
-        if limit is not None:
-            query += " LIMIT ?"
-            params = (seq, limit)
-        rows, _ = self.db.execute(query, params)
+    def since(self, seq: int) -> list[RecordedIncident]:
+        """The incidents after `seq`, in the order received."""
+        rows, _ = self.db.execute(f"SELECT {', '.join(_COLUMNS)} FROM incident_reports "
+                                  "WHERE seq > ? ORDER BY seq", (seq,))
         return [_recorded(row) for row in rows]
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ..access import Monitor
+from ..access import Monitor, Principal
 from ..errors import ApiError
 from ..incident_models import (
     MAX_BATCH,
@@ -85,8 +85,17 @@ def _place(location: Sequence[int | str]) -> str:
     return text
 
 
-def _validated(data: bytes) -> list[IncidentReport]:
-    """The reports of a JSON body; 422 naming the first field at fault."""
+def _body_id(_index: int) -> str:
+    return "body.id"
+
+
+def _whole_body(_index: int) -> str:
+    return "body"
+
+
+def _validated(data: bytes) -> tuple[list[IncidentReport], bool]:
+    """The reports of a JSON body, and whether it is a batch; 422 naming the first field
+    at fault."""
     try:
         value = json.loads(data)
     except (ValueError, RecursionError):
@@ -95,8 +104,8 @@ def _validated(data: bytes) -> list[IncidentReport]:
     batch = isinstance(value, dict) and "incidents" in value
     try:
         if batch:
-            return [i.report() for i in IncidentBatchIn.model_validate_json(data).incidents]
-        return [IncidentIn.model_validate_json(data).report()]
+            return [i.report() for i in IncidentBatchIn.model_validate_json(data).incidents], True
+        return [IncidentIn.model_validate_json(data).report()], False
     except ValidationError as error:
         first = error.errors()[0]
         place = _place(first["loc"])
@@ -104,9 +113,11 @@ def _validated(data: bytes) -> list[IncidentReport]:
                        " problem(s) in all); nothing was recorded", place) from None
 
 
-async def _record(request: Request, book: ObligationsBook, now: Clock, who: Monitor,
-                  reports: list[IncidentReport], data: bytes) -> dict[str, Any]:
-    """Record the reports; the answer with the obligations they made or changed."""
+async def _record(book: ObligationsBook, now: Clock, who: Principal,
+                  reports: list[IncidentReport], data: bytes,
+                  id_place: Callable[[int], str]) -> dict[str, Any]:
+    """Record the reports; the answer with the obligations they made or changed.
+    `id_place` names the place of the id of the report at an index (for a 409)."""
     moment = now.now()
     day = moment.date()
     before = await book.obligations(day)
@@ -114,7 +125,8 @@ async def _record(request: Request, book: ObligationsBook, now: Clock, who: Moni
         recorded = await book.record(reports, who.describe(), moment,
                                      hashlib.sha256(data).hexdigest())
     except DuplicateIncidentError as error:
-        raise ApiError(409, "duplicate_incident", str(error), "body") from None
+        index = [r.id for r in reports].index(error.incident_id)
+        raise ApiError(409, "duplicate_incident", str(error), id_place(index)) from None
     after = await book.assessment(day)
     old = {(o.provision, o.bearer, o.occasion): o for o in before}
     changed = tuple(o for o in after.obligations
@@ -137,7 +149,9 @@ async def _record(request: Request, book: ObligationsBook, now: Clock, who: Moni
 async def report_incidents(request: Request, book: Book, now: Now, who: Monitor
                            ) -> dict[str, Any]:
     data = b"".join([chunk async for chunk in request.stream()])
-    return await _record(request, book, now, who, _validated(data), data)
+    reports, batch = _validated(data)
+    return await _record(book, now, who, reports, data,
+                         (lambda i: f"body.incidents[{i}].id") if batch else _body_id)
 
 
 @router.post("/{treaty}/incidents/file", status_code=201, response_model=IncidentsRecorded,
@@ -172,7 +186,7 @@ async def upload_incidents(request: Request, book: Book, now: Now, who: Monitor,
     if len(upload.reports) > MAX_BATCH * 100:
         raise ApiError(422, "too_many_incidents", f"at most {MAX_BATCH * 100} incidents a "
                        "file", "body")
-    return await _record(request, book, now, who, upload.reports, data)
+    return await _record(book, now, who, upload.reports, data, _whole_body)
 
 
 @router.get("/{treaty}/incidents", response_model=IncidentPage,
