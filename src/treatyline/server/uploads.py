@@ -83,9 +83,12 @@ def read_upload(data: bytes, content_type: str, format: str | None) -> Upload:
         file_name, data = parts["events"]
         mapping = parts["mapping"][1] if "mapping" in parts else None
     chosen = _chosen_format(file_name, format)
-    shown = _SAFE_NAME.sub("_", Path(file_name).name) if file_name else f"upload.{chosen}"
+    shown = _SAFE_NAME.sub("_", Path(file_name).name) if file_name else "upload"
+    if Path(shown).suffix.lower() != _SUFFIXES[chosen]:
+        shown += _SUFFIXES[chosen]
+    # the file keeps its own name (the readers' messages name it), in a private folder
     with tempfile.TemporaryDirectory(prefix="treatyline-upload-") as folder:
-        events = Path(folder) / f"events{_SUFFIXES[chosen]}"
+        events = Path(folder) / shown
         events.write_bytes(data)
         mapping_file = None
         if mapping is not None:
@@ -109,8 +112,7 @@ def read_upload(data: bytes, content_type: str, format: str | None) -> Upload:
 
 def _shown(text: str, folder: str, shown: str) -> str:
     """`text` with the temporary files named as the client named them."""
-    events = str(Path(folder) / "events")
-    text = re.sub(re.escape(events) + r"\.(csv|geojson|parquet)", shown, text)
+    text = text.replace(str(Path(folder) / shown), shown)
     return text.replace(str(Path(folder) / "mapping.yaml"), "mapping").replace(folder, "")
 
 
