@@ -17,7 +17,9 @@ import pytest
 
 from incident_ledgers import API, ATTACK, KHARKIV, bearer, istanbul_ledger, new_token
 from server_running import SetClock, serve
+from treatyline.ledger.entries import MAX_INSTRUMENT_BYTES
 from treatyline.ledger.instruments import signed_instrument
+from treatyline.server.incident_models import MAX_BATCH
 
 SIMFEROPOL = {"id": "hyp-2023-10-05-simferopol", "date": "2023-10-05", "kind": "airstrike",
               "actor": "Armed forces of the Russian Federation", "target": "UA",
@@ -146,3 +148,15 @@ def test_a_report_far_from_the_attack_day_keeps_the_obligations_as_they_were(
         assert consultations(answer) == {}
         [aside] = [s for s in answer["set_aside"] if early["id"] in s["examples"]]
         assert "not in force" in aside["reason"]
+
+        # a full batch is larger than an instrument may be: the monitors' limit is their own
+        full = [early | {"id": f"early-{n}"} for n in range(MAX_BATCH + 1)]
+        body = json.dumps({"incidents": full[:MAX_BATCH]}).encode()
+        assert len(body) > 4 * MAX_INSTRUMENT_BYTES
+        posted = client.post(f"{API}/incidents", content=body, headers=bearer(monitor))
+        assert posted.status_code == 201, posted.text[:300]
+        assert len(posted.json()["recorded"]) == MAX_BATCH
+        too_many = client.post(f"{API}/incidents", json={"incidents": full},
+                               headers=bearer(monitor))
+        assert too_many.status_code == 422
+        assert too_many.json()["error"]["place"] == "body.incidents"
