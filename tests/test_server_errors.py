@@ -222,7 +222,8 @@ def test_the_openapi_document_declares_every_route(served: tuple[httpx.Client, S
                 assert status in responses, (method, path, status)
                 json_schema = responses[status]["content"]["application/json"]["schema"]
                 assert json_schema["$ref"].rsplit("/", 1)[1] in {"ErrorResponse",
-                                                                 "RejectedDeposit"}
+                                                                 "RejectedDeposit",
+                                                                 "RejectedUpload"}
     post = document["paths"]["/api/treaties/{treaty}/instruments"]["post"]
     assert "413" in post["responses"]
     assert "application/json" in post["requestBody"]["content"]

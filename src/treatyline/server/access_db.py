@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,44 @@ class AccessDatabase:
             finally:
                 cursor.close()
         except (sqlite3.Error, _psycopg_error()) as error:
+            raise StoreError(f"the server's tables in the ledger: {_first_line(error)}") \
+                from error
+
+    def execute_many(self, query: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """One statement for each row (in a `transaction`, they stand or fall together)."""
+        if self.postgres:
+            query = query.replace("?", "%s")
+        try:
+            cursor = self._connection.cursor()
+            try:
+                cursor.executemany(query, rows)
+            finally:
+                cursor.close()
+        except (sqlite3.Error, _psycopg_error()) as error:
+            raise StoreError(f"the server's tables in the ledger: {_first_line(error)}") \
+                from error
+
+    @contextlib.contextmanager
+    def transaction(self, lock_key: int) -> Iterator[None]:
+        """The statements `execute`d inside, as one transaction, serialised with every
+        other transaction under `lock_key` in any process: SQLite's BEGIN IMMEDIATE (one
+        writer at a time), PostgreSQL's transaction advisory lock. An exception inside
+        rolls it back and goes on."""
+        try:
+            if self.postgres:
+                with self._connection.transaction():
+                    self.execute("SELECT pg_advisory_xact_lock(?)", (lock_key,))
+                    yield
+                return
+            self.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+                raise
+            self.execute("COMMIT")
+        except (sqlite3.Error, _psycopg_error()) as error:  # the commit's own failure
             raise StoreError(f"the server's tables in the ledger: {_first_line(error)}") \
                 from error
 

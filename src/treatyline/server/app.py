@@ -14,17 +14,20 @@ from fastapi import FastAPI
 from ..cli_ledger_common import depositary_key
 from .access import install_access
 from .deadlines import watching_deadlines
-from .errors import BodyLimit, install_error_handlers
+from .errors import UPLOAD_PATHS, BodyLimit, install_error_handlers
 from .ledgers import Treaties, TreatyLedger
 from .limits import RequestLimits
+from .obligations import ObligationsBook
 from .routes import (
     admin,
     cosignatures,
     deadlines,
     feeds,
+    incidents,
     instruments,
     log,
     notifications,
+    obligations,
     report,
     treaties,
     webhooks,
@@ -56,6 +59,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         Treaties(opened).close()
         raise
     held = Treaties(opened)
+    books: dict[str, ObligationsBook] = {}
+    try:  # the incidents' table of each ledger, and the obligations computed from it
+        for treaty_id, found in held.by_id.items():
+            books[treaty_id] = ObligationsBook(found)
+    except BaseException:
+        _close_books(books)
+        held.close()
+        raise
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,26 +77,35 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
                 yield
         finally:
             access.close()
+            _close_books(books)
             held.close()
 
     app = FastAPI(title="treatyline", version=version("treatyline"), description=DESCRIPTION,
                   lifespan=lifespan)
     app.state.treaties = held
+    app.state.obligation_books = books
     app.state.clock = clock or SystemClock()
     app.state.allow_private_webhooks = settings.allow_private_webhooks
     install_error_handlers(app)
     try:
         access = install_access(app, held)  # tokens, nonces, refusals: who may do what
     except BaseException:
+        _close_books(books)
         held.close()
         raise
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       upload_bytes=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(RequestLimits)
     for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures,
-                   report, webhooks, deadlines):
+                   report, webhooks, deadlines, incidents, obligations):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app
+
+
+def _close_books(books: dict[str, ObligationsBook]) -> None:
+    for book in books.values():
+        book.close()
 
 
 def app_from_environment() -> FastAPI:

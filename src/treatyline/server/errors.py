@@ -11,6 +11,7 @@ unexpected exception becomes a 500 in this shape, its trace logged on the server
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,9 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..ledger.store import StoreError
 
-__all__ = ["ApiError", "BodyLimit", "error_json", "error_response", "install_error_handlers"]
+__all__ = ["UPLOAD_PATHS", "ApiError", "BodyLimit", "error_json", "error_response",
+           "install_error_handlers"]
 
 log = logging.getLogger("treatyline.server")
+
+UPLOAD_PATHS = re.compile(r"/api/treaties/[^/]+/incidents(/file)?")
+"""The paths whose bodies may be as large as `Settings.max_upload_bytes` (monitors'
+incident reports and event files); every other body is held to `max_body_bytes`."""
 
 _STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                  413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_request",
@@ -112,16 +118,25 @@ class BodyLimit:
     Content-Length says so, else as soon as the bytes received pass the limit (a chunked
     body, or a Content-Length that lies, is counted as it streams in)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_bytes: int | None = None,
+                 upload_paths: re.Pattern[str] | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.upload_bytes, self.upload_paths = upload_bytes, upload_paths
+
+    def _limit(self, scope: Scope) -> int:
+        if (self.upload_bytes is not None and self.upload_paths is not None
+                and self.upload_paths.fullmatch(scope.get("path", ""))):
+            return self.upload_bytes
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit(scope)
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
 
@@ -130,16 +145,18 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise StarletteHTTPException(413, self._message())
+                if received > limit:
+                    raise StarletteHTTPException(413, self._message(limit))
             return message
 
         await self.app(scope, counted, send)
 
-    def _message(self) -> str:
-        return (f"the request body is larger than {self.max_bytes:,} bytes, the most this "
-                "server reads (an instrument is at most that)")
+    def _message(self, limit: int) -> str:
+        what = ("an upload of incidents" if limit != self.max_bytes
+                else "an instrument")
+        return (f"the request body is larger than {limit:,} bytes, the most this "
+                f"server reads ({what} is at most that)")
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await error_response(413, "body_too_large", self._message(), "body")(scope, receive,
-                                                                               send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await error_response(413, "body_too_large", self._message(limit), "body")(
+            scope, receive, send)

@@ -20,6 +20,8 @@ from ..ledger.entries import MAX_INSTRUMENT_BYTES
 __all__ = ["SETTINGS_ENV", "Clock", "LedgerSettings", "Settings", "SystemClock"]
 
 SETTINGS_ENV = "TREATYLINE_SERVER_SETTINGS"
+MAX_UPLOAD_BYTES = 8 << 20
+"""The default largest monitor's upload (8 MiB): a batch of incidents or an event file."""
 """The environment variable through which `treatyline serve --workers N` hands each
 worker process its settings (JSON: paths and URLs, never key material)."""
 
@@ -57,12 +59,15 @@ class Settings:
     allow_private_webhooks: bool = False
     """Whether a webhook registered over HTTP may go to a loopback, private, link-local
     or other non-public address (see `webhooks/public_hosts.py`)."""
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    """The largest body of a monitor's incident report or event file (`UPLOAD_PATHS`)."""
 
     def to_environment(self) -> str:
         return json.dumps({"ledgers": [{"spec": str(s.spec), "db": s.db} for s in self.ledgers],
                            "depositary_key": str(self.depositary_key),
                            "max_body_bytes": self.max_body_bytes,
-                           "allow_private_webhooks": self.allow_private_webhooks})
+                           "allow_private_webhooks": self.allow_private_webhooks,
+                           "max_upload_bytes": self.max_upload_bytes})
 
     @classmethod
     def from_environment(cls, text: str) -> Settings:
@@ -70,4 +75,5 @@ class Settings:
         return cls(tuple(LedgerSettings(Path(s["spec"]), str(s["db"]))
                          for s in value["ledgers"]),
                    Path(value["depositary_key"]), int(value["max_body_bytes"]),
-                   bool(value.get("allow_private_webhooks", False)))
+                   bool(value.get("allow_private_webhooks", False)),
+                   int(value.get("max_upload_bytes", MAX_UPLOAD_BYTES)))

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ...ledger.keys import PartyKey
 from ...report.page import CSS, ZOOM
+from . import obligations_page
 from .pages import router
 from .security import SecurityHeaders
 from .session import OfficerTokens, SessionKeys
@@ -38,4 +39,5 @@ def install_web(app: FastAPI, depositary_key: PartyKey, officers: OfficerTokens)
     app.mount("/static", StaticFiles(packages=[("treatyline.server.web", "static")]),
               name="static")
     app.include_router(router)
+    app.include_router(obligations_page.router)
     app.add_middleware(SecurityHeaders)

@@ -11,16 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ...calendar import DayOrTime, day_of
-from ...incidents import Incidents
-from ...norms import assess
+from ...calendar import DayOrTime
 from ...record import Record
-from ...report.mapview import build_map
+from ...report.mapview import MapView
 from ...report.sections import status_section, timeline_section
 from ...spec.model import Treaty
 from ...spec.vocabulary import MONITORING_KINDS, NEGOTIATION_KINDS
 from ...status import status
-from ...territory import Territory
 from ...timeline import timeline
 from ..ledgers import TreatyLedger
 
@@ -41,6 +38,8 @@ class Dashboard:
     map_legend: str
     timeline_html: str
     not_yet_known: int
+    incidents: int
+    """The incidents monitors reported (all of them; the map draws those up to the day)."""
 
 
 def current_record(ledger: TreatyLedger) -> tuple[Treaty, Record]:
@@ -50,20 +49,17 @@ def current_record(ledger: TreatyLedger) -> tuple[Treaty, Record]:
 
 
 def dashboard(treaty: Treaty, record: Record, as_of: DayOrTime,
-              known_on: date | None) -> Dashboard:
+              known_on: date | None, view: MapView, incidents: int) -> Dashboard:
+    """The dashboard's parts; `view` is the map the treaty's obligations book drew (the
+    areas under each reading, and the `incidents` monitors reported)."""
     found = status(treaty, record, as_of, known_on=known_on)
-    known = record if known_on is None else record.as_known_on(known_on)
-    # The server holds no incidents yet (issue 12 §1): the map shows where the treaty
-    # applies, under each reading, as the report draws it.
-    territory = Territory.for_treaty(treaty)
-    assessment = assess(treaty, known, day_of(as_of), scope=territory)
-    view = build_map(treaty, assessment, (), Incidents.empty(), territory)
     bound = [(p.code, p.name, str(p.bound_from)) for p in found.parties.values()
              if p.standing == "bound"]
     return Dashboard(found.state, str(found.in_force_since) if found.in_force_since else None,
                      bound, list(found.pending), status_section(found), view.svg, view.legend,
                      timeline_section(timeline(treaty, record, known_on=known_on)),
-                     len(record.unknown_on(known_on)) if known_on is not None else 0)
+                     len(record.unknown_on(known_on)) if known_on is not None else 0,
+                     incidents)
 
 
 def act_kinds(ledger: TreatyLedger) -> list[str]:

@@ -26,9 +26,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ...calendar import day_of
 from ..access import AccessControl
 from ..errors import ApiError
 from ..ledgers import Treaties, TreatyLedger
+from ..obligations import ObligationsBook
 from ..routes.common import query_day, query_day_or_time
 from ..settings import Clock
 from ..views import treaty_summary
@@ -133,7 +135,10 @@ async def treaty_dashboard(request: Request, treaty: str, as_of: str | None = No
     day = (_now(request).date() if not as_of else query_day_or_time(as_of, "query.as_of"))
     known = query_day(known_on or None, "query.known_on")
     treaty_now, record = await found.run(current_record, found)
-    board = await asyncio.to_thread(dashboard, treaty_now, record, day, known)
+    book: ObligationsBook = request.app.state.obligation_books[found.treaty_id]
+    view, incidents = await book.map_view(day_of(day), known)
+    board = await asyncio.to_thread(dashboard, treaty_now, record, day, known, view,
+                                    incidents)
     return render(request, "dashboard.html", treaty=treaty_summary(found.depositary.treaty),
                   as_of=str(day), known_on=known_on or "", board=board)
 
