@@ -22,9 +22,10 @@ KILLS = 3
 
 
 def deposit_until_refused(url: str, ledger: NatoLedger, numbers: count[int],
-                          lock: threading.Lock, tag: str) -> list[Acknowledged]:
+                          lock: threading.Lock, tag: str,
+                          first: threading.Event) -> list[Acknowledged]:
     """Deposit statements one after another until the server stops answering; the
-    deposits it acknowledged."""
+    deposits it acknowledged (`first` is set at the first acknowledgement)."""
     acknowledged = []
     with httpx.Client(base_url=url, timeout=30) as client:
         while True:
@@ -37,6 +38,7 @@ def deposit_until_refused(url: str, ledger: NatoLedger, numbers: count[int],
                 return acknowledged
             assert response.status_code == 201, response.text
             acknowledged.append(Acknowledged(sent, response.json()))
+            first.set()
 
 
 def test_every_acknowledged_deposit_survives_sigkill(tmp_path: Path) -> None:
@@ -49,11 +51,15 @@ def test_every_acknowledged_deposit_survives_sigkill(tmp_path: Path) -> None:
         try:
             for round_ in range(KILLS):
                 server.start()
+                first = threading.Event()
                 with ThreadPoolExecutor(CLIENTS) as pool:
                     running = [pool.submit(deposit_until_refused, server.url, ledger,
-                                           numbers, lock, f"/{round_}")
+                                           numbers, lock, f"/{round_}", first)
                                for _ in range(CLIENTS)]
-                    time.sleep(chance.uniform(0.5, 1.5))
+                    # killed at a random moment once deposits are being acknowledged (on
+                    # a loaded machine the first may take longer than a fixed delay)
+                    assert first.wait(60), f"round {round_}: no deposit acknowledged in 60 s"
+                    time.sleep(chance.uniform(0.2, 1.2))
                     server.kill()
                     found = [deposit for future in running for deposit in future.result()]
                 assert found, f"round {round_}: no deposit was acknowledged before the kill"
