@@ -42,11 +42,11 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from ..bundle import Bundle
 from ..calendar import DayOrTime, day_of
 from ..cli_ledger_common import open_ledger, treaty_spec
+from ..evaluation import remember
 from ..ledger.entries import b64, read_stored_leaf, utc_text
 from ..ledger.merkle import leaf_hash
 from ..ledger.proofs import consistency_proof_from, inclusion_proof_from
 from ..ledger.store import LedgerStore, StoredCheckpoint, StoredEntry
-from ..record import Record
 from ..spec.model import Treaty
 from ..status import status
 from ..timeline import timeline_report
@@ -187,7 +187,7 @@ class TreatyLedger:
         # The writer's record after the batch is published too: its acts were evaluated
         # as they were examined, so answers from it cost less than from the follower's.
         receipts = depositary.deposit_many(items, clock.now(), self.signer)
-        return receipts, state_snapshot(depositary.state)
+        return receipts, state_snapshot(depositary.state, self._treaty, self._snapshot)
 
     # -- answers computed from the record, away from the writer --------------------------
 
@@ -207,7 +207,7 @@ class TreatyLedger:
         return [size] * len(waiting)
 
     async def _catch_up(self) -> None:
-        self._publish(await self._follower.run(snapshot_of))
+        self._publish(await self._follower.run(snapshot_of, self._treaty, self._snapshot))
 
     def _publish(self, snapshot: Snapshot) -> None:
         if snapshot.size > self._snapshot.size:
@@ -218,15 +218,13 @@ class TreatyLedger:
         snapshot = await self.current()
         return await self.answers.get(
             ("status", snapshot.acts_known_on(known_on), as_of, known_on),
-            partial(self._readers.run, _status_json, self._treaty, snapshot.record, as_of,
-                    known_on))
+            partial(self._readers.run, _status_json, self._treaty, snapshot, as_of, known_on))
 
     async def timeline_answer(self, known_on: date | None) -> bytes:
         snapshot = await self.current()
         return await self.answers.get(
             ("timeline", snapshot.acts_known_on(known_on), known_on),
-            partial(self._readers.run, _timeline_json, self._treaty, snapshot.record,
-                    known_on))
+            partial(self._readers.run, _timeline_json, self._treaty, snapshot, known_on))
 
     async def report_answer(self, as_of: DayOrTime, known_on: date | None) -> str:
         """The HTML report of the treaty as of a day, from the record as known on a day
@@ -329,14 +327,18 @@ def json_bytes(value: Any) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-def _status_json(_store: LedgerStore, treaty: Treaty, record: Record, as_of: DayOrTime,
+def _status_json(_store: LedgerStore, treaty: Treaty, snapshot: Snapshot, as_of: DayOrTime,
                  known_on: date | None) -> bytes:
-    return json_bytes(status(treaty, record, as_of, known_on=known_on).to_json())
+    if snapshot.evaluation is not None:  # see Snapshot.evaluation
+        remember(snapshot.evaluation)
+    return json_bytes(status(treaty, snapshot.record, as_of, known_on=known_on).to_json())
 
 
-def _timeline_json(_store: LedgerStore, treaty: Treaty, record: Record,
+def _timeline_json(_store: LedgerStore, treaty: Treaty, snapshot: Snapshot,
                    known_on: date | None) -> bytes:
-    return json_bytes(timeline_report(treaty, record, known_on=known_on).to_json())
+    if snapshot.evaluation is not None:
+        remember(snapshot.evaluation)
+    return json_bytes(timeline_report(treaty, snapshot.record, known_on=known_on).to_json())
 
 
 def entries_page(store: LedgerStore, treaty_id: str, start: int, limit: int
