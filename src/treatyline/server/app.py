@@ -27,6 +27,7 @@ from .routes import (
     treaties,
 )
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+from .threads import share_the_lock_often
 from .web import OfficerTokens, install_web
 from .webhooks import delivering_webhooks
 
@@ -84,4 +85,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app of a worker process: its settings from TREATYLINE_SERVER_SETTINGS."""
+    share_the_lock_often()
     return create_app(Settings.from_environment(os.environ[SETTINGS_ENV]))
