@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -34,12 +35,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import psutil
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"
@@ -47,6 +46,7 @@ sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ledger_bench import postgres_databases  # noqa: E402 (starts the private server)
+from load_clients import start_clients  # noqa: E402
 from serve_process import Acknowledged, NatoLedger, ServeProcess, check_log, nato_ledger  # noqa: E402
 
 API = "/api/treaties/nato-1949"
@@ -64,6 +64,7 @@ class Figures:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     acknowledged: list[Acknowledged] = field(default_factory=list)
+    client_cpu: float = 0.0
 
 
 def query(chance: random.Random, report: bool = False) -> dict[str, str]:
@@ -77,34 +78,6 @@ def query(chance: random.Random, report: bool = False) -> dict[str, str]:
     return params
 
 
-async def client_loop(kind: str, client: httpx.AsyncClient, deadline: float,
-                      instruments: Iterator[bytes], figures: Figures,
-                      chance: random.Random) -> None:
-    while time.monotonic() < deadline:
-        sent = next(instruments, None) if kind == "deposit" else None
-        if kind == "deposit" and sent is None:
-            return  # every statement signed beforehand is sent
-        started = time.perf_counter()
-        try:
-            if sent is not None:
-                response = await client.post(f"{API}/instruments", content=sent)
-            else:
-                response = await client.get(f"{API}/{kind}",
-                                            params=query(chance, kind == "report"))
-        except httpx.TransportError:  # the server is down (--kill): try again shortly
-            figures.failures[f"{kind}: no answer"] += 1
-            await asyncio.sleep(0.05)
-            continue
-        took = time.perf_counter() - started
-        expected = 201 if sent is not None else 200
-        if response.status_code != expected:
-            figures.failures[f"{kind}: {response.status_code}"] += 1
-            continue
-        figures.latencies[kind].append(took)
-        if sent is not None:
-            figures.acknowledged.append(Acknowledged(sent, response.json()))
-
-
 async def killer(server: ServeProcess, kills: int, started: float, duration: float,
                  figures: Figures) -> None:
     for number in range(kills):
@@ -116,22 +89,21 @@ async def killer(server: ServeProcess, kills: int, started: float, duration: flo
         figures.latencies["restart"].append(time.perf_counter() - down)
 
 
-async def load(server: ServeProcess, instruments: list[bytes], clients: int,
-               duration: float, kills: int) -> tuple[Figures, float]:
+def load(server: ServeProcess, instruments: list[bytes], clients: int, duration: float,
+         kills: int, processes: int) -> tuple[Figures, float]:
     figures = Figures()
     kinds = (["deposit"] * (clients // 2) + ["report"] * max(1, clients // 20))
     kinds += ["status"] * (clients - len(kinds))
-    stream = iter(instruments)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as client:
-        started = time.monotonic()
-        deadline = started + duration
-        tasks = [client_loop(kind, client, deadline, stream, figures, random.Random(number))
-                 for number, kind in enumerate(kinds)]
-        if kills:
-            tasks.append(killer(server, kills, started, duration, figures))
-        await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - started
+    running = start_clients(server.url, API, kinds, instruments, duration, processes, query)
+    if kills:  # started after the clients' processes are forked (no thread in them)
+        asyncio.run(killer(server, kills, running.start, duration, figures))
+    done, elapsed = running.finish()
+    for kind, values in done.latencies.items():
+        figures.latencies[kind] += values
+    figures.failures.update(done.failures)
+    figures.acknowledged = [Acknowledged(sent, json.loads(receipt))
+                            for sent, receipt in done.acknowledged]
+    figures.client_cpu = done.cpu
     return figures, elapsed
 
 
@@ -189,18 +161,17 @@ def run(args: argparse.Namespace, db: str, folder: Path) -> bool:
             server.start()
             print(f"{args.clients} clients for {args.duration:.0f} s on {server.url} "
                   f"(half deposit, {max(1, args.clients // 20)} ask for the report, the "
-                  f"others the status){f'; SIGKILL {args.kill} time(s)' if args.kill else ''}")
-            client_cpu = time.process_time()
-            figures, elapsed = asyncio.run(load(server, instruments, args.clients,
-                                                args.duration, args.kill))
-            client_cpu = time.process_time() - client_cpu
+                  f"others the status; {args.client_processes} client processes)"
+                  f"{f'; SIGKILL {args.kill} time(s)' if args.kill else ''}")
+            figures, elapsed = load(server, instruments, args.clients, args.duration,
+                                    args.kill, args.client_processes)
             server_cpu = process_cpu(server)
         finally:
             server.stop()
     print_figures(figures, elapsed)
     # Who was busy: a server waiting for requests is not the limit (a killed server's
     # time before the kill is not counted)
-    print(f"CPU time during the load: clients {client_cpu:.1f} s, server "
+    print(f"CPU time during the load: clients {figures.client_cpu:.1f} s, server "
           f"{server_cpu[0]:.1f} s, its report worker {server_cpu[1]:.1f} s, in "
           f"{elapsed:.1f} s of wall time")
     print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
@@ -222,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int)
     parser.add_argument("--duration", type=float, help="seconds of load")
+    parser.add_argument("--client-processes", type=int, default=2, metavar="N",
+                        help="processes the clients are spread over (default 2)")
     parser.add_argument("--kill", type=int, default=0, metavar="N",
                         help="kill the server with SIGKILL N times during the load")
     parser.add_argument("--instruments", type=int,

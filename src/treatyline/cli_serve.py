@@ -49,6 +49,7 @@ def serve(
         from .server.app import create_app
         from .server.http_protocol import JSON_ERRORS_HTTP
         from .server.settings import SETTINGS_ENV, LedgerSettings, Settings
+        from .server.threads import share_the_lock_often
     except ImportError as error:
         raise UsageError(f"serve needs the server's libraries: pip install "
                          f"'treatyline[server]' ({error})") from None
@@ -67,6 +68,7 @@ def serve(
     # closed and their clients reconnect to the next server with Last-Event-ID
     stopping = 5
     if workers == 1:
+        share_the_lock_often()  # (each worker process sets it itself)
         uvicorn.run(app, host=host, port=port, log_level="info",
                     timeout_graceful_shutdown=stopping, http=JSON_ERRORS_HTTP)
         return

@@ -37,7 +37,7 @@ from .spec.vocabulary import CONSENT, CONSENT_KINDS
 from .states import state_name
 from .succession import Succession, in_place_of_predecessors
 
-__all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence"]
+__all__ = ["DaySnapshot", "Evaluation", "PartyHistory", "evaluate", "in_sentence", "remember"]
 
 
 @dataclass
@@ -487,15 +487,23 @@ def evaluate(treaty: Treaty, record: Record) -> Evaluation:
     from .evaluation_pass import run_pass  # the pass is built on this module's classes
 
     evaluation = run_pass(treaty, record)
+    remember(evaluation)
+    return evaluation
+
+
+def remember(evaluation: Evaluation) -> None:
+    """Put an evaluation (back) in the cache, as the most recently used: one its caller
+    kept alive, so that `evaluate` finds it again however many records were evaluated
+    since (a server keeps the evaluation of the record it answers from; a depositary
+    evaluates one record per deposit, 32 of which evicted it)."""
     with _CACHE_LOCK:
-        per_record = _CACHE.get(record)
+        per_record = _CACHE.get(evaluation.record)
         if per_record is None:
-            per_record = _CACHE[record] = {}
-        _CACHE.move_to_end(record)
-        per_record[id(treaty)] = evaluation
+            per_record = _CACHE[evaluation.record] = {}
+        _CACHE.move_to_end(evaluation.record)
+        per_record[id(evaluation.treaty)] = evaluation
         while len(_CACHE) > _RECORDS_KEPT:
             _CACHE.popitem(last=False)
-    return evaluation
 
 
 def cached_evaluation(treaty: Treaty, record: Record) -> Evaluation | None:

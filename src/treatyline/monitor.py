@@ -210,14 +210,17 @@ def monitor(
     scenario: bool = False,
     console: Console | None = None,
     dask: DaskOptions | None = None,
+    territory: Territory | None = None,
 ) -> Monitoring:
-    """Read the event files once; assess obligations and measure commitments on them."""
+    """Read the event files once; assess obligations and measure commitments on them.
+    `territory`: the treaty's, kept from an earlier call (its areas are built once and kept
+    in it; a new one otherwise)."""
     files = list(events) or default_event_files(bundle, scenario=scenario)
     day: date = day_of(as_of)
     incidents: Incidents | None = None
     rejected: tuple[Diagnostic, ...] = ()
     warnings: tuple[EventWarning, ...] = ()
-    scope = Territory.for_treaty(bundle.treaty)
+    scope = Territory.for_treaty(bundle.treaty) if territory is None else territory
     if files:
         if dask is not None:  # the workers place the events for `scope` as they read them
             dask = dask.foreseeing(bundle.treaty, day, scope)

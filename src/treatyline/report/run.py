@@ -19,6 +19,7 @@ from .build import build_report
 
 if TYPE_CHECKING:
     from ..distributed import DaskOptions
+    from ..territory import Territory
 
 __all__ = ["report_html", "write_report"]
 
@@ -51,10 +52,12 @@ def report_html(
     scenario: bool = False,
     console: Console | None = None,
     dask: DaskOptions | None = None,
+    territory: Territory | None = None,
 ) -> tuple[str, Assessment]:
-    """The report's page (the server answers it on request) and the assessment shown."""
+    """The report's page (the server answers it on request) and the assessment shown;
+    `territory`: the treaty's, kept by the caller between pages (see `monitor`)."""
     seen = monitor(bundle, as_of, events=events, mapping=mapping, scenario=scenario,
-                   console=console, dask=dask)
+                   console=console, dask=dask, territory=territory)
     assessment = seen.assessment
     return build_report(bundle, assessment.as_of, assessment, list(assessment.commitments),
                         seen.incidents, seen.territory), assessment

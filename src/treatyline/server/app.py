@@ -33,6 +33,7 @@ from .routes import (
     webhooks,
 )
 from .settings import SETTINGS_ENV, Clock, Settings, SystemClock
+from .threads import share_the_lock_often
 from .web import OfficerTokens, install_web
 from .webhooks import delivering_webhooks
 
@@ -110,4 +111,5 @@ def _close_books(books: dict[str, ObligationsBook]) -> None:
 
 def app_from_environment() -> FastAPI:
     """The app of a worker process: its settings from TREATYLINE_SERVER_SETTINGS."""
+    share_the_lock_often()
     return create_app(Settings.from_environment(os.environ[SETTINGS_ENV]))

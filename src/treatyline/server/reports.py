@@ -7,6 +7,17 @@ for it; so each ledger has one worker process (started with `spawn`: a fork of a
 with threads is unsafe, and it is started by the first request for a report) that makes
 the pages one at a time, its libraries loaded once. The bundle (treaty and record) is
 sent to it; the page comes back.
+
+Under load the record changes with every deposit, so nearly every request for a report
+of the record as known now is a new page; two things keep that from taking the server's
+CPU (docs/server.md, "Under load"):
+
+- the worker keeps the treaty's territory between pages (the areas' geometry depends on
+  the treaty and the day only): building it again was ~45% of a page of the North
+  Atlantic Treaty (511 of 1,152 samples of the worker under serve_bench --quick);
+- the worker runs at a lower priority (nice 10): a page still takes the seconds it takes
+  when the machine is idle, but under load the server's answers to deposits and status
+  come first, and a page waits for the CPU they leave.
 """
 
 from __future__ import annotations
@@ -20,15 +31,27 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..bundle import Bundle
 
+if TYPE_CHECKING:
+    from ..territory import Territory
+
 __all__ = ["ReportMaker"]
+
+WORKER_NICENESS = 10
+"""Added to the worker's nice value (see the module's docstring)."""
+
+_kept: list[Territory] = []
+"""In the worker: the territory of the treaty of the last page (one worker per ledger)."""
 
 
 def _follow_server(server: int) -> None:
     """In the worker: exit when the server is gone. A server killed with SIGKILL cannot
-    stop its worker, and the worker's queue never tells it (it holds both ends)."""
+    stop its worker, and the worker's queue never tells it (it holds both ends). And give
+    way to the server (see the module's docstring)."""
+    os.nice(WORKER_NICENESS)
 
     def watch() -> None:
         while os.getppid() == server:
@@ -41,10 +64,13 @@ def _follow_server(server: int) -> None:
 def report_page(bundle: Bundle, as_of: date, known_on: date | None) -> str:
     """The page `treatyline report --as-of AS_OF --known-on KNOWN_ON` writes."""
     from ..report.run import report_html
+    from ..territory import Territory
 
     if known_on is not None:
         bundle = replace(bundle, record=bundle.record.as_known_on(known_on))
-    return report_html(bundle, as_of)[0]
+    if not _kept or _kept[0].treaty != bundle.treaty:
+        _kept[:] = [Territory.for_treaty(bundle.treaty)]
+    return report_html(bundle, as_of, territory=_kept[0])[0]
 
 
 class ReportMaker:
