@@ -39,7 +39,12 @@ class IncidentIn(BaseModel):
     latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
     location_precision_km: float | None = Field(None, ge=0, le=20_000, allow_inf_nan=False,
                                                 description="The location's uncertainty "
-                                                "radius.")
+                                                "radius in km (0: exact). Left out, the "
+                                                "precision is unknown, as in an event file "
+                                                "without it: the incident is never placed "
+                                                "for sure in or out of an area, and a "
+                                                "trigger with an area sets it aside as "
+                                                "undetermined.")
     fatalities: float | None = Field(None, ge=0, le=10_000_000, allow_inf_nan=False)
     source: str = Field("", max_length=2000, pattern=_NO_CONTROL)
     note: str = Field("", max_length=4000, pattern=_NO_CONTROL)
