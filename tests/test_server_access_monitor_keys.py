@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cli_inprocess import run_cli_output
 from incident_ledgers import API, ATTACK, KHARKIV, bearer, istanbul_ledger, new_token, refused
@@ -22,7 +24,7 @@ from server_running import SetClock, serve
 from signed_requests import signed_headers, table_rows
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import PartyKey, generate_party_key
-from treatyline.server.monitor_keys import monitor_key_id
+from treatyline.server.monitor_keys import monitor_key_id, parse_public_key
 
 
 def _raw(key: PartyKey) -> bytes:
@@ -222,3 +224,23 @@ def test_the_monitor_key_commands(ledger_db: str, tmp_path: Path,
     assert code == 1 and "no monitor key" in err
     code, out, _ = run_cli_output(capsys, "token", "monitor-key", "list", "--db", ledger_db)
     assert json.loads(out)[0]["revoked"] is not None
+
+
+@given(st.text(max_size=200) | st.binary(max_size=48).map(
+    lambda raw: base64.b64encode(raw).decode()))
+def test_any_public_key_text_is_a_key_or_refused_saying_why(text: str) -> None:
+    try:
+        raw = parse_public_key(text)
+    except ValueError as error:
+        assert str(error)
+    else:
+        assert len(raw) == 32
+
+
+def test_the_three_forms_of_a_public_key_give_the_same_key() -> None:
+    key = generate_party_key("UA", "osce/monitor")
+    raw = _raw(key)
+    key_file = key.public().to_pem().decode()
+    pem = key_file[key_file.index("-----BEGIN"):]
+    assert {parse_public_key(form) for form in (
+        base64.b64encode(raw).decode(), pem, key_file)} == {raw}

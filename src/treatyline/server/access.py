@@ -357,8 +357,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 Monitor = Annotated[Principal, Depends(require("monitor"))]
-"""The principal of a monitor's request: the routes by which monitors submit incident
-reports (issue 12, section 1) take it; none exists yet. Anyone else: 401 or 403, logged."""
+"""The principal of a monitor's request (a monitor's token, or a request signed with a
+monitor's registered key): the routes by which monitors submit incident reports take it.
+Anyone else: 401 or 403, logged."""
 Admin = Annotated[Principal, Depends(require("admin"))]
 Officer = Annotated[Principal, Depends(require("officer"))]
 
