@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cli_inprocess import run_cli_output
 from incident_ledgers import API, ATTACK, KHARKIV, bearer, istanbul_ledger, new_token, refused
-from server_running import SetClock, serve
+from server_running import ISTANBUL, SetClock, serve
 from signed_requests import signed_headers, table_rows
 from treatyline.ledger.instruments import signed_instrument
 from treatyline.ledger.keys import PartyKey, generate_party_key
@@ -224,6 +224,34 @@ def test_the_monitor_key_commands(ledger_db: str, tmp_path: Path,
     assert code == 1 and "no monitor key" in err
     code, out, _ = run_cli_output(capsys, "token", "monitor-key", "list", "--db", ledger_db)
     assert json.loads(out)[0]["revoked"] is not None
+
+
+def test_a_monitor_signs_an_event_file_upload(
+        ledger_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = istanbul_ledger(ledger_db, tmp_path, known_before=None)
+    monitor = generate_party_key("UA", "osce/monitor")
+    key_file = tmp_path / "osce.pub"
+    key_file.write_bytes(monitor.public().to_pem())
+    code, out, err = run_cli_output(capsys, "token", "monitor-key", "add", "--db", ledger_db,
+                                    "--name", "osce-smm", "--public-key", key_file)
+    assert code == 0, err
+    key_id = out.strip()
+    clock = SetClock(datetime(2024, 6, 1, 12, tzinfo=UTC))
+    files = {name: (path.name, path.read_bytes()) for name, path in (
+        ("events", ISTANBUL / "scenario-events.csv"),
+        ("mapping", ISTANBUL / "scenario-events.mapping.yaml"))}
+    with serve(ledger, clock) as url, httpx.Client(base_url=url, timeout=120) as client:
+        path = f"{API}/incidents/file"
+        multipart = client.build_request("POST", path, files=files)
+        body = multipart.read()  # the bytes sent are the bytes signed (content-digest)
+        headers = signed_headers(monitor, "POST", f"{url}{path}", body,
+                                 created=int(clock.moment.timestamp()), key_id=key_id)
+        uploaded = client.post(path, content=body, headers=headers | {
+            "Content-Type": multipart.headers["Content-Type"]})
+        assert uploaded.status_code == 201, uploaded.text
+        recorded = uploaded.json()["recorded"]
+        assert len(recorded) > 1
+        assert {r["submitted_by"] for r in recorded} == {f"monitor osce-smm (key {key_id})"}
 
 
 @given(st.text(max_size=200) | st.binary(max_size=48).map(
