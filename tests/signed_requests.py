@@ -17,9 +17,10 @@ __all__ = ["signed_headers", "table_rows"]
 
 
 def signed_headers(key: PartyKey, method: str, url: str, body: bytes = b"", *, created: int,
-                   nonce: str | None = None, components: Sequence[str] | None = None
-                   ) -> dict[str, str]:
-    """The headers that sign a request to `url` with `key` (its ledger key id as keyid)."""
+                   nonce: str | None = None, components: Sequence[str] | None = None,
+                   key_id: str | None = None) -> dict[str, str]:
+    """The headers that sign a request to `url` with `key` (keyid: `key_id`, by default the
+    key's ledger key id)."""
     parts = urlsplit(url)
     fields: dict[str, list[str]] = {"host": [parts.netloc]}
     extra: dict[str, str] = {}
@@ -28,7 +29,7 @@ def signed_headers(key: PartyKey, method: str, url: str, body: bytes = b"", *, c
         fields["content-digest"] = [extra["Content-Digest"]]
     request = RequestParts(method, parts.scheme, parts.netloc, parts.path, parts.query or None,
                            fields)
-    return extra | sign_request(key.private_key, f"{key.key_id:08x}", request,
+    return extra | sign_request(key.private_key, key_id or f"{key.key_id:08x}", request,
                                 created=created, nonce=nonce or secrets.token_hex(12),
                                 components=components)
 

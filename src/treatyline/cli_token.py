@@ -93,3 +93,8 @@ def revoke(db: DbOpt, token_id: Annotated[str, typer.Argument(help="The token's 
     if record is None:
         raise UsageError(f"no token {token_id!r} was issued in {db}")
     stderr.print(Text(f"token {record.id} revoked from {record.revoked}"))
+
+
+from .cli_monitor_keys import monitor_key_app  # noqa: E402  (a group of `token`)
+
+token_app.add_typer(monitor_key_app, name="monitor-key")

@@ -11,7 +11,10 @@ ledger database):
   ledger and valid on the server's day (`keyid` = the ledger's key id, 8 hex digits): a
   party's key makes its officer, the depositary's key its administrator. `created` must be
   within `SIGNATURE_WINDOW_SECONDS` of the server's clock and the nonce is remembered in
-  the database that long, so a replayed request is refused (by every worker).
+  the database that long, so a replayed request is refused (by every worker);
+- the same signature made with a monitor's key the administrator registered in the
+  server's tables (`monitor_keys.py`; `keyid` = `m-` and 16 hex digits), not revoked: it
+  makes that monitor (monitors are not parties and have no ledger keys).
 
 No credential is the public. On a route that takes `principal` (a deposit, and the routes
 that need a credential), a credential that does not hold is refused (401), even where the
@@ -51,6 +54,7 @@ from .http_signatures import (
     verify_ed25519,
 )
 from .ledgers import Treaties, TreatyLedger
+from .monitor_keys import MONITOR_KEY_ID, MonitorKeyStore
 from .refusals import Refusal, RefusalLog
 from .routes.common import clock, ledger
 from .settings import Clock
@@ -74,7 +78,8 @@ bearer_scheme = HTTPBearer(auto_error=False, scheme_name="token", description=(
 signature_scheme = APIKeyHeader(name="Signature-Input", auto_error=False,
                                 scheme_name="http-message-signature", description=(
     "An RFC 9421 HTTP message signature, alg ed25519, by a key registered in the treaty's "
-    "ledger (keyid: its 8-hex-digit key id), covering @method @authority @path @query "
+    "ledger (keyid: its 8-hex-digit key id) or a monitor's key the administrator registered "
+    "(keyid: m- and 16 hex digits), covering @method @authority @path @query "
     "(and content-digest with a body), with created (within 300 s of the server's clock) "
     "and a nonce never used before; `Signature-Input` and `Signature` headers."))
 
@@ -86,9 +91,13 @@ class Principal:
     role: Role
     party: str | None = None
     credential: str = "no credential"
+    monitor: str | None = None
+    """The monitor's name, when a monitor's registered key signed the request."""
 
     def describe(self) -> str:
         who = f"officer of {self.party}" if self.role == "officer" else self.role
+        if self.monitor is not None:
+            who = f"monitor {self.monitor}"
         return f"{who} ({self.credential})"
 
 
@@ -112,6 +121,7 @@ class TreatyAccess:
             self._thread.shutdown()
             raise
         self.tokens = TokenStore(self.db)
+        self.monitor_keys = MonitorKeyStore(self.db)
         self.refusals = RefusalLog(self.db)
         self.drafts = DraftStore(self.db)
 
@@ -243,7 +253,8 @@ async def _signed_principal(request: Request, found: TreatyLedger, access: Treat
     except SignatureError as error:
         await refuse(request, access, now, "unknown (a signature not taken)", 401,
                      "invalid_signature", error.message, error.place)
-    key = await found.run(_signing_key, found, key_id, moment)
+    key = (await access.run(_monitor_signing_key, access.monitor_keys, key_id, moment)
+           if key_id.startswith("m-") else await found.run(_signing_key, found, key_id, moment))
     if isinstance(key, str):
         await refuse(request, access, now, f"key {key_id}", 401, "invalid_signature", key,
                      "header.signature-input")
@@ -261,11 +272,26 @@ async def _signed_principal(request: Request, found: TreatyLedger, access: Treat
     return who
 
 
+def _monitor_signing_key(keys: MonitorKeyStore, key_id: str, moment: datetime
+                         ) -> tuple[Principal, bytes] | str:
+    """The monitor a registered monitor key makes, and the key; or why it may not sign."""
+    if MONITOR_KEY_ID.fullmatch(key_id) is None:
+        return f"keyid {key_id!r} is not a monitor key id ('m-' and 16 hex digits, lower case)"
+    key = keys.get(key_id)
+    if key is None:
+        return f"no monitor key {key_id} is registered here"
+    problem = key.problem(moment)
+    if problem is not None:
+        return problem
+    return Principal("monitor", None, f"key {key_id}", key.name), key.public_key
+
+
 def _signing_key(found: TreatyLedger, key_id: str, moment: datetime
                  ) -> tuple[Principal, bytes] | str:
     """The principal a ledger key makes, and the key; or why the key may not sign."""
     if _KEY_ID.fullmatch(key_id) is None:
-        return f"keyid {key_id!r} is not a ledger key id (8 hex digits, lower case)"
+        return (f"keyid {key_id!r} is neither a ledger key id (8 hex digits, lower case) "
+                "nor a monitor's ('m-' and 16 hex digits)")
     state = found.fresh().state
     number = int(key_id, 16)
     depositary = state.depositary
@@ -331,8 +357,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
 
 Monitor = Annotated[Principal, Depends(require("monitor"))]
-"""The principal of a monitor's request: the routes by which monitors submit incident
-reports (issue 12, section 1) take it; none exists yet. Anyone else: 401 or 403, logged."""
+"""The principal of a monitor's request (a monitor's token, or a request signed with a
+monitor's registered key): the routes by which monitors submit incident reports take it.
+Anyone else: 401 or 403, logged."""
 Admin = Annotated[Principal, Depends(require("admin"))]
 Officer = Annotated[Principal, Depends(require("officer"))]
 

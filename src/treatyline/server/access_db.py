@@ -1,6 +1,6 @@
-"""The server's own tables in a treaty's ledger database: tokens, the nonces of signed
-requests, the refusal log and the restricted drafts (`server_*`, beside the ledger's
-`ledger_*` tables, which they never touch: the log and its proofs stay the ledger's).
+"""The server's own tables in a treaty's ledger database: tokens, monitors' keys, the
+nonces of signed requests, the refusal log and the restricted drafts (`server_*`, beside
+the ledger's `ledger_*` tables, which they never touch: the log and its proofs stay the ledger's).
 
 One interface over SQLite and PostgreSQL, as the ledger's stores: the tables are created
 if missing; every statement commits on its own (autocommit), and the few that must be
@@ -45,6 +45,9 @@ def _tables(serial: str) -> list[str]:
             id TEXT PRIMARY KEY, title TEXT NOT NULL, dated TEXT NOT NULL,
             parties TEXT NOT NULL, text TEXT NOT NULL, registered TEXT NOT NULL,
             registered_by TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS server_monitor_keys (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL,
+            registered TEXT NOT NULL, registered_by TEXT NOT NULL, revoked TEXT)""",
     ]
 
 

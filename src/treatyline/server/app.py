@@ -26,6 +26,7 @@ from .routes import (
     incidents,
     instruments,
     log,
+    monitor_keys,
     notifications,
     obligations,
     report,
@@ -98,7 +99,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
                        upload_bytes=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(RequestLimits)
     for module in (treaties, instruments, log, notifications, feeds, admin, cosignatures,
-                   report, webhooks, deadlines, incidents, obligations):
+                   report, webhooks, deadlines, incidents, obligations, monitor_keys):
         app.include_router(module.router)
     install_web(app, signer, officers)  # the pages under / (issue 12 §4)
     return app
