@@ -10,7 +10,10 @@ from pathlib import Path
 COMMANDS = ["", "check", "status", "timeline", "assess", "report", "events inspect",
             "events diff", "schema", "demo", "warm-up", "keys new", "keys public",
             "ledger init", "ledger register-key", "ledger revoke-key", "deposit", "ledger log",
-            "ledger verify", "ledger export", "ledger cosign", "serve"]
+            "ledger verify", "ledger export", "ledger cosign", "serve", "token new",
+            "token list", "token revoke", "token monitor-key add", "token monitor-key list",
+            "token monitor-key revoke", "webhooks add", "webhooks list", "webhooks remove",
+            "webhooks log"]
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
