@@ -27,6 +27,8 @@ from treatyline.spec.load import load_treaty
 
 EVENTS = ISTANBUL / "scenario-events.csv"
 MAPPING = ISTANBUL / "scenario-events.mapping.yaml"
+_CSV_PARTS = {"events": (EVENTS.name, EVENTS.read_bytes()),
+              "mapping": (MAPPING.name, MAPPING.read_bytes())}
 _SERVER_FIELDS = ("occasion_incidents", "discharge", "deadline_at", "seconds_left")
 
 
@@ -81,23 +83,10 @@ def test_the_same_events_as_geojson_give_the_same_obligations(
     raw body with ?format=geojson: the same incidents, the same obligations."""
     geojson = tmp_path / "events.geojson"
     to_geojson(read_events(EVENTS, mapping=MAPPING).incidents, geojson)
-    answers = []
-    for number, (content, files, params) in enumerate((
-            (None, {"events": (EVENTS.name, EVENTS.read_bytes()),
-                    "mapping": (MAPPING.name, MAPPING.read_bytes())}, {}),
-            (geojson.read_bytes(), None, {"format": "geojson"}))):
-        db = str(tmp_path / f"ledger{number}.db")
-        (tmp_path / str(number)).mkdir()
-        ledger = istanbul_ledger(db, tmp_path / str(number), known_before=None)
-        token = new_token(capsys, db, "monitor")
-        with serve(ledger, SetClock(datetime(2024, 6, 1, tzinfo=UTC))) as url, \
-                httpx.Client(base_url=url, timeout=120) as client:
-            posted = client.post(f"{API}/incidents/file", content=content, files=files,
-                                 params=params, headers=bearer(token))
-            assert posted.status_code == 201, posted.text
-            answers.append(([r["id"] for r in posted.json()["recorded"]],
-                            engine_view(client.get(f"{API}/obligations").json())))
-    assert answers[0] == answers[1] and answers[0][1]["obligations"]
+    from_csv = _upload_obligations(tmp_path, capsys, 0, None, _CSV_PARTS, {})
+    from_geojson = _upload_obligations(tmp_path, capsys, 1, geojson.read_bytes(), None,
+                                       {"format": "geojson"})
+    assert from_geojson == from_csv and from_csv[1]["obligations"]
 
 
 
@@ -125,9 +114,7 @@ def test_the_same_events_as_parquet_give_the_same_obligations(
     same obligations as the CSV's upload."""
     parquet = tmp_path / "events.parquet"
     pq.write_table(read_events(EVENTS, mapping=MAPPING).incidents.to_arrow(), parquet)
-    from_csv = _upload_obligations(tmp_path, capsys, 0, None, {
-        "events": (EVENTS.name, EVENTS.read_bytes()),
-        "mapping": (MAPPING.name, MAPPING.read_bytes())}, {})
+    from_csv = _upload_obligations(tmp_path, capsys, 0, None, _CSV_PARTS, {})
     from_parquet = _upload_obligations(tmp_path, capsys, 1, parquet.read_bytes(), None,
                                        {"format": "parquet"})
     assert from_csv[1]["obligations"], "the scenario sets obligations off"
