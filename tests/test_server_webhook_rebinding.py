@@ -2,7 +2,8 @@
 registration and now resolves to the server's loopback (DNS rebinding, a re-pointed name;
 here `localhost`) is refused, the attempt logged as failed and retried with the backoff;
 a server that allows private webhooks delivers; one registered with the depositary's CLI
-is trusted and delivered. The connection goes to the address that was checked. Older
+is trusted and delivered. The connection goes to the address that was checked, https
+keeping the name for TLS and the Host header. Older
 subscriptions are taken as registered over HTTP. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -10,14 +11,21 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import ssl
+import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpcore
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from cli_inprocess import run_cli_output
 from server_running import ServedLedger, SetClock, make_ledger, running_server
@@ -187,3 +195,78 @@ def test_older_subscriptions_are_taken_as_registered_over_http(
         store.add("DE", "http://127.0.0.1:9/de", 3, START, over_http=True)
         assert sorted((s.party, s.over_http) for s in store.subscriptions()) == [
             ("DE", True), ("FR", False), ("GB", True)]
+
+
+def _certificate(name: str, folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for `name` and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None),
+                                  critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+def test_https_to_the_checked_address_keeps_the_host_name_for_tls_and_host(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The socket goes to the address checked, but TLS is the name's: the server name
+    sent (SNI), the certificate verified for the name, and the Host header."""
+    name = "hooks.example"
+    cert_file, key_file = _certificate(name, tmp_path)
+    seen: dict[str, str | None] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            seen["host"] = self.headers["Host"]
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    def server_name(connection: ssl.SSLObject | ssl.SSLSocket, sent: str | None,
+                    context: ssl.SSLContext) -> None:
+        seen["sni"] = sent
+
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_file, key_file)
+    server_context.sni_callback = server_name
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+
+    async def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        assert host == name  # the name is what is resolved and checked
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(pinned, "resolve", resolve)
+    # the tests' receiver stands for a public host: the check itself is tested above
+    monkeypatch.setattr(pinned, "non_public_kind", lambda address: None)
+    trusted = ssl.create_default_context(cafile=str(cert_file))
+
+    async def post() -> int:
+        async with httpx.AsyncClient(
+                transport=pinned.public_only_transport(trusted)) as client:
+            answer = await client.post(f"https://{name}:{port}/hook", content=b"{}")
+            return answer.status_code
+
+    try:
+        assert asyncio.run(post()) == 204
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == {"sni": name, "host": f"{name}:{port}"}

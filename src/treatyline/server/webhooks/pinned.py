@@ -18,6 +18,7 @@ checked when it was opened."""
 
 from __future__ import annotations
 
+import ssl
 import typing
 
 import httpcore
@@ -75,16 +76,16 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def public_only_transport() -> httpx.AsyncHTTPTransport:
+def public_only_transport(verify: ssl.SSLContext | bool = True) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose connections go through `PublicOnlyBackend`, with httpx's
-    default TLS verification and limits, and no proxy (a proxy would resolve the host
-    itself, past the check)."""
+    TLS verification (`verify` as httpx takes it: the tests' own authority) and limits,
+    and no proxy (a proxy would resolve the host itself, past the check)."""
     transport = httpx.AsyncHTTPTransport()
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     # httpx takes no network backend of its own; its pool is httpcore's, which does. The
     # pool is replaced before any use (the transport opens nothing when made).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(),
+        ssl_context=httpx.create_ssl_context(verify=verify),
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         network_backend=PublicOnlyBackend())
