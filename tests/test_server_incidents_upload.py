@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyarrow.parquet as pq
 import pytest
 
 from incident_ledgers import API, KHARKIV, bearer, istanbul_ledger, ledger_record, new_token
@@ -26,6 +27,8 @@ from treatyline.spec.load import load_treaty
 
 EVENTS = ISTANBUL / "scenario-events.csv"
 MAPPING = ISTANBUL / "scenario-events.mapping.yaml"
+_CSV_PARTS = {"events": (EVENTS.name, EVENTS.read_bytes()),
+              "mapping": (MAPPING.name, MAPPING.read_bytes())}
 _SERVER_FIELDS = ("occasion_incidents", "discharge", "deadline_at", "seconds_left")
 
 
@@ -80,23 +83,72 @@ def test_the_same_events_as_geojson_give_the_same_obligations(
     raw body with ?format=geojson: the same incidents, the same obligations."""
     geojson = tmp_path / "events.geojson"
     to_geojson(read_events(EVENTS, mapping=MAPPING).incidents, geojson)
-    answers = []
-    for number, (content, files, params) in enumerate((
-            (None, {"events": (EVENTS.name, EVENTS.read_bytes()),
-                    "mapping": (MAPPING.name, MAPPING.read_bytes())}, {}),
-            (geojson.read_bytes(), None, {"format": "geojson"}))):
-        db = str(tmp_path / f"ledger{number}.db")
-        (tmp_path / str(number)).mkdir()
-        ledger = istanbul_ledger(db, tmp_path / str(number), known_before=None)
-        token = new_token(capsys, db, "monitor")
-        with serve(ledger, SetClock(datetime(2024, 6, 1, tzinfo=UTC))) as url, \
-                httpx.Client(base_url=url, timeout=120) as client:
-            posted = client.post(f"{API}/incidents/file", content=content, files=files,
-                                 params=params, headers=bearer(token))
-            assert posted.status_code == 201, posted.text
-            answers.append(([r["id"] for r in posted.json()["recorded"]],
-                            engine_view(client.get(f"{API}/obligations").json())))
-    assert answers[0] == answers[1] and answers[0][1]["obligations"]
+    from_csv = _upload_obligations(tmp_path, capsys, 0, None, _CSV_PARTS, {})
+    from_geojson = _upload_obligations(tmp_path, capsys, 1, geojson.read_bytes(), None,
+                                       {"format": "geojson"})
+    assert from_geojson == from_csv and from_csv[1]["obligations"]
+
+
+
+def _upload_obligations(tmp_path: Path, capsys: pytest.CaptureFixture[str], number: int,
+                        content: bytes | None, files: dict[str, tuple[str, bytes]] | None,
+                        params: dict[str, str]) -> tuple[list[str], dict[str, Any]]:
+    """The ids recorded from one upload to a new ledger, and its obligations then."""
+    db = str(tmp_path / f"ledger{number}.db")
+    (tmp_path / str(number)).mkdir()
+    ledger = istanbul_ledger(db, tmp_path / str(number), known_before=None)
+    token = new_token(capsys, db, "monitor")
+    with serve(ledger, SetClock(datetime(2024, 6, 1, tzinfo=UTC))) as url, \
+            httpx.Client(base_url=url, timeout=120) as client:
+        posted = client.post(f"{API}/incidents/file", content=content, files=files,
+                             params=params, headers=bearer(token))
+        assert posted.status_code == 201, posted.text
+        return ([r["id"] for r in posted.json()["recorded"]],
+                engine_view(client.get(f"{API}/obligations").json()))
+
+
+def test_the_same_events_as_parquet_give_the_same_obligations(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The scenario's events written as Parquet (with pyarrow, from the table the CSV
+    reader gives) and sent as the raw body with ?format=parquet: the same incidents, the
+    same obligations as the CSV's upload."""
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(read_events(EVENTS, mapping=MAPPING).incidents.to_arrow(), parquet)
+    from_csv = _upload_obligations(tmp_path, capsys, 0, None, _CSV_PARTS, {})
+    from_parquet = _upload_obligations(tmp_path, capsys, 1, parquet.read_bytes(), None,
+                                       {"format": "parquet"})
+    assert from_csv[1]["obligations"], "the scenario sets obligations off"
+    assert from_parquet == from_csv
+
+
+def test_a_corrupt_parquet_file_is_refused_naming_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = make_small_ledger(str(tmp_path / "ledger.db"), tmp_path)
+    token = new_token(capsys, ledger.db, "monitor")
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(read_events(EVENTS, mapping=MAPPING).incidents.to_arrow(), parquet)
+    whole = parquet.read_bytes()
+    # its footer (the schema and where the columns are) cut off; then not Parquet at all
+    corrupt = [("cut.parquet", whole[:len(whole) // 2]), ("text.parquet", b"id,date\n")]
+    with serve(ledger, SetClock(datetime(2024, 6, 1, tzinfo=UTC))) as url, \
+            httpx.Client(base_url=url, timeout=120) as client:
+        for name, body in corrupt:
+            answer = client.post(f"{API}/incidents/file", headers=bearer(token),
+                                 files={"events": (name, body)})
+            assert answer.status_code == 422, answer.text
+            error = answer.json()["error"]
+            assert (error["status"], error["code"]) == (422, "unreadable_file")
+            assert name in error["message"] and str(tmp_path) not in error["message"]
+            assert error["place"]
+        raw = client.post(f"{API}/incidents/file", headers=bearer(token), content=b"PAR1",
+                          params={"format": "parquet"})
+        assert raw.status_code == 422, raw.text
+        assert "upload.parquet" in raw.json()["error"]["message"]
+        assert client.get(f"{API}/incidents").json()["incidents"] == []
+        # the same file whole is recorded: the refusals were the corruption's
+        accepted = client.post(f"{API}/incidents/file", headers=bearer(token),
+                               files={"events": ("whole.parquet", whole)})
+        assert accepted.status_code == 201, accepted.text
 
 
 def test_two_servers_on_one_database_record_every_incident_once(

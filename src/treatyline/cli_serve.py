@@ -17,6 +17,9 @@ from .errors import UsageError
 
 __all__ = ["serve"]
 
+MAX_UPLOAD_MB = 1024
+"""The largest `--max-upload-mb`: an upload is read into memory whole."""
+
 
 def serve(
     spec: Annotated[Path, typer.Argument(help="The treaty's spec (a treaty file, or an "
@@ -39,6 +42,10 @@ def serve(
         "--allow-private-webhooks", help="Let officers register webhooks to loopback, "
         "private and link-local addresses (by default only public ones: a party could "
         "otherwise make the server send requests into its own network).")] = False,
+    max_upload_mb: Annotated[float, typer.Option(
+        "--max-upload-mb", help="The largest monitor's upload, in MiB (an event file or a "
+        f"batch of incidents; at most {MAX_UPLOAD_MB}); a larger one is refused with 413.")]
+    = 8,
 ) -> None:
     """Serve the ledger of a treaty over HTTP: status and timeline, deposits of signed
     instruments with their receipts, the log's entries, proofs and checkpoints, and the
@@ -53,11 +60,15 @@ def serve(
     except ImportError as error:
         raise UsageError(f"serve needs the server's libraries: pip install "
                          f"'treatyline[server]' ({error})") from None
+    if not 0 < max_upload_mb <= MAX_UPLOAD_MB:  # (NaN fails too)
+        raise UsageError(f"--max-upload-mb: {max_upload_mb:g} is not a size between 0 "
+                         f"(excluded) and {MAX_UPLOAD_MB} MiB")
     if dep_key is None:
         raise UsageError(f"--depositary-key: the depositary's key file is needed (or set "
                          f"{DEPOSITARY_KEY_ENV})")
     settings = Settings((LedgerSettings(spec.resolve(), db),), dep_key.resolve(),
-                        allow_private_webhooks=allow_private_webhooks)
+                        allow_private_webhooks=allow_private_webhooks,
+                        max_upload_bytes=max(1, int(max_upload_mb * (1 << 20))))
     app = create_app(settings)  # opens the ledger: its errors are messages, before serving
     stderr.print(Text(f"serving {', '.join(app.state.treaties.by_id)} from {db} on "
                       f"http://{host}:{port}/api/treaties (OpenAPI: /openapi.json; "

@@ -102,6 +102,8 @@ def read_upload(data: bytes, content_type: str, format: str | None) -> Upload:
             place = _shown(str(first.position), folder, shown) if first and first.position \
                 else "body"
             message = "; ".join(_shown(d.message, folder, shown) for d in error.diagnostics)
+            if message and shown not in message:  # (a corrupt Parquet file's, say)
+                message = f"{shown}: {message}"
             raise ApiError(422, "unreadable_file", message or "the file cannot be read",
                            place) from None
         rejected = [RejectedRow(_shown(str(d.position), folder, shown) if d.position

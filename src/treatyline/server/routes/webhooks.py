@@ -58,6 +58,8 @@ class WebhookModel(BaseModel):
                                  "one delivered.")
     notice_next_attempt: str | None = Field(description="When a notice's delivery is tried "
                                             "again after a failure; null: at once.")
+    over_http: bool = Field(description="Registered over HTTP: its host is checked again "
+                            "at every delivery (false: by the depositary's CLI, trusted).")
 
 
 class RegisteredWebhook(WebhookModel):
@@ -139,7 +141,7 @@ async def register_webhook(request: Request, body: WebhookIn, found: Ledger, acc
                        f"{body.since} is past its end", "body.since")
     moment: datetime = now.now()
     added = await _in_store(found.settings.db, lambda s: s.add(
-        party, url, size if body.since is None else body.since, moment))
+        party, url, size if body.since is None else body.since, moment, over_http=True))
     return added.to_json() | {"signing_key": public_key_text(found.signer.public().public_key)}
 
 

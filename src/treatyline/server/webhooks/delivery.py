@@ -9,6 +9,12 @@ anything else (another status, a timeout, a connection error) is logged, and the
 tried again after an exponential backoff with jitter, capped. Redirects are not followed
 (a moved receiver registers its new address). Every time comes from the injected clock,
 so tests move time instead of sleeping through a backoff.
+
+A webhook registered over HTTP is sent through a client whose connections go only to
+public addresses, checked as each is opened (`pinned.py`), unless the server allows
+private webhooks; one registered with the depositary's CLI is trusted. A refused address
+is a failed attempt like any connection error ("address not public: 10.0.0.5 (private)"),
+retried with the same backoff: the host may be pointed back.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from ...ledger.store import LedgerStore, StoredEntry, open_store
 from ..deadlines.store import IssuedNotice, NoticeStore
 from ..feeds import notification_item
 from ..tasks import cancelled
+from .pinned import NotPublicAddress, public_only_transport
 from .signing import webhook_headers
 from .store import Attempt, Subscription, SubscriptionStore
 
@@ -96,9 +103,13 @@ class WebhookWorker:
     """Delivers one ledger's notifications to its subscriptions (see the module)."""
 
     def __init__(self, db: str, treaty: str, signer: PartyKey, clock: Clock,
-                 options: DeliveryOptions, rng: random.Random | None = None) -> None:
+                 options: DeliveryOptions, rng: random.Random | None = None, *,
+                 allow_private: bool = False) -> None:
         self.db, self.treaty, self.signer, self.clock = db, treaty, signer, clock
         self.options, self.rng = options, rng or random.Random()
+        self.allow_private = allow_private
+        """Whether webhooks registered over HTTP may go to non-public addresses."""
+        self._public_only: httpx.AsyncClient | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix=f"webhooks-{db}")
         self._subscriptions: SubscriptionStore | None = None
         self._ledger: LedgerStore | None = None
@@ -126,7 +137,10 @@ class WebhookWorker:
         connections are opened again at the next, after a wait that doubles while it
         fails."""
         timeout = httpx.Timeout(self.options.timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        async with (httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client,
+                    httpx.AsyncClient(timeout=timeout, follow_redirects=False,
+                                      transport=public_only_transport()) as public_only):
+            self._public_only = public_only
             failing = 0  # ticks failed in a row: waits grow to 30 s, not to flood the log
             try:
                 while True:
@@ -225,6 +239,9 @@ class WebhookWorker:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         headers = webhook_headers(self.signer.sign, message_id, int(at.timestamp()), body)
         status: int | None = None
+        if subscription.over_http and not self.allow_private:
+            assert self._public_only is not None, "made by `run`, with `client`"
+            client = self._public_only
         try:
             async with asyncio.timeout(2 * self.options.timeout_seconds):
                 async with client.stream("POST", subscription.url, content=body,
@@ -234,7 +251,10 @@ class WebhookWorker:
         except (TimeoutError, httpx.TimeoutException):
             error = "timeout"
         except httpx.HTTPError as failure:
-            error = f"connection error: {type(failure).__name__}: {failure}"[:500]
+            if isinstance(failure.__cause__, NotPublicAddress):
+                error = str(failure.__cause__)
+            else:
+                error = f"connection error: {type(failure).__name__}: {failure}"[:500]
         delivered = error is None
         later = (None if delivered else
                  at + retry_delay(number, self.options, self.rng))
@@ -249,8 +269,10 @@ async def delivering_webhooks(app: FastAPI, signer: PartyKey) -> AsyncIterator[N
     """A delivering worker for each ledger the app holds, for as long as the block runs
     (the app's lifespan). Options: `app.state.delivery_options` if set."""
     options: DeliveryOptions = getattr(app.state, "delivery_options", DeliveryOptions())
+    allow_private: bool = getattr(app.state, "allow_private_webhooks", False)
     workers = [WebhookWorker(ledger.settings.db, ledger.treaty_id, signer, app.state.clock,
-                             options) for ledger in app.state.treaties.by_id.values()]
+                             options, allow_private=allow_private)
+               for ledger in app.state.treaties.by_id.values()]
     tasks = [asyncio.create_task(worker.run(), name=f"webhooks {worker.db}")
              for worker in workers]
     try:

@@ -54,7 +54,12 @@ _NOTICE_LOG = ("webhook_notice_attempts", "notice", "next_notice", "notice_failu
                "notice_next_attempt")
 _NOTICE_COLUMNS = (("next_notice", "BIGINT NOT NULL DEFAULT 0"),
                    ("notice_failures", "INTEGER NOT NULL DEFAULT 0"),
-                   ("notice_next_attempt", "TEXT"))
+                   ("notice_next_attempt", "TEXT"),
+                   # whether the webhook was registered over HTTP (its host is checked at
+                   # delivery) or with the depositary's CLI (trusted). A subscription made
+                   # before this was recorded may have come over HTTP: it is checked
+                   # (fails closed; the CLI registers a trusted one again)
+                   ("over_http", "INTEGER NOT NULL DEFAULT 1"))
 
 
 def check_webhook_url(url: str) -> str:
@@ -114,6 +119,10 @@ class Subscription:
     notices are delivered in their order, the others' passed over."""
     notice_failures: int = 0
     notice_next_attempt: datetime | None = None
+    over_http: bool = False
+    """Registered over HTTP by a party's officer or the administrator: its host must be
+    public at delivery too, unless the server allows others. False: registered with the
+    depositary's CLI, trusted."""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "party": self.party, "url": self.url,
@@ -122,7 +131,8 @@ class Subscription:
                 "next_attempt": _time_text(self.next_attempt) if self.next_attempt else None,
                 "next_notice": self.next_notice, "notice_failures": self.notice_failures,
                 "notice_next_attempt": (_time_text(self.notice_next_attempt)
-                                        if self.notice_next_attempt else None)}
+                                        if self.notice_next_attempt else None),
+                "over_http": self.over_http}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +168,8 @@ class SubscriptionStore(LedgerTables, AbstractContextManager["SubscriptionStore"
 
     def _migrate(self, cursor: TranslatedCursor) -> None:
         """Subscriptions made before deadline notices get their cursor over the notices
-        (from the first), with no failure pending."""
+        (from the first), with no failure pending; those made before the way they were
+        registered was recorded are taken as registered over HTTP."""
         present = self._columns(cursor, "webhook_subscriptions")
         for column, declaration in _NOTICE_COLUMNS:
             if column not in present:
@@ -177,22 +188,27 @@ class SubscriptionStore(LedgerTables, AbstractContextManager["SubscriptionStore"
 
     # -- subscriptions -----------------------------------------------------------------
 
-    def add(self, party: str, url: str, next_index: int, created: datetime) -> Subscription:
+    def add(self, party: str, url: str, next_index: int, created: datetime, *,
+            over_http: bool = False) -> Subscription:
+        """A new subscription; `over_http`: registered over HTTP (see `Subscription`)."""
         found = Subscription("wh_" + secrets.token_hex(8), party, check_webhook_url(url),
-                             created.astimezone(UTC), next_index, 0, None)
+                             created.astimezone(UTC), next_index, 0, None,
+                             over_http=over_http)
         with self._writing() as cursor:
             cursor.execute("INSERT INTO webhook_subscriptions (id, party, url, created, "
-                           "next_index, failures, next_attempt) VALUES (?, ?, ?, ?, ?, 0, "
-                           "NULL)", (found.id, party, url, _time_text(found.created),
-                                     next_index))
+                           "next_index, failures, next_attempt, over_http) VALUES "
+                           "(?, ?, ?, ?, ?, 0, NULL, ?)",
+                           (found.id, party, url, _time_text(found.created), next_index,
+                            int(over_http)))
         return found
 
     def subscriptions(self, party: str | None = None) -> list[Subscription]:
         rows = self._read("SELECT id, party, url, created, next_index, failures, next_attempt, "
-                          "next_notice, notice_failures, notice_next_attempt "
+                          "next_notice, notice_failures, notice_next_attempt, over_http "
                           "FROM webhook_subscriptions ORDER BY created, id")
         return [Subscription(r[0], r[1], r[2], datetime.fromisoformat(r[3]), int(r[4]),
-                             int(r[5]), _time(r[6]), int(r[7]), int(r[8]), _time(r[9]))
+                             int(r[5]), _time(r[6]), int(r[7]), int(r[8]), _time(r[9]),
+                             bool(r[10]))
                 for r in rows if party is None or r[1] == party]
 
     def remove(self, subscription: str) -> bool:
