@@ -176,7 +176,7 @@ OLDER_SUBSCRIPTIONS = """CREATE TABLE webhook_subscriptions (
     notice_next_attempt TEXT)"""
 
 
-def test_older_subscriptions_are_taken_as_registered_over_http(
+def test_older_subscriptions_are_taken_as_registered_with_the_command_line(
         ledger_db: str, tmp_path: Path) -> None:
     make_ledger(ledger_db, tmp_path, ["GB"])
     old = LedgerTables(ledger_db, [OLDER_SUBSCRIPTIONS], "the older webhooks")
@@ -189,12 +189,12 @@ def test_older_subscriptions_are_taken_as_registered_over_http(
     for _ in range(2):  # migrated once; opened again, nothing more to do
         with SubscriptionStore(ledger_db) as store:
             [found] = store.subscriptions()
-            assert (found.id, found.next_index, found.over_http) == ("wh_old", 7, True)
+            assert (found.id, found.next_index, found.over_http) == ("wh_old", 7, False)
     with SubscriptionStore(ledger_db) as store:
         store.add("FR", "http://127.0.0.1:9/fr", 3, START)
         store.add("DE", "http://127.0.0.1:9/de", 3, START, over_http=True)
         assert sorted((s.party, s.over_http) for s in store.subscriptions()) == [
-            ("DE", True), ("FR", False), ("GB", True)]
+            ("DE", True), ("FR", False), ("GB", False)]
 
 
 def _certificate(name: str, folder: Path) -> tuple[Path, Path]:

@@ -56,10 +56,10 @@ _NOTICE_COLUMNS = (("next_notice", "BIGINT NOT NULL DEFAULT 0"),
                    ("notice_failures", "INTEGER NOT NULL DEFAULT 0"),
                    ("notice_next_attempt", "TEXT"),
                    # whether the webhook was registered over HTTP (its host is checked at
-                   # delivery) or with the depositary's CLI (trusted). A subscription made
-                   # before this was recorded may have come over HTTP: it is checked
-                   # (fails closed; the CLI registers a trusted one again)
-                   ("over_http", "INTEGER NOT NULL DEFAULT 1"))
+                   # delivery) or with the depositary's CLI (trusted). Before this was
+                   # recorded the CLI was the only way to register (the HTTP route came with
+                   # the column), so an older subscription is the CLI's
+                   ("over_http", "INTEGER NOT NULL DEFAULT 0"))
 
 
 def check_webhook_url(url: str) -> str:
