@@ -15,6 +15,7 @@ from ..cli_ledger_common import depositary_key
 from .access import install_access
 from .deadlines import watching_deadlines
 from .errors import UPLOAD_PATHS, BodyLimit, install_error_handlers
+from .fast_reads import FastReads
 from .ledgers import Treaties, TreatyLedger
 from .limits import RequestLimits
 from .obligations import ObligationsBook
@@ -95,6 +96,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         _close_books(books)
         held.close()
         raise
+    app.add_middleware(FastReads)  # innermost: status and timeline before the routing
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        upload_bytes=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(RequestLimits)
