@@ -42,7 +42,10 @@ def obligation(bearer: str, occasion: str, deadline: date | None, state: str) ->
 obligations = st.lists(st.builds(
     obligation, st.sampled_from(["GB", "FR", "TR"]), st.sampled_from(["c#1", "c#2"]),
     st.one_of(st.none(), st.dates(date(2023, 10, 1), date(2023, 10, 12))),
-    st.sampled_from(STATES)), max_size=6)
+    st.sampled_from(STATES)), max_size=6,
+    # an assessment has one obligation per (provision, bearer, occasion): the notice ids
+    # are made of those, so two obligations sharing them would share notices
+    unique_by=lambda o: (o.bearer, o.occasion))
 moments = st.lists(st.integers(0, 16 * 24 * 60), min_size=1, max_size=12).map(
     lambda minutes: [START + timedelta(minutes=m) for m in sorted(minutes)])
 
