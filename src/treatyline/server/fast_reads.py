@@ -17,16 +17,15 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable
-from datetime import date
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..calendar import DayOrTime, check_day, day_of, parse_day, parse_day_or_time
+from .errors import ApiError
 from .ledgers import Treaties, TreatyLedger
-from .settings import Clock
+from .routes.common import asked_day, query_day
 
 __all__ = ["FastReads"]
 
@@ -60,14 +59,12 @@ class FastReads:
         if found is None:
             return None
         query = QueryParams(scope.get("query_string", b""))
-        try:
-            known = _day(query.get("known_on"))
+        try:  # the route's own readings of the query
+            known = query_day(query.get("known_on"), "query.known_on")
             if what == "timeline":
                 return found.timeline_answer(known)
-            as_of = query.get("as_of")
-            clock: Clock = state.clock
-            day: DayOrTime = clock.now().date() if as_of is None else _day_or_time(as_of)
-        except ValueError:  # the route's 422, in the error shape
+            day = asked_day(state.clock, query.get("as_of"))
+        except ApiError:  # the route answers it (its 422, in the error shape)
             return None
         return found.status_answer(day, known)
 
@@ -85,12 +82,3 @@ async def _handled(scope: Scope, receive: Receive, send: Send, error: Exception)
     response = handler(Request(scope, receive), error)
     await (await response if inspect.isawaitable(response) else response)(scope, receive, send)
 
-
-def _day(text: str | None) -> date | None:
-    return None if text is None else check_day(parse_day(text))
-
-
-def _day_or_time(text: str) -> DayOrTime:
-    value = parse_day_or_time(text)
-    check_day(day_of(value))
-    return value

@@ -80,29 +80,32 @@ class _Assessor:
         self._territory: Territory | None = None
         self._built: tuple[int, Incidents] = (0, Incidents.empty())
 
-    def assess(self, record: Record, reports: Sequence[IncidentReport], as_of: date,
-               known_on: date | None) -> Assessment:
+    def _prepared(self, reports: Sequence[IncidentReport]) -> tuple[Territory, Incidents]:
+        """The territory (built on first use) and the incidents table of `reports`."""
         if self._territory is None:
             self._territory = Territory.for_treaty(self.treaty)
         if self._built[0] != len(reports):
             self._built = (len(reports), incidents_of(reports))
-        incidents = self._built[1]
+        return self._territory, self._built[1]
+
+    def assess(self, record: Record, reports: Sequence[IncidentReport], as_of: date,
+               known_on: date | None) -> Assessment:
+        territory, incidents = self._prepared(reports)
         known = record if known_on is None else record.as_known_on(known_on)
         events = incidents if len(incidents) else None
         result = assess(self.treaty, known, as_of,
                         events=event_columns(events) if events is not None else None,
-                        scope=self._territory)
+                        scope=territory)
         measured = measure_commitments(self.treaty, known, as_of, events=events,
-                                       territory=self._territory)
+                                       territory=territory)
         return replace(result, commitments=tuple(measured))
 
-    def map_view(self, record: Record, reports: Sequence[IncidentReport], as_of: date,
-                 known_on: date | None) -> MapView:
-        """The report's map of the treaty's areas and of the incidents up to `as_of`."""
-        assessment = self.assess(record, reports, as_of, known_on)
-        assert self._territory is not None  # built by assess
-        return build_map(self.treaty, assessment, assessment.commitments, self._built[1],
-                         self._territory)
+    def map_view(self, assessment: Assessment, reports: Sequence[IncidentReport]) -> MapView:
+        """The report's map of the treaty's areas and of the incidents up to the day of
+        `assessment` (made by `assess` from the same `reports`)."""
+        territory, incidents = self._prepared(reports)
+        return build_map(self.treaty, assessment, assessment.commitments, incidents,
+                         territory)
 
 
 class ObligationsBook:
@@ -164,32 +167,36 @@ class ObligationsBook:
     async def assessment(self, as_of: date, known_on: date | None = None) -> Assessment:
         """Obligations, occasions, incidents set aside and commitments as of `as_of`, from
         the record as known on `known_on` (None: all of it) and every incident recorded."""
+        return (await self._assessed(as_of, known_on))[2]
+
+    async def _assessed(self, as_of: date, known_on: date | None
+                        ) -> tuple[tuple[int, int, date, date | None], int, Assessment]:
+        """The assessment with its cache key and the number of incidents it was made on."""
         snapshot = await self.ledger.current()
         count = await self.refresh()
+        key = (snapshot.acts_known_on(known_on), count, as_of, known_on)
 
         async def computed() -> Assessment:  # the reports gathered on a miss only
-            reports = tuple(r.report for r in self._recorded[:count])
             return await asyncio.get_running_loop().run_in_executor(
-                _ASSESSING, self._assessor.assess, snapshot.record, reports, as_of, known_on)
+                _ASSESSING, self._assessor.assess, snapshot.record, self._reports(count),
+                as_of, known_on)
 
-        return await self._answers.get(
-            (snapshot.acts_known_on(known_on), count, as_of, known_on), computed)
+        return key, count, await self._answers.get(key, computed)
+
+    def _reports(self, count: int) -> tuple[IncidentReport, ...]:
+        return tuple(r.report for r in self._recorded[:count])
 
     async def map_view(self, as_of: date, known_on: date | None = None) -> tuple[MapView, int]:
         """The dashboard's map as of `as_of` (areas, and the incidents recorded), drawn in
-        the assessing thread (the territory's geometries are used by one thread only), and
-        the number of incidents recorded."""
-        snapshot = await self.ledger.current()
-        count = await self.refresh()
+        the assessing thread (the territory's geometries are used by one thread only) on
+        the assessment the obligations are cached with; and the number of incidents."""
+        key, count, assessment = await self._assessed(as_of, known_on)
 
         async def drawn() -> MapView:
-            reports = tuple(r.report for r in self._recorded[:count])
             return await asyncio.get_running_loop().run_in_executor(
-                _ASSESSING, self._assessor.map_view, snapshot.record, reports, as_of, known_on)
+                _ASSESSING, self._assessor.map_view, assessment, self._reports(count))
 
-        view = await self._maps.get((snapshot.acts_known_on(known_on), count, as_of, known_on),
-                                    drawn)
-        return view, count
+        return await self._maps.get(key, drawn), count
 
     async def obligations(self, day: date) -> Sequence[Obligation]:
         """Every obligation as of `day`, from the current record and incidents."""

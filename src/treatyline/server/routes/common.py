@@ -14,8 +14,18 @@ from ..ledgers import Treaties, TreatyLedger
 from ..models import ErrorResponse
 from ..settings import Clock
 
-__all__ = ["ERRORS", "ERRORS_BESIDE_TEXT", "AsOfQuery", "KnownOnQuery", "TreatyPath", "clock",
-           "ledger", "query_day", "query_day_or_time"]
+__all__ = [
+    "ERRORS",
+    "ERRORS_BESIDE_TEXT",
+    "AsOfQuery",
+    "KnownOnQuery",
+    "TreatyPath",
+    "asked_day",
+    "clock",
+    "ledger",
+    "query_day",
+    "query_day_or_time",
+]
 
 TreatyPath = Annotated[str, Path(description="The treaty's id, e.g. istanbul-2022.")]
 
@@ -61,6 +71,12 @@ def query_day_or_time(text: str, place: str) -> DayOrTime:
     except ValueError as error:
         raise ApiError(422, "invalid_date", str(error), place) from None
     return value
+
+
+def asked_day(clock: Clock, as_of: str | None) -> DayOrTime:
+    """The day (or instant) a status is asked as of: `as_of` read as `query_day_or_time`
+    reads it, or today on the server's clock."""
+    return clock.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
 
 
 def query_day(text: str | None, place: str) -> date | None:

@@ -10,7 +10,7 @@ from ..ledgers import Treaties, TreatyLedger
 from ..models import StatusModel, TimelineModel, TreatyList, TreatyModel
 from ..settings import Clock
 from ..views import treaty_summary
-from .common import ERRORS, AsOfQuery, KnownOnQuery, clock, ledger, query_day, query_day_or_time
+from .common import ERRORS, AsOfQuery, KnownOnQuery, asked_day, clock, ledger, query_day
 
 __all__ = ["router"]
 
@@ -37,7 +37,7 @@ async def get_treaty(found: Ledger) -> dict[str, Any]:
             summary="Who is bound and since when, as of a day, as known on a day")
 async def get_status(found: Ledger, now: Annotated[Clock, Depends(clock)],
                      as_of: AsOfQuery = None, known_on: KnownOnQuery = None) -> Response:
-    day = now.now().date() if as_of is None else query_day_or_time(as_of, "query.as_of")
+    day = asked_day(now, as_of)
     known = query_day(known_on, "query.known_on")
     # the answer's bytes as cached (the model above documents them; FastAPI sends a
     # Response as it is)
