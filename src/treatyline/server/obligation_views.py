@@ -9,20 +9,20 @@ next day (`deadline_at`); `seconds_left` counts from the server's clock to that 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from ..norms import Assessment, Obligation
 from ..spec.model import Treaty
+from .deadlines.notices import deadline_end
 
 __all__ = ["deadline_at", "obligation_views"]
 
 
 def deadline_at(obligation: Obligation) -> datetime | None:
-    """The end of the deadline day in UTC (None without a deadline)."""
-    if obligation.deadline is None:
-        return None
-    return datetime.combine(obligation.deadline + timedelta(days=1), time(0), tzinfo=UTC)
+    """The end of the deadline day in UTC (None without a deadline): the moment the
+    deadline notices take too."""
+    return None if obligation.deadline is None else deadline_end(obligation.deadline)
 
 
 def _discharge(treaty: Treaty, obligation: Obligation) -> str:
